@@ -1,0 +1,79 @@
+//! The command line: global flags and the command tree. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{
+    audit, catalog, control, demo, init, offering, owner, responsibility, rule, service, team,
+};
+
+/// Map security controls onto the cloud shared responsibility model: who is responsible for each
+/// control (provider, customer, or both), which team owns it, and why.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ctrlmap",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(after_help = "Start with `ctrlmap init`, or `ctrlmap demo` for a ready-made estate.")]
+pub struct Cli {
+    /// The database file.
+    #[arg(
+        long,
+        global = true,
+        env = "CTRLMAP_DB",
+        default_value = "ctrlmap.db",
+        value_name = "PATH"
+    )]
+    pub db: PathBuf,
+
+    /// Who is making changes, for the audit log [default: the OS user].
+    #[arg(long, global = true, env = "CTRLMAP_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands, noun first.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database (or upgrade it) and load the shared responsibility model from seeds/.
+    Init(init::Init),
+    /// Build a demo estate from seeds/ in a directory and print its responsibility matrix.
+    Demo(demo::Demo),
+    /// The provider's service catalogue and each offering's category.
+    #[command(subcommand)]
+    Offering(offering::OfferingCommand),
+    /// Teams that own services and controls.
+    #[command(subcommand)]
+    Team(team::TeamCommand),
+    /// The organisation's services in scope.
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
+    /// Control catalogues.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+    /// Controls of a catalogue.
+    #[command(subcommand)]
+    Control(control::ControlCommand),
+    /// The model's default responsibility rules.
+    #[command(subcommand)]
+    Rule(rule::RuleCommand),
+    /// Who is responsible for each control: the matrix, overrides and their provenance.
+    #[command(subcommand)]
+    Responsibility(responsibility::ResponsibilityCommand),
+    /// Which team owns a control, organisation-wide or on one service.
+    #[command(subcommand)]
+    Owner(owner::OwnerCommand),
+    /// The hash-chained audit log of every change.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+}

@@ -1,0 +1,43 @@
+//! `ctrlmap init`: create or upgrade the database and load the shared responsibility model.
+
+use std::path::Path;
+
+use clap::Args;
+
+use crate::db::Db;
+use crate::error::Result;
+use crate::output;
+
+/// Creates the database if needed, runs migrations and loads `seeds/` (idempotent).
+#[derive(Debug, Args)]
+pub struct Init {}
+
+impl Init {
+    /// Runs `init` against `path`.
+    pub(crate) fn run(&self, path: &Path, actor: &str, json: bool) -> Result<()> {
+        let (mut db, created) = Db::create_or_upgrade(path)?;
+        let summary = db.write(actor, |w| {
+            let summary = crate::seeds::load_model(w)?;
+            if created {
+                w.audit(
+                    "database.init",
+                    &format!("database:{}", path.display()),
+                    serde_json::json!({ "seeds": summary }),
+                )?;
+            }
+            Ok(summary)
+        })?;
+        let mut out = output::stdout();
+        if json {
+            output::print_json(
+                &mut out,
+                &serde_json::json!({ "database": path, "created": created, "seeds": summary }),
+            )?;
+        } else {
+            use std::io::Write;
+            let verb = if created { "created" } else { "up to date" };
+            writeln!(out, "{}: {verb}; seeds: {summary}", path.display())?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,100 @@
+//! One module per command group. Each parses its own arguments (clap derive) and has a
+//! `run(&self, ctx)`; they print, but never speak SQL.
+
+pub mod audit;
+pub mod catalog;
+pub mod control;
+pub mod demo;
+pub mod init;
+pub mod offering;
+pub mod owner;
+pub mod responsibility;
+pub mod rule;
+pub mod service;
+pub mod team;
+
+use std::path::Path;
+
+use crate::cli::{Cli, Command};
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+/// What every command gets: the open database, who is acting, and the output format.
+pub struct Ctx {
+    /// The database.
+    pub db: Db,
+    /// Who is making changes (for the audit log).
+    pub actor: String,
+    /// JSON instead of tables.
+    pub json: bool,
+}
+
+/// Runs one command line.
+pub(crate) fn dispatch(cli: Cli) -> Result<()> {
+    let actor = actor(cli.actor.as_deref())?;
+    match &cli.command {
+        Command::Init(c) => return c.run(&cli.db, &actor, cli.json),
+        Command::Demo(c) => return c.run(&actor, cli.json),
+        _ => {}
+    }
+    let mut ctx = Ctx {
+        db: Db::open(&cli.db)?,
+        actor,
+        json: cli.json,
+    };
+    match &cli.command {
+        Command::Init(_) | Command::Demo(_) => unreachable!("handled above"),
+        Command::Offering(c) => c.run(&mut ctx),
+        Command::Team(c) => c.run(&mut ctx),
+        Command::Service(c) => c.run(&mut ctx),
+        Command::Catalog(c) => c.run(&mut ctx),
+        Command::Control(c) => c.run(&mut ctx),
+        Command::Rule(c) => c.run(&mut ctx),
+        Command::Responsibility(c) => c.run(&mut ctx),
+        Command::Owner(c) => c.run(&mut ctx),
+        Command::Audit(c) => c.run(&mut ctx),
+    }
+}
+
+/// The actor: `--actor` / `CTRLMAP_ACTOR`, else the OS user.
+fn actor(given: Option<&str>) -> Result<String> {
+    let name = given
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .unwrap_or_else(|| "unknown".to_string());
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "--actor must be a non-empty name without control characters".into(),
+        ));
+    }
+    Ok(name)
+}
+
+/// Opens a file named on the command line for reading, naming it in the error.
+pub(crate) fn open_input(path: &Path) -> Result<std::fs::File> {
+    if path.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{}: is a directory, expected a file",
+            path.display()
+        )));
+    }
+    std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))
+}
+
+/// The name an input file is called by in messages (the path as given).
+pub(crate) fn source_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Prints what an import did.
+pub(crate) fn report_import(ctx: &Ctx, what: &str, summary: crate::load::Summary) -> Result<()> {
+    use std::io::Write;
+    let mut out = crate::output::stdout();
+    if ctx.json {
+        return crate::output::print_json(&mut out, &summary);
+    }
+    writeln!(out, "{what}: {summary}")?;
+    Ok(())
+}

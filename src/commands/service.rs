@@ -1,0 +1,170 @@
+//! `ctrlmap service`: the organisation's services and the offerings they run on.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::team::check_name;
+use super::{Ctx, open_input, report_import, source_name};
+use crate::db::{OnExisting, save, services};
+use crate::error::Result;
+use crate::model::{Category, Service};
+use crate::output;
+
+/// Service commands.
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Add a service running on an offering.
+    ///
+    /// Example: ctrlmap service add orders-db --offering aws.rds --team data-platform --env prod --region eu-west-1
+    Add {
+        /// Unique service name.
+        name: String,
+        /// Offering key, e.g. aws.rds (see `ctrlmap offering list`).
+        #[arg(long)]
+        offering: String,
+        /// Owning team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Environment, e.g. prod.
+        #[arg(long = "env", default_value = "")]
+        environment: String,
+        /// Region, e.g. eu-west-1.
+        #[arg(long, default_value = "")]
+        region: String,
+        /// Classification of the data it holds.
+        #[arg(long, default_value = "")]
+        data_classification: String,
+        /// Record it but leave it out of roll-ups and reports.
+        #[arg(long)]
+        out_of_scope: bool,
+    },
+    /// List services.
+    List {
+        /// Only services of this team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Only services on offerings of this category.
+        #[arg(long)]
+        category: Option<Category>,
+    },
+    /// Show one service.
+    Show {
+        /// Service name.
+        name: String,
+    },
+    /// Import services from CSV: name,offering,team,environment,region,data_classification[,in_scope].
+    ///
+    /// The whole file is one transaction: one bad row and nothing is imported.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Update services that already exist instead of refusing them.
+        #[arg(long)]
+        update: bool,
+    },
+}
+
+impl ServiceCommand {
+    /// Runs the command.
+    pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
+        match self {
+            ServiceCommand::Add {
+                name,
+                offering,
+                team,
+                environment,
+                region,
+                data_classification,
+                out_of_scope,
+            } => {
+                let service = Service {
+                    name: check_name("service", name)?,
+                    offering: offering.trim().to_string(),
+                    team: team.as_deref().map(|t| check_name("team", t)).transpose()?,
+                    environment: environment.trim().to_string(),
+                    region: region.trim().to_string(),
+                    data_classification: data_classification.trim().to_string(),
+                    in_scope: !out_of_scope,
+                };
+                ctx.db
+                    .write(&ctx.actor, |w| save(w, &service, OnExisting::Fail))?;
+                let row = services::get(ctx.db.conn(), &service.name)?;
+                writeln!(
+                    output::stdout(),
+                    "added service {} on {} ({})",
+                    row.service.name,
+                    row.offering_name,
+                    row.category
+                )?;
+                Ok(())
+            }
+            ServiceCommand::List { team, category } => {
+                let filter = services::Filter {
+                    team: team.as_deref(),
+                    category: *category,
+                    in_scope_only: false,
+                };
+                let list = services::list(ctx.db.conn(), &filter)?;
+                let mut out = output::stdout();
+                if ctx.json {
+                    return output::print_json(&mut out, &list);
+                }
+                let rows = list.iter().map(|s| {
+                    let v = &s.service;
+                    vec![
+                        v.name.clone(),
+                        v.offering.clone(),
+                        s.category.to_string(),
+                        v.team.clone().unwrap_or_default(),
+                        v.environment.clone(),
+                        v.region.clone(),
+                        v.data_classification.clone(),
+                        if v.in_scope { "yes" } else { "no" }.to_string(),
+                    ]
+                });
+                let headers = [
+                    "service", "offering", "category", "team", "env", "region", "data", "in scope",
+                ];
+                output::print_table(&mut out, &output::table(&headers, rows))
+            }
+            ServiceCommand::Show { name } => {
+                let s = services::get(ctx.db.conn(), name)?;
+                let mut out = output::stdout();
+                if ctx.json {
+                    return output::print_json(&mut out, &s);
+                }
+                let v = &s.service;
+                output::print_fields(
+                    &mut out,
+                    &[
+                        ("service", v.name.clone()),
+                        ("offering", format!("{} ({})", s.offering_name, v.offering)),
+                        ("category", s.category.to_string()),
+                        ("team", v.team.clone().unwrap_or_else(|| "(none)".into())),
+                        ("environment", v.environment.clone()),
+                        ("region", v.region.clone()),
+                        ("data", v.data_classification.clone()),
+                        (
+                            "in scope",
+                            if v.in_scope { "yes" } else { "no" }.to_string(),
+                        ),
+                    ],
+                )
+            }
+            ServiceCommand::Import { file, update } => {
+                let input = open_input(file)?;
+                let on = if *update {
+                    OnExisting::Update
+                } else {
+                    OnExisting::Fail
+                };
+                let summary = ctx.db.write(&ctx.actor, |w| {
+                    crate::load::services(w, &source_name(file), input, on)
+                })?;
+                report_import(ctx, "services", summary)
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! `ctrlmap team`: teams that own services and controls.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::{Ctx, open_input, report_import, source_name};
+use crate::db::{OnExisting, save, teams};
+use crate::error::{Error, Result};
+use crate::model::Team;
+use crate::output;
+
+/// Team commands.
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Add a team.
+    ///
+    /// Example: ctrlmap team add data-platform --contact data@example.com
+    Add {
+        /// Unique team name.
+        name: String,
+        /// How to reach the team.
+        #[arg(long, default_value = "")]
+        contact: String,
+    },
+    /// List teams with the services and controls they own.
+    List,
+    /// Import teams from CSV: name[,contact].
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Update teams that already exist instead of refusing them.
+        #[arg(long)]
+        update: bool,
+    },
+}
+
+/// Checks a name typed on the command line.
+pub(crate) fn check_name(what: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(format!(
+            "{what} name must be non-empty, without control characters"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+impl TeamCommand {
+    /// Runs the command.
+    pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
+        match self {
+            TeamCommand::Add { name, contact } => {
+                let team = Team {
+                    name: check_name("team", name)?,
+                    contact: contact.trim().to_string(),
+                };
+                ctx.db
+                    .write(&ctx.actor, |w| save(w, &team, OnExisting::Fail))?;
+                writeln!(output::stdout(), "added team {}", team.name)?;
+                Ok(())
+            }
+            TeamCommand::List => {
+                let list = teams::list(ctx.db.conn())?;
+                let mut out = output::stdout();
+                if ctx.json {
+                    return output::print_json(&mut out, &list);
+                }
+                let rows = list.iter().map(|t| {
+                    vec![
+                        t.team.name.clone(),
+                        t.team.contact.clone(),
+                        t.services.to_string(),
+                        t.controls.to_string(),
+                    ]
+                });
+                output::print_table(
+                    &mut out,
+                    &output::table(&["team", "contact", "services", "controls owned"], rows),
+                )
+            }
+            TeamCommand::Import { file, update } => {
+                let input = open_input(file)?;
+                let on = if *update {
+                    OnExisting::Update
+                } else {
+                    OnExisting::Fail
+                };
+                let summary = ctx.db.write(&ctx.actor, |w| {
+                    crate::load::teams(w, &source_name(file), input, on)
+                })?;
+                report_import(ctx, "teams", summary)
+            }
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Catalogues, their controls and their responsibility rules.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::Stored;
+use super::offerings::column;
+use crate::error::{Error, Result, SqlContext};
+use crate::model::{Catalog, Control, Rule, RuleScope};
+
+/// A record that belongs to one catalogue (a control or a rule).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InCatalog<T> {
+    /// The catalogue's key.
+    pub catalog: String,
+    /// The catalogue's row id.
+    #[serde(skip)]
+    pub catalog_id: i64,
+    /// The record.
+    #[serde(flatten)]
+    pub item: T,
+}
+
+impl Stored for Catalog {
+    const WHAT: &'static str = "catalog";
+
+    fn key(&self) -> String {
+        self.key.clone()
+    }
+
+    fn find(&self, conn: &Connection) -> Result<Option<(i64, Self)>> {
+        find(conn, &self.key)
+    }
+
+    fn insert(&self, conn: &Connection) -> Result<i64> {
+        conn.execute(
+            "INSERT INTO catalog (key, title, version, source, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.key, self.title, self.version, self.source, crate::clock::now_rfc3339()],
+        )
+        .context("add a catalogue")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn update(&self, conn: &Connection, id: i64) -> Result<()> {
+        conn.execute(
+            "UPDATE catalog SET title = ?2, version = ?3, source = ?4, imported_at = ?5 WHERE id = ?1",
+            params![id, self.title, self.version, self.source, crate::clock::now_rfc3339()],
+        )
+        .context("update a catalogue")?;
+        Ok(())
+    }
+}
+
+fn find(conn: &Connection, key: &str) -> Result<Option<(i64, Catalog)>> {
+    conn.query_row(
+        "SELECT id, key, title, version, source FROM catalog WHERE key = ?1",
+        [key],
+        |r| {
+            Ok((
+                r.get(0)?,
+                Catalog {
+                    key: r.get(1)?,
+                    title: r.get(2)?,
+                    version: r.get(3)?,
+                    source: r.get(4)?,
+                },
+            ))
+        },
+    )
+    .optional()
+    .context("look up a catalogue")
+}
+
+/// Catalogue `key` with its id, or NotFound with a suggestion.
+pub fn get(conn: &Connection, key: &str) -> Result<(i64, Catalog)> {
+    match find(conn, key)? {
+        Some(found) => Ok(found),
+        None => {
+            let keys = column(conn, "SELECT key FROM catalog ORDER BY key")?;
+            Err(Error::not_found(
+                "catalog",
+                key,
+                keys.iter().map(String::as_str),
+            ))
+        }
+    }
+}
+
+/// A catalogue with counts, for `catalog list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogSummary {
+    /// The catalogue.
+    #[serde(flatten)]
+    pub catalog: Catalog,
+    /// When it was loaded.
+    pub imported_at: String,
+    /// Its controls (withdrawn ones included).
+    pub controls: i64,
+    /// Its families.
+    pub families: i64,
+    /// Its responsibility rules.
+    pub rules: i64,
+}
+
+/// Every catalogue, by key.
+pub fn list(conn: &Connection) -> Result<Vec<CatalogSummary>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT c.key, c.title, c.version, c.source, c.imported_at,
+                    (SELECT count(*) FROM control x WHERE x.catalog_id = c.id),
+                    (SELECT count(DISTINCT family) FROM control x WHERE x.catalog_id = c.id),
+                    (SELECT count(*) FROM responsibility_rule r WHERE r.catalog_id = c.id)
+             FROM catalog c ORDER BY c.key",
+        )
+        .context("list catalogues")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(CatalogSummary {
+                catalog: Catalog {
+                    key: r.get(0)?,
+                    title: r.get(1)?,
+                    version: r.get(2)?,
+                    source: r.get(3)?,
+                },
+                imported_at: r.get(4)?,
+                controls: r.get(5)?,
+                families: r.get(6)?,
+                rules: r.get(7)?,
+            })
+        })
+        .context("list catalogues")?;
+    rows.collect::<rusqlite::Result<_>>()
+        .context("list catalogues")
+}
+
+const CONTROL: &str =
+    "SELECT c.id, k.key, c.key, c.title, c.family, c.statement, p.key, c.sort_key, c.withdrawn
+                       FROM control c JOIN catalog k ON k.id = c.catalog_id
+                       LEFT JOIN control p ON p.id = c.parent_id";
+
+/// A stored control with its ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlRow {
+    /// Row id.
+    #[serde(skip)]
+    pub id: i64,
+    /// The catalogue's key.
+    pub catalog: String,
+    /// The control.
+    #[serde(flatten)]
+    pub control: Control,
+}
+
+fn control_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ControlRow> {
+    Ok(ControlRow {
+        id: r.get(0)?,
+        catalog: r.get(1)?,
+        control: Control {
+            key: r.get(2)?,
+            title: r.get(3)?,
+            family: r.get(4)?,
+            statement: r.get(5)?,
+            parent: r.get(6)?,
+            sort_key: r.get(7)?,
+            withdrawn: r.get(8)?,
+        },
+    })
+}
+
+impl Stored for InCatalog<Control> {
+    const WHAT: &'static str = "control";
+
+    fn key(&self) -> String {
+        format!("{}:{}", self.catalog, self.item.key)
+    }
+
+    fn find(&self, conn: &Connection) -> Result<Option<(i64, Self)>> {
+        let found = conn
+            .query_row(
+                &format!("{CONTROL} WHERE c.catalog_id = ?1 AND c.key = ?2"),
+                params![self.catalog_id, self.item.key],
+                control_row,
+            )
+            .optional()
+            .context("look up a control")?;
+        Ok(found.map(|row| {
+            (
+                row.id,
+                InCatalog {
+                    catalog: row.catalog,
+                    catalog_id: self.catalog_id,
+                    item: row.control,
+                },
+            )
+        }))
+    }
+
+    fn insert(&self, conn: &Connection) -> Result<i64> {
+        let parent = self.parent_id(conn)?;
+        let c = &self.item;
+        conn.execute(
+            "INSERT INTO control (catalog_id, key, title, family, parent_id, statement, sort_key, withdrawn)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![self.catalog_id, c.key, c.title, c.family, parent, c.statement, c.sort_key, c.withdrawn],
+        )
+        .context("add a control")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn update(&self, conn: &Connection, id: i64) -> Result<()> {
+        let parent = self.parent_id(conn)?;
+        let c = &self.item;
+        conn.execute(
+            "UPDATE control SET title = ?2, family = ?3, parent_id = ?4, statement = ?5, sort_key = ?6, withdrawn = ?7
+             WHERE id = ?1",
+            params![id, c.title, c.family, parent, c.statement, c.sort_key, c.withdrawn],
+        )
+        .context("update a control")?;
+        Ok(())
+    }
+}
+
+impl InCatalog<Control> {
+    fn parent_id(&self, conn: &Connection) -> Result<Option<i64>> {
+        let Some(parent) = &self.item.parent else {
+            return Ok(None);
+        };
+        conn.query_row(
+            "SELECT id FROM control WHERE catalog_id = ?1 AND key = ?2",
+            params![self.catalog_id, parent],
+            |r| r.get(0),
+        )
+        .optional()
+        .context("look up a parent control")?
+        .map(Some)
+        .ok_or_else(|| {
+            Error::Invalid(format!("parent control \"{parent}\" is not in catalogue {} (list parents before their enhancements)", self.catalog))
+                .at("column \"parent\"")
+        })
+    }
+}
+
+/// Resolves a control the way users name it: `KEY`, or `CATALOG:KEY`, optionally with `--catalog`;
+/// exact match first, then ignoring case.
+pub fn find_control(conn: &Connection, name: &str, catalog: Option<&str>) -> Result<ControlRow> {
+    let (catalog, key) = match (catalog, name.split_once(':')) {
+        (None, Some((c, k))) if find(conn, c)?.is_some() => (Some(c), k),
+        _ => (catalog, name),
+    };
+    if let Some(c) = catalog {
+        get(conn, c)?;
+    }
+    for sql in [
+        format!("{CONTROL} WHERE c.key = ?1 AND (?2 IS NULL OR k.key = ?2) ORDER BY k.key"),
+        format!(
+            "{CONTROL} WHERE c.key = ?1 COLLATE NOCASE AND (?2 IS NULL OR k.key = ?2) ORDER BY k.key"
+        ),
+    ] {
+        let mut stmt = conn.prepare(&sql).context("look up a control")?;
+        let found: Vec<ControlRow> = stmt
+            .query_map(params![key, catalog], control_row)
+            .context("look up a control")?
+            .collect::<rusqlite::Result<_>>()
+            .context("look up a control")?;
+        match found.len() {
+            0 => continue,
+            1 => return Ok(found.into_iter().next().expect("one row")),
+            _ => {
+                let cats: Vec<_> = found.iter().map(|c| c.catalog.as_str()).collect();
+                return Err(Error::Invalid(format!(
+                    "control \"{key}\" is in several catalogues ({}): pass --catalog or write CATALOG:{key}",
+                    cats.join(", ")
+                )));
+            }
+        }
+    }
+    let keys = column(conn, "SELECT key FROM control ORDER BY key")?;
+    Err(Error::not_found(
+        "control",
+        key,
+        keys.iter().map(String::as_str),
+    ))
+}
+
+/// Controls of a catalogue in catalogue order, optionally of one family (matched ignoring case);
+/// calls `each` per control so large catalogues stream.
+pub fn for_each_control(
+    conn: &Connection,
+    catalog_id: i64,
+    family: Option<&str>,
+    mut each: impl FnMut(ControlRow) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "{CONTROL} WHERE c.catalog_id = ?1 AND (?2 IS NULL OR c.family = ?2 COLLATE NOCASE)
+             ORDER BY c.sort_key, c.key"
+        ))
+        .context("list controls")?;
+    let mut rows = stmt
+        .query(params![catalog_id, family])
+        .context("list controls")?;
+    while let Some(r) = rows.next().context("list controls")? {
+        each(control_row(r).context("read a control")?)?;
+    }
+    Ok(())
+}
+
+/// The families of a catalogue, for "did you mean".
+pub fn families(conn: &Connection, catalog_id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare("SELECT DISTINCT family FROM control WHERE catalog_id = ?1 ORDER BY family")
+        .context("list families")?;
+    let rows = stmt
+        .query_map([catalog_id], |r| r.get(0))
+        .context("list families")?;
+    rows.collect::<rusqlite::Result<_>>()
+        .context("list families")
+}
+
+fn scope_columns(scope: &RuleScope) -> (Option<&str>, Option<&str>) {
+    match scope {
+        RuleScope::Control(key) => (Some(key.as_str()), None),
+        RuleScope::Family(family) => (None, Some(family.as_str())),
+        RuleScope::Catalog => (None, None),
+    }
+}
+
+fn rule(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Rule)> {
+    let control: Option<String> = r.get(1)?;
+    let family: Option<String> = r.get(2)?;
+    let scope = match (control, family) {
+        (Some(key), _) => RuleScope::Control(key),
+        (None, Some(family)) => RuleScope::Family(family),
+        (None, None) => RuleScope::Catalog,
+    };
+    Ok((
+        r.get(0)?,
+        Rule {
+            scope,
+            category: r.get(3)?,
+            responsibility: r.get(4)?,
+            rationale: r.get(5)?,
+            source: r.get(6)?,
+        },
+    ))
+}
+
+const RULE: &str = "SELECT id, control_key, family, category, responsibility, rationale, source FROM responsibility_rule";
+
+impl Stored for InCatalog<Rule> {
+    const WHAT: &'static str = "rule";
+
+    fn key(&self) -> String {
+        let scope = match &self.item.scope {
+            RuleScope::Control(key) => key.clone(),
+            RuleScope::Family(family) => format!("family={family}"),
+            RuleScope::Catalog => "*".to_string(),
+        };
+        format!("{}/{scope}/{}", self.catalog, self.item.category)
+    }
+
+    fn find(&self, conn: &Connection) -> Result<Option<(i64, Self)>> {
+        let (control, family) = scope_columns(&self.item.scope);
+        let found = conn
+            .query_row(
+                &format!(
+                    "{RULE} WHERE catalog_id = ?1 AND coalesce(control_key, '') = coalesce(?2, '')
+                     AND coalesce(family, '') = coalesce(?3, '') AND category = ?4"
+                ),
+                params![self.catalog_id, control, family, self.item.category],
+                rule,
+            )
+            .optional()
+            .context("look up a rule")?;
+        Ok(found.map(|(id, item)| {
+            (
+                id,
+                InCatalog {
+                    catalog: self.catalog.clone(),
+                    catalog_id: self.catalog_id,
+                    item,
+                },
+            )
+        }))
+    }
+
+    fn insert(&self, conn: &Connection) -> Result<i64> {
+        let (control, family) = scope_columns(&self.item.scope);
+        let r = &self.item;
+        conn.execute(
+            "INSERT INTO responsibility_rule (catalog_id, control_key, family, category, responsibility, rationale, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![self.catalog_id, control, family, r.category, r.responsibility, r.rationale, r.source],
+        )
+        .context("add a rule")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn update(&self, conn: &Connection, id: i64) -> Result<()> {
+        let r = &self.item;
+        conn.execute(
+            "UPDATE responsibility_rule SET responsibility = ?2, rationale = ?3, source = ?4 WHERE id = ?1",
+            params![id, r.responsibility, r.rationale, r.source],
+        )
+        .context("update a rule")?;
+        Ok(())
+    }
+}
+
+/// Every rule of a catalogue, most specific scope first.
+pub fn rules(conn: &Connection, catalog_id: i64) -> Result<Vec<Rule>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "{RULE} WHERE catalog_id = ?1
+             ORDER BY control_key IS NULL, family IS NULL, coalesce(control_key, family, ''),
+                      CASE category WHEN 'infrastructure' THEN 0 WHEN 'container' THEN 1 ELSE 2 END"
+        ))
+        .context("list rules")?;
+    let rows = stmt
+        .query_map([catalog_id], |r| rule(r).map(|(_, rule)| rule))
+        .context("list rules")?;
+    rows.collect::<rusqlite::Result<_>>().context("list rules")
+}

@@ -1,0 +1,27 @@
+//! SQLite conversions for the model's closed vocabularies; the CHECK constraints are the second lock.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+use crate::model::{Category, Responsibility};
+
+macro_rules! text_column {
+    ($t:ty) => {
+        impl ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $t {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                value
+                    .as_str()?
+                    .parse()
+                    .map_err(|e| FromSqlError::Other(Box::new(e)))
+            }
+        }
+    };
+}
+
+text_column!(Category);
+text_column!(Responsibility);

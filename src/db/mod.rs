@@ -1,0 +1,23 @@
+//! The only module that speaks SQL: opening and migrating the database, the write transaction
+//! with its audit log, and the query functions of each table.
+
+mod audit;
+mod convert;
+mod open;
+mod save;
+
+pub mod catalogs;
+pub mod implementations;
+pub mod offerings;
+pub mod services;
+pub mod teams;
+
+pub use audit::{Entry, Verification, verify_chain};
+pub use open::{Db, Writer};
+pub use rusqlite::Connection;
+pub use save::{OnExisting, Outcome, Stored, save};
+
+/// Audit-log queries for the `audit` commands.
+pub mod audit_log {
+    pub use super::audit::{list, verify};
+}

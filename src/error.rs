@@ -1,0 +1,176 @@
+//! The errors a user can act on, and the exit code each one maps to (DESIGN.md §3).
+
+use std::process::ExitCode;
+
+/// Everything that can go wrong in ctrlmap, phrased for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A named thing (control, service, team, ...) does not exist.
+    #[error("unknown {what} \"{key}\"{hint}")]
+    NotFound {
+        what: &'static str,
+        key: String,
+        /// A "did you mean" suffix, or empty.
+        hint: String,
+    },
+    /// Input that is well-formed but not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// A name or key that is already taken.
+    #[error("{what} \"{key}\" already exists")]
+    Conflict { what: &'static str, key: String },
+    /// An error about one place in an input file: `services.csv line 4, column "offering": ...`.
+    #[error("{location}: {source}")]
+    At {
+        location: String,
+        #[source]
+        source: Box<Error>,
+    },
+    /// The database itself cannot be used (missing, not ours, too new, too old).
+    #[error("{0}")]
+    Database(String),
+    /// A check found problems (audit chain broken, gaps); the message names the first.
+    #[error("{0}")]
+    CheckFailed(String),
+    /// The store itself is damaged.
+    #[error("{0}")]
+    Integrity(String),
+    /// A SQLite error, with what we were doing when it happened.
+    #[error("{context}: {source}")]
+    Sql {
+        context: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// An I/O error on a named path.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The process exit code for this error: 1 a check failed, 2 bad usage or input, 3 integrity.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
+    }
+
+    /// The numeric exit code (see [`Error::exit_code`]).
+    pub fn code(&self) -> u8 {
+        match self {
+            Error::CheckFailed(_) => 1,
+            Error::Integrity(_) => 3,
+            Error::At { source, .. } => source.code(),
+            _ => 2,
+        }
+    }
+
+    /// Wraps this error with the place in an input it concerns.
+    pub fn at(self, location: impl Into<String>) -> Error {
+        Error::At {
+            location: location.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// An error for an I/O failure on `path`.
+    pub fn io(path: impl std::fmt::Display, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_string(),
+            source,
+        }
+    }
+
+    /// A not-found error with a "did you mean" hint drawn from `candidates`.
+    pub fn not_found<'a>(
+        what: &'static str,
+        key: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Error {
+        let hint = match closest(key, candidates) {
+            Some(best) => format!(" (did you mean \"{best}\"?)"),
+            None => String::new(),
+        };
+        Error::NotFound {
+            what,
+            key: key.to_string(),
+            hint,
+        }
+    }
+
+    /// True when this is (or wraps) a broken pipe, which is not an error for a CLI (`| head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            Error::At { source, .. } => source.is_broken_pipe(),
+            _ => false,
+        }
+    }
+}
+
+/// Labels a rusqlite result with what we were doing.
+pub(crate) trait SqlContext<T> {
+    /// Maps a SQLite error to [`Error::Sql`] with `context`.
+    fn context(self, context: &str) -> Result<T>;
+}
+
+impl<T> SqlContext<T> for std::result::Result<T, rusqlite::Error> {
+    fn context(self, context: &str) -> Result<T> {
+        self.map_err(|source| Error::Sql {
+            context: context.to_string(),
+            source,
+        })
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Error::Io {
+            path: "<stdout>".to_string(),
+            source,
+        }
+    }
+}
+
+/// The candidate closest to `key` by edit distance, if it is close enough to be a likely typo.
+fn closest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = key.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(key.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_key() {
+        let err = Error::not_found("offering", "aws.rdss", ["aws.rds", "aws.s3", "aws.ec2"]);
+        assert_eq!(
+            err.to_string(),
+            "unknown offering \"aws.rdss\" (did you mean \"aws.rds\"?)"
+        );
+    }
+
+    #[test]
+    fn no_suggestion_when_nothing_is_close() {
+        let err = Error::not_found("team", "zzzzzz", ["platform", "security"]);
+        assert_eq!(err.to_string(), "unknown team \"zzzzzz\"");
+    }
+
+    #[test]
+    fn located_errors_keep_the_inner_exit_code() {
+        let err = Error::CheckFailed("x".into()).at("file.csv line 2");
+        assert_eq!(err.code(), 1);
+        assert_eq!(err.to_string(), "file.csv line 2: x");
+    }
+}

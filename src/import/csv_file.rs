@@ -1,0 +1,245 @@
+//! CSV files with a header row, read strictly: every error names the file, the line and the column.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use crate::error::{Error, Result};
+
+/// The columns a kind of file has.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns {
+    /// Columns that must be present (their cells may still be allowed empty by the parser).
+    pub required: &'static [&'static str],
+    /// Columns that may be present.
+    pub optional: &'static [&'static str],
+}
+
+/// A whole CSV file, checked for shape and encoding.
+#[derive(Debug)]
+pub struct CsvFile {
+    source: String,
+    index: HashMap<String, usize>,
+    records: Vec<(u64, csv::StringRecord)>,
+}
+
+impl CsvFile {
+    /// Reads `reader` (named `source` in messages), checking the header against `columns`.
+    pub fn read(source: &str, reader: impl Read, columns: Columns) -> Result<CsvFile> {
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(reader);
+        let expected = || {
+            columns
+                .required
+                .iter()
+                .chain(columns.optional)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let headers = csv.headers().map_err(|e| shape_error(source, e))?.clone();
+        if headers.is_empty() || (headers.len() == 1 && headers[0].trim().is_empty()) {
+            return Err(Error::Invalid(format!(
+                "{source}: the file is empty; expected a header row: {}",
+                expected()
+            )));
+        }
+        let mut index = HashMap::new();
+        for (i, name) in headers.iter().enumerate() {
+            let name = name.trim().to_ascii_lowercase();
+            let known = columns.required.contains(&name.as_str())
+                || columns.optional.contains(&name.as_str());
+            if !known {
+                return Err(Error::Invalid(format!(
+                    "{source} line 1: unknown column \"{name}\"; expected {}",
+                    expected()
+                )));
+            }
+            if index.insert(name.clone(), i).is_some() {
+                return Err(Error::Invalid(format!(
+                    "{source} line 1: column \"{name}\" appears twice"
+                )));
+            }
+        }
+        if let Some(missing) = columns.required.iter().find(|c| !index.contains_key(**c)) {
+            return Err(Error::Invalid(format!(
+                "{source} line 1: missing column \"{missing}\"; expected {}",
+                expected()
+            )));
+        }
+        let mut records = Vec::new();
+        for record in csv.records() {
+            let record = record.map_err(|e| shape_error(source, e))?;
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            records.push((line, record));
+        }
+        Ok(CsvFile {
+            source: source.to_string(),
+            index,
+            records,
+        })
+    }
+
+    /// The data rows, in file order (blank lines skipped).
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records.iter().map(move |(line, record)| Row {
+            file: self,
+            line: *line,
+            record,
+        })
+    }
+
+    /// The name used in messages.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+fn shape_error(source: &str, e: csv::Error) -> Error {
+    let message = match e.kind() {
+        csv::ErrorKind::Utf8 { pos, err } => format!(
+            "{source} line {}, field {}: not valid UTF-8 (save the file as UTF-8)",
+            pos.as_ref().map_or(0, |p| p.line()),
+            err.field() + 1
+        ),
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => format!(
+            "{source} line {}: {len} fields, but the header has {expected_len}",
+            pos.as_ref().map_or(0, |p| p.line())
+        ),
+        csv::ErrorKind::Io(io) => format!("{source}: {io}"),
+        _ => format!("{source}: {e}"),
+    };
+    Error::Invalid(message)
+}
+
+/// One data row of a [`CsvFile`].
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    file: &'a CsvFile,
+    line: u64,
+    record: &'a csv::StringRecord,
+}
+
+impl<'a> Row<'a> {
+    /// The line number in the file (the header is line 1).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// `file line N`, for errors about the whole row.
+    pub fn location(&self) -> String {
+        format!("{} line {}", self.file.source, self.line)
+    }
+
+    /// The trimmed cell of `column`, empty when the column is absent.
+    pub fn get(&self, column: &str) -> &'a str {
+        self.file
+            .index
+            .get(column)
+            .and_then(|&i| self.record.get(i))
+            .map_or("", str::trim)
+    }
+
+    /// The cell, or `None` when empty.
+    pub fn optional(&self, column: &str) -> Option<String> {
+        Some(self.get(column))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The cell, which must not be empty.
+    pub fn required(&self, column: &str) -> Result<String> {
+        match self.get(column) {
+            "" => Err(self.invalid(column, "must not be empty")),
+            v => Ok(v.to_string()),
+        }
+    }
+
+    /// The cell parsed as `T`; an empty cell is an error.
+    pub fn parse<T: std::str::FromStr>(&self, column: &str) -> Result<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let text = self.required(column)?;
+        text.parse()
+            .map_err(|e: T::Err| self.invalid(column, &e.to_string()))
+    }
+
+    /// An error about one cell: `file line N, column "c": message`.
+    pub fn invalid(&self, column: &str, message: &str) -> Error {
+        Error::Invalid(format!(
+            "{}, column \"{column}\": {message}",
+            self.location()
+        ))
+    }
+}
+
+/// Parses yes/no style flags.
+pub fn parse_flag(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "yes" | "y" | "true" | "1" | "in" => Some(true),
+        "no" | "n" | "false" | "0" | "out" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: Columns = Columns {
+        required: &["name", "offering"],
+        optional: &["team"],
+    };
+
+    fn read(text: &[u8]) -> Result<CsvFile> {
+        CsvFile::read("s.csv", text, COLS)
+    }
+
+    #[test]
+    fn reads_rows_with_line_numbers_and_optional_columns() {
+        let f = read(b"name,offering\na,aws.ec2\n\nb,aws.s3\n").expect("valid");
+        let rows: Vec<_> = f
+            .rows()
+            .map(|r| (r.line(), r.get("name"), r.get("team")))
+            .collect();
+        assert_eq!(rows, vec![(2, "a", ""), (4, "b", "")]);
+    }
+
+    #[test]
+    fn a_utf8_bom_is_ignored() {
+        let f = read(b"\xEF\xBB\xBFname,offering\na,aws.ec2\n").expect("valid");
+        assert_eq!(f.rows().next().map(|r| r.get("name")), Some("a"));
+    }
+
+    #[test]
+    fn header_problems_are_named() {
+        let err = |t: &[u8]| read(t).expect_err("invalid").to_string();
+        assert!(err(b"").contains("empty"));
+        assert!(err(b"name,offering,colour\n").contains("unknown column \"colour\""));
+        assert!(err(b"name\n").contains("missing column \"offering\""));
+        assert!(err(b"name,name,offering\n").contains("appears twice"));
+    }
+
+    #[test]
+    fn row_problems_name_the_line() {
+        let err = read(b"name,offering\na,b\nc\n")
+            .expect_err("ragged")
+            .to_string();
+        assert_eq!(err, "s.csv line 3: 1 fields, but the header has 2");
+        let err = read(b"name,offering\na,b\n\xff\xfe,x\n")
+            .expect_err("latin-1")
+            .to_string();
+        assert!(
+            err.starts_with("s.csv line 3, field 1: not valid UTF-8"),
+            "{err}"
+        );
+    }
+}

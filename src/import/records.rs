@@ -1,0 +1,257 @@
+//! Parsers from CSV rows to model records, one per kind of file `init` and the import commands read.
+
+use super::csv_file::{Columns, CsvFile, Row, parse_flag};
+use crate::error::Result;
+use crate::model::{
+    Catalog, Category, Control, Offering, Provider, Responsibility, Rule, RuleScope, Service, Team,
+};
+
+/// A record with the line it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// Line in the source file.
+    pub line: u64,
+    /// The record.
+    pub value: T,
+}
+
+fn each<T>(file: &CsvFile, parse: impl Fn(&Row<'_>) -> Result<T>) -> Result<Vec<Located<T>>> {
+    file.rows()
+        .map(|row| {
+            Ok(Located {
+                line: row.line(),
+                value: parse(&row)?,
+            })
+        })
+        .collect()
+}
+
+/// Columns of a providers file.
+pub const PROVIDERS: Columns = Columns {
+    required: &["key", "name"],
+    optional: &[],
+};
+
+/// Providers: `key,name`.
+pub fn providers(file: &CsvFile) -> Result<Vec<Located<Provider>>> {
+    each(file, |r| {
+        Ok(Provider {
+            key: r.required("key")?,
+            name: r.required("name")?,
+        })
+    })
+}
+
+/// Columns of an offerings file.
+pub const OFFERINGS: Columns = Columns {
+    required: &["key", "name", "provider", "category"],
+    optional: &["source", "note"],
+};
+
+/// Offerings: `key,name,provider,category[,source,note]`.
+pub fn offerings(file: &CsvFile) -> Result<Vec<Located<Offering>>> {
+    each(file, |r| {
+        Ok(Offering {
+            key: r.required("key")?,
+            name: r.required("name")?,
+            provider: r.required("provider")?,
+            category: r.parse::<Category>("category")?,
+            source: r
+                .optional("source")
+                .unwrap_or_else(|| "user import".to_string()),
+            note: r.get("note").to_string(),
+        })
+    })
+}
+
+/// Columns of a catalogues file.
+pub const CATALOGS: Columns = Columns {
+    required: &["key", "title"],
+    optional: &["version", "source"],
+};
+
+/// Catalogues: `key,title[,version,source]`.
+pub fn catalogs(file: &CsvFile) -> Result<Vec<Located<Catalog>>> {
+    each(file, |r| {
+        Ok(Catalog {
+            key: r.required("key")?,
+            title: r.required("title")?,
+            version: r.get("version").to_string(),
+            source: r.get("source").to_string(),
+        })
+    })
+}
+
+/// Columns of a controls file.
+pub const CONTROLS: Columns = Columns {
+    required: &["key", "title"],
+    optional: &["family", "statement", "parent", "sort_key", "withdrawn"],
+};
+
+/// Controls: `key,title[,family,statement,parent,sort_key,withdrawn]`; without a sort key,
+/// controls keep the file's order.
+pub fn controls(file: &CsvFile) -> Result<Vec<Located<Control>>> {
+    each(file, |r| {
+        let withdrawn = match r.get("withdrawn").to_ascii_lowercase().as_str() {
+            "" | "no" | "n" | "false" | "0" => false,
+            "yes" | "y" | "true" | "1" => true,
+            _ => return Err(r.invalid("withdrawn", "expected yes or no")),
+        };
+        Ok(Control {
+            key: r.required("key")?,
+            title: r.required("title")?,
+            family: r.get("family").to_string(),
+            statement: r.get("statement").to_string(),
+            parent: r.optional("parent"),
+            sort_key: r
+                .optional("sort_key")
+                .unwrap_or_else(|| format!("{:08}", r.line())),
+            withdrawn,
+        })
+    })
+}
+
+/// Columns of a rules file.
+pub const RULES: Columns = Columns {
+    required: &["category", "responsibility", "rationale"],
+    optional: &["control", "family", "source"],
+};
+
+/// Rules: `[control,family,]category,responsibility,rationale[,source]`. A row names a control,
+/// a family, or neither (the catalogue default); category `*` stands for all three.
+pub fn rules(file: &CsvFile) -> Result<Vec<Located<Rule>>> {
+    let mut out = Vec::new();
+    for r in file.rows() {
+        let scope = match (r.optional("control"), r.optional("family")) {
+            (Some(_), Some(_)) => {
+                return Err(r.invalid("family", "a rule names a control or a family, not both"));
+            }
+            (Some(key), None) => RuleScope::Control(key),
+            (None, Some(family)) => RuleScope::Family(family),
+            (None, None) => RuleScope::Catalog,
+        };
+        let categories = match r.get("category") {
+            "*" | "all" => Category::ALL.to_vec(),
+            _ => vec![r.parse::<Category>("category")?],
+        };
+        let responsibility = Responsibility::parse_decided(r.get("responsibility"))
+            .map_err(|e| r.invalid("responsibility", &e.to_string()))?;
+        let rationale = r.required("rationale")?;
+        for category in categories {
+            out.push(Located {
+                line: r.line(),
+                value: Rule {
+                    scope: scope.clone(),
+                    category,
+                    responsibility,
+                    rationale: rationale.clone(),
+                    source: r.get("source").to_string(),
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Columns of a teams file.
+pub const TEAMS: Columns = Columns {
+    required: &["name"],
+    optional: &["contact"],
+};
+
+/// Teams: `name[,contact]`.
+pub fn teams(file: &CsvFile) -> Result<Vec<Located<Team>>> {
+    each(file, |r| {
+        Ok(Team {
+            name: r.required("name")?,
+            contact: r.get("contact").to_string(),
+        })
+    })
+}
+
+/// Columns of a services file.
+pub const SERVICES: Columns = Columns {
+    required: &["name", "offering"],
+    optional: &[
+        "team",
+        "environment",
+        "region",
+        "data_classification",
+        "in_scope",
+    ],
+};
+
+/// Services: `name,offering[,team,environment,region,data_classification,in_scope]`.
+pub fn services(file: &CsvFile) -> Result<Vec<Located<Service>>> {
+    each(file, |r| {
+        Ok(Service {
+            name: r.required("name")?,
+            offering: r.required("offering")?,
+            team: r.optional("team"),
+            environment: r.get("environment").to_string(),
+            region: r.get("region").to_string(),
+            data_classification: r.get("data_classification").to_string(),
+            in_scope: parse_flag(r.get("in_scope"))
+                .ok_or_else(|| r.invalid("in_scope", "expected yes or no"))?,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str, columns: Columns) -> CsvFile {
+        CsvFile::read("f.csv", text.as_bytes(), columns).expect("valid csv")
+    }
+
+    #[test]
+    fn a_star_category_expands_to_all_three() {
+        let f = file(
+            "family,category,responsibility,rationale\nPE,*,inherited,why\n",
+            RULES,
+        );
+        let rules = rules(&f).expect("valid rules");
+        assert_eq!(rules.len(), 3);
+        assert!(
+            rules
+                .iter()
+                .all(|r| r.value.scope == RuleScope::Family("PE".into()))
+        );
+    }
+
+    #[test]
+    fn a_rule_cannot_be_undetermined_or_unknown() {
+        let f = file(
+            "control,category,responsibility,rationale\nX,container,undetermined,why\n",
+            RULES,
+        );
+        let err = rules(&f).expect_err("undetermined").to_string();
+        assert_eq!(
+            err,
+            "f.csv line 2, column \"responsibility\": unknown responsibility \"undetermined\": expected inherited, shared or customer"
+        );
+    }
+
+    #[test]
+    fn services_name_the_bad_cell() {
+        let f = file("name,offering,in_scope\na,aws.ec2,maybe\n", SERVICES);
+        let err = services(&f).expect_err("bad flag").to_string();
+        assert_eq!(err, "f.csv line 2, column \"in_scope\": expected yes or no");
+        let f = file("name,offering\n,aws.ec2\n", SERVICES);
+        assert_eq!(
+            services(&f).expect_err("empty").to_string(),
+            "f.csv line 2, column \"name\": must not be empty"
+        );
+    }
+
+    #[test]
+    fn offerings_reject_an_unknown_category() {
+        let f = file("key,name,provider,category\naws.x,X,aws,iaas\n", OFFERINGS);
+        let err = offerings(&f).expect_err("bad category").to_string();
+        assert!(
+            err.contains("column \"category\": unknown category \"iaas\""),
+            "{err}"
+        );
+    }
+}

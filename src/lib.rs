@@ -1,0 +1,27 @@
+//! ctrlmap: a command-line tool and SQLite database that maps an organisation's security controls
+//! onto the cloud shared responsibility model.
+//!
+//! Data flows one way: `cli -> commands -> (import | load | db | matrix) -> model`. `model` holds
+//! the pure rules (derivation, roll-up), `db` is the only module that speaks SQL, and every write
+//! runs in one transaction together with its audit-log entries.
+
+pub mod cli;
+pub mod commands;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod load;
+pub mod matrix;
+pub mod model;
+pub mod seeds;
+
+mod clock;
+mod hex;
+mod output;
+
+pub use error::{Error, Result};
+
+/// Runs a parsed command line.
+pub fn run(cli: cli::Cli) -> Result<()> {
+    commands::dispatch(cli)
+}

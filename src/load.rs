@@ -1,0 +1,203 @@
+//! Loading CSV files into the database: one code path for `init`'s seeds and for users' imports.
+//! Each loader runs inside the caller's write transaction, so a bad row anywhere leaves nothing behind.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::db::catalogs::{self, InCatalog};
+use crate::db::{OnExisting, Outcome, Stored, Writer, save};
+use crate::error::{Error, Result};
+use crate::import::csv_file::Columns;
+use crate::import::{CsvFile, Located, records};
+
+/// How many records a load added, changed and found unchanged.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// New records.
+    pub added: usize,
+    /// Records given new values.
+    pub updated: usize,
+    /// Records already as given.
+    pub unchanged: usize,
+}
+
+impl Summary {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Added => self.added += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+
+    /// Adds another summary's counts to this one.
+    pub fn absorb(&mut self, other: Summary) {
+        self.added += other.added;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} added, {} updated, {} unchanged",
+            self.added, self.updated, self.unchanged
+        )
+    }
+}
+
+/// Stores parsed records, refusing a key that appears twice in the same file.
+fn store_all<T: Stored>(
+    w: &Writer<'_>,
+    source: &str,
+    records: Vec<Located<T>>,
+    on_existing: OnExisting,
+) -> Result<Summary> {
+    let mut summary = Summary::default();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for Located { line, value } in records {
+        let at = format!("{source} line {line}");
+        let key = value.key();
+        if let Some(first) = seen.get(&key).filter(|first| **first != line) {
+            return Err(Error::Invalid(format!(
+                "duplicate {} \"{key}\" (first on line {first})",
+                T::WHAT
+            ))
+            .at(at));
+        }
+        seen.insert(key, line);
+        let (_, outcome) = save(w, &value, on_existing).map_err(|e| e.at(at))?;
+        summary.count(outcome);
+    }
+    Ok(summary)
+}
+
+fn read(source: &str, reader: impl Read, columns: Columns) -> Result<CsvFile> {
+    CsvFile::read(source, reader, columns)
+}
+
+/// Loads providers (`key,name`).
+pub fn providers(
+    w: &Writer<'_>,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+) -> Result<Summary> {
+    let file = read(source, reader, records::PROVIDERS)?;
+    store_all(w, source, records::providers(&file)?, on)
+}
+
+/// Loads offerings (`key,name,provider,category,source,note`).
+pub fn offerings(
+    w: &Writer<'_>,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+) -> Result<Summary> {
+    let file = read(source, reader, records::OFFERINGS)?;
+    store_all(w, source, records::offerings(&file)?, on)
+}
+
+/// Loads catalogue headers (`key,title,version,source`).
+pub fn catalogs(
+    w: &Writer<'_>,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+) -> Result<Summary> {
+    let file = read(source, reader, records::CATALOGS)?;
+    store_all(w, source, records::catalogs(&file)?, on)
+}
+
+/// Loads the controls of catalogue `catalog` (`key,title,family,statement,...`).
+pub fn controls(
+    w: &Writer<'_>,
+    catalog: &str,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+) -> Result<Summary> {
+    let (catalog_id, _) = catalogs::get(w, catalog)?;
+    let file = read(source, reader, records::CONTROLS)?;
+    let items = records::controls(&file)?
+        .into_iter()
+        .map(|l| Located {
+            line: l.line,
+            value: InCatalog {
+                catalog: catalog.to_string(),
+                catalog_id,
+                item: l.value,
+            },
+        })
+        .collect();
+    store_all(w, source, items, on)
+}
+
+/// Loads the responsibility rules of catalogue `catalog`; each named control or family must exist.
+pub fn rules(
+    w: &Writer<'_>,
+    catalog: &str,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+) -> Result<Summary> {
+    let (catalog_id, _) = catalogs::get(w, catalog)?;
+    let families = catalogs::families(w, catalog_id)?;
+    let file = read(source, reader, records::RULES)?;
+    let mut items = Vec::new();
+    for l in records::rules(&file)? {
+        let at = format!("{source} line {}", l.line);
+        match &l.value.scope {
+            crate::model::RuleScope::Control(key) => {
+                let found = catalogs::find_control(w, key, Some(catalog))
+                    .map_err(|e| e.at(format!("{at}, column \"control\"")))?;
+                if found.control.key != *key {
+                    return Err(Error::Invalid(format!(
+                        "control \"{key}\" is spelled \"{}\" in catalogue {catalog}",
+                        found.control.key
+                    ))
+                    .at(at));
+                }
+            }
+            crate::model::RuleScope::Family(family) if !families.contains(family) => {
+                return Err(Error::not_found(
+                    "family",
+                    family,
+                    families.iter().map(String::as_str),
+                )
+                .at(format!("{at}, column \"family\"")));
+            }
+            _ => {}
+        }
+        items.push(Located {
+            line: l.line,
+            value: InCatalog {
+                catalog: catalog.to_string(),
+                catalog_id,
+                item: l.value,
+            },
+        });
+    }
+    store_all(w, source, items, on)
+}
+
+/// Loads teams (`name,contact`).
+pub fn teams(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
+    let file = read(source, reader, records::TEAMS)?;
+    store_all(w, source, records::teams(&file)?, on)
+}
+
+/// Loads services (`name,offering,team,environment,region,data_classification,in_scope`).
+pub fn services(
+    w: &Writer<'_>,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+) -> Result<Summary> {
+    let file = read(source, reader, records::SERVICES)?;
+    store_all(w, source, records::services(&file)?, on)
+}
