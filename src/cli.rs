@@ -77,3 +77,13 @@ pub enum Command {
     #[command(subcommand)]
     Audit(audit::AuditCommand),
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

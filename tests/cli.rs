@@ -1,1 +1,11 @@
+//! CLI integration tests: each drives the real binary in a temporary directory and checks what a
+//! user would care about (rows, file contents, hashes, exit codes).
 
+mod common;
+
+mod audit;
+mod bad_input;
+mod catalog;
+mod init;
+mod responsibility;
+mod services;

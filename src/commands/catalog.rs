@@ -29,8 +29,8 @@ pub enum CatalogCommand {
         #[arg(long)]
         title: Option<String>,
         /// Version of the catalogue's text.
-        #[arg(long, default_value = "")]
-        version: String,
+        #[arg(long = "catalog-version", default_value = "")]
+        catalog_version: String,
         /// Update a catalogue and controls that already exist instead of refusing them.
         #[arg(long)]
         update: bool,
@@ -64,7 +64,7 @@ impl CatalogCommand {
                 file,
                 key,
                 title,
-                version,
+                catalog_version,
                 update,
             } => {
                 let input = open_input(file)?;
@@ -88,7 +88,7 @@ impl CatalogCommand {
                     let catalog = Catalog {
                         key: key.clone(),
                         title,
-                        version: version.clone(),
+                        version: catalog_version.clone(),
                         source: source_name(file),
                     };
                     if existing.is_none() || on == OnExisting::Update {

@@ -137,24 +137,27 @@ impl ControlCommand {
                 output::print_fields(&mut out, &fields)?;
                 writeln!(out, "\n{}\n", c.statement)?;
                 writeln!(out, "Default responsibility by service category:")?;
-                let rows = defaults.iter().map(|d| match d.rule {
-                    Some(r) => vec![
-                        d.category.to_string(),
-                        r.responsibility.to_string(),
-                        r.scope.describe(),
-                        r.rationale.clone(),
-                        r.source.clone(),
-                    ],
-                    None => vec![
-                        d.category.to_string(),
-                        "undetermined".into(),
-                        "(no rule)".into(),
-                        String::new(),
-                        String::new(),
-                    ],
-                });
-                let headers = ["category", "responsibility", "rule", "rationale", "source"];
-                output::print_table(&mut out, &output::table(&headers, rows))
+                for d in &defaults {
+                    match d.rule {
+                        Some(r) => {
+                            writeln!(
+                                out,
+                                "  {:<15} {:<10} rule for {}",
+                                d.category.as_str(),
+                                r.responsibility.as_str(),
+                                r.scope.describe()
+                            )?;
+                            writeln!(out, "      {}", r.rationale)?;
+                            if !r.source.is_empty() {
+                                writeln!(out, "      source: {}", r.source)?;
+                            }
+                        }
+                        None => {
+                            writeln!(out, "  {:<15} undetermined (no rule)", d.category.as_str())?
+                        }
+                    }
+                }
+                Ok(())
             }
         }
     }

@@ -62,6 +62,7 @@ fn actor(given: Option<&str>) -> Result<String> {
         .map(str::to_string)
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("LOGNAME").ok())
+        .or_else(os_user)
         .unwrap_or_else(|| "unknown".to_string());
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().any(char::is_control) {
@@ -70,6 +71,26 @@ fn actor(given: Option<&str>) -> Result<String> {
         ));
     }
     Ok(name)
+}
+
+/// The name of the process's user from the password database, when `USER` is not set.
+fn os_user() -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata("/proc/self").ok()?.uid();
+        let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+        let name = passwd.lines().find_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_string())
+        });
+        Some(name.unwrap_or_else(|| format!("uid-{uid}")))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// Opens a file named on the command line for reading, naming it in the error.

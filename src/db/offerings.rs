@@ -168,7 +168,8 @@ pub fn list(
     let mut stmt = conn
         .prepare(&format!(
             "{SELECT} WHERE (?1 IS NULL OR o.category = ?1) AND (?2 IS NULL OR p.key = ?2)
-             ORDER BY CASE o.category WHEN 'infrastructure' THEN 0 WHEN 'container' THEN 1 ELSE 2 END, o.key"
+             ORDER BY CASE o.category WHEN 'infrastructure' THEN 0 WHEN 'container' THEN 1 ELSE 2 END,
+                      o.source = 'judgement', o.rowid"
         ))
         .context("list offerings")?;
     let rows = stmt

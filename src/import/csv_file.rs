@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn reads_rows_with_line_numbers_and_optional_columns() {
-        let f = read(b"name,offering\na,aws.ec2\n\nb,aws.s3\n").expect("valid");
+        let f = read(b"name,offering\na,aws.ec2\n , \nb,aws.s3\n").expect("valid");
         let rows: Vec<_> = f
             .rows()
             .map(|r| (r.line(), r.get("name"), r.get("team")))

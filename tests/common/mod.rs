@@ -1,0 +1,133 @@
+//! A small builder for driving the real `ctrlmap` binary in a temporary directory.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use assert_cmd::assert::Assert;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+/// A temporary working directory with its own database path and actor.
+pub(crate) struct Env {
+    pub(crate) dir: TempDir,
+    pub(crate) db: PathBuf,
+}
+
+impl Env {
+    /// An empty directory; no database yet.
+    pub(crate) fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("ctrlmap.db");
+        Env { dir, db }
+    }
+
+    /// A directory with an initialised database.
+    pub(crate) fn init() -> Env {
+        let env = Env::new();
+        env.run(["init"]).success();
+        env
+    }
+
+    /// Runs ctrlmap with `args` against this database as actor `alice`.
+    pub(crate) fn run<I, S>(&self, args: I) -> Assert
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.run_as("alice", args)
+    }
+
+    /// Runs ctrlmap as `actor`.
+    pub(crate) fn run_as<I, S>(&self, actor: &str, args: I) -> Assert
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd: Command = assert_cmd::cargo::cargo_bin_cmd!("ctrlmap");
+        cmd.current_dir(self.dir.path())
+            .env("CTRLMAP_DB", &self.db)
+            .env("CTRLMAP_ACTOR", actor)
+            .env_remove("NO_COLOR")
+            .args(args)
+            .assert()
+    }
+
+    /// Runs a command and parses its stdout as JSON.
+    pub(crate) fn json<I, S>(&self, args: I) -> serde_json::Value
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let out = self.run(args).success().get_output().stdout.clone();
+        serde_json::from_slice(&out).expect("stdout is JSON")
+    }
+
+    /// Writes a file in the directory and returns its path.
+    pub(crate) fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
+    /// SHA-256 of the database file and the names of any WAL companions left behind.
+    pub(crate) fn fingerprint(&self) -> String {
+        let bytes = std::fs::read(&self.db).expect("database exists");
+        let mut parts = vec![hex(&Sha256::digest(&bytes))];
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let p = PathBuf::from(format!("{}{suffix}", self.db.display()));
+            if p.exists() {
+                parts.push(format!(
+                    "{suffix}:{}",
+                    std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0)
+                ));
+            }
+        }
+        parts.join(" ")
+    }
+
+    /// A direct connection to the database, for checks and for tampering.
+    pub(crate) fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db).expect("open database")
+    }
+
+    /// One integer from a query.
+    pub(crate) fn count(&self, sql: &str) -> i64 {
+        self.sql().query_row(sql, [], |r| r.get(0)).expect("query")
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs `args`, expects exit code 2 with `message` in stderr, and the database unchanged byte for byte.
+pub(crate) fn rejects_unchanged(env: &Env, args: &[&str], message: &str) {
+    let before = env.fingerprint();
+    let assert = env.run(args).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(message),
+        "stderr {stderr:?} should contain {message:?}"
+    );
+    if stderr.starts_with("ctrlmap: ") {
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "one-line error expected: {stderr}"
+        );
+    } else {
+        assert!(
+            stderr.starts_with("error:"),
+            "usage errors come from clap: {stderr}"
+        );
+    }
+    assert_eq!(
+        env.fingerprint(),
+        before,
+        "database changed after a rejected command"
+    );
+}
