@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn parses_case_insensitively_and_lists_choices_on_error() {
         assert_eq!("Container".parse::<Category>(), Ok(Category::Container));
-        let err = "iaas".parse::<Category>().unwrap_err();
+        let err = "iaas".parse::<Category>().expect_err("not a category");
         assert_eq!(
             err.to_string(),
             "unknown category \"iaas\": expected infrastructure, container or abstracted"
