@@ -6,6 +6,7 @@ mod common;
 mod audit;
 mod bad_input;
 mod catalog;
+mod concurrency;
 mod init;
 mod responsibility;
 mod services;

@@ -16,7 +16,7 @@ impl Init {
     /// Runs `init` against `path`.
     pub(crate) fn run(&self, path: &Path, actor: &str, json: bool) -> Result<()> {
         let (mut db, created) = Db::create_or_upgrade(path)?;
-        let summary = db.write(actor, |w| {
+        let loaded = db.write(actor, |w| {
             let summary = crate::seeds::load_model(w)?;
             if created {
                 w.audit(
@@ -26,7 +26,17 @@ impl Init {
                 )?;
             }
             Ok(summary)
-        })?;
+        });
+        let summary = match loaded {
+            Ok(summary) => summary,
+            Err(e) => {
+                // A database we created but could not seed is no use to anyone: leave no file behind.
+                if created {
+                    db.discard();
+                }
+                return Err(e);
+            }
+        };
         let mut out = output::stdout();
         if json {
             output::print_json(

@@ -160,6 +160,13 @@ impl Db {
         Ok(())
     }
 
+    /// Closes and deletes a database this process has just created (a failed `init`).
+    pub fn discard(self) {
+        let path = self.path.clone();
+        drop(self.conn);
+        remove_database_files(&path);
+    }
+
     /// The connection, for reading.
     pub fn conn(&self) -> &Connection {
         &self.conn
