@@ -5,18 +5,13 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, demo, init, offering, owner, responsibility, rule, service, team,
+    audit, catalog, control, demo, evidence, gaps, init, offering, owner, responsibility, rule, service, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
 /// control (provider, customer, or both), which team owns it, and why.
 #[derive(Debug, Parser)]
-#[command(
-    name = "ctrlmap",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "ctrlmap", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Start with `ctrlmap init`, or `ctrlmap demo` for a ready-made estate.")]
 pub struct Cli {
     /// The database file.
@@ -36,6 +31,10 @@ pub struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// The date to treat as today for expiry and defaults (YYYY-MM-DD) [default: today, UTC].
+    #[arg(long, global = true, env = "CTRLMAP_TODAY", value_name = "DATE", value_parser = crate::model::evidence::Day::parse)]
+    pub today: Option<crate::model::evidence::Day>,
 
     /// What to do.
     #[command(subcommand)]
@@ -73,6 +72,11 @@ pub enum Command {
     /// Which team owns a control, organisation-wide or on one service.
     #[command(subcommand)]
     Owner(owner::OwnerCommand),
+    /// Evidence for controls: files (hashed and stored), URLs and notes; review, verify, export.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
+    /// What an auditor would flag: unowned, unevidenced or undetermined controls, expiring evidence.
+    Gaps(gaps::Gaps),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),

@@ -87,11 +87,7 @@ impl Error {
     }
 
     /// A not-found error with a "did you mean" hint drawn from `candidates`.
-    pub fn not_found<'a>(
-        what: &'static str,
-        key: &str,
-        candidates: impl IntoIterator<Item = &'a str>,
-    ) -> Error {
+    pub fn not_found<'a>(what: &'static str, key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Error {
         let hint = match closest(key, candidates) {
             Some(best) => format!(" (did you mean \"{best}\"?)"),
             None => String::new(),

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod error;
+pub mod evidence;
+pub mod gaps;
 pub mod import;
 pub mod load;
 pub mod matrix;

@@ -63,11 +63,7 @@ fn store_all<T: Stored>(
         let at = format!("{source} line {line}");
         let key = value.key();
         if let Some(first) = seen.get(&key).filter(|first| **first != line) {
-            return Err(Error::Invalid(format!(
-                "duplicate {} \"{key}\" (first on line {first})",
-                T::WHAT
-            ))
-            .at(at));
+            return Err(Error::Invalid(format!("duplicate {} \"{key}\" (first on line {first})", T::WHAT)).at(at));
         }
         seen.insert(key, line);
         let (_, outcome) = save(w, &value, on_existing).map_err(|e| e.at(at))?;
@@ -81,46 +77,25 @@ fn read(source: &str, reader: impl Read, columns: Columns) -> Result<CsvFile> {
 }
 
 /// Loads providers (`key,name`).
-pub fn providers(
-    w: &Writer<'_>,
-    source: &str,
-    reader: impl Read,
-    on: OnExisting,
-) -> Result<Summary> {
+pub fn providers(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::PROVIDERS)?;
     store_all(w, source, records::providers(&file)?, on)
 }
 
 /// Loads offerings (`key,name,provider,category,source,note`).
-pub fn offerings(
-    w: &Writer<'_>,
-    source: &str,
-    reader: impl Read,
-    on: OnExisting,
-) -> Result<Summary> {
+pub fn offerings(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::OFFERINGS)?;
     store_all(w, source, records::offerings(&file)?, on)
 }
 
 /// Loads catalogue headers (`key,title,version,source`).
-pub fn catalogs(
-    w: &Writer<'_>,
-    source: &str,
-    reader: impl Read,
-    on: OnExisting,
-) -> Result<Summary> {
+pub fn catalogs(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::CATALOGS)?;
     store_all(w, source, records::catalogs(&file)?, on)
 }
 
 /// Loads the controls of catalogue `catalog` (`key,title,family,statement,...`).
-pub fn controls(
-    w: &Writer<'_>,
-    catalog: &str,
-    source: &str,
-    reader: impl Read,
-    on: OnExisting,
-) -> Result<Summary> {
+pub fn controls(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let (catalog_id, _) = catalogs::get(w, catalog)?;
     let file = read(source, reader, records::CONTROLS)?;
     let items = records::controls(&file)?
@@ -138,13 +113,7 @@ pub fn controls(
 }
 
 /// Loads the responsibility rules of catalogue `catalog`; each named control or family must exist.
-pub fn rules(
-    w: &Writer<'_>,
-    catalog: &str,
-    source: &str,
-    reader: impl Read,
-    on: OnExisting,
-) -> Result<Summary> {
+pub fn rules(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let (catalog_id, _) = catalogs::get(w, catalog)?;
     let families = catalogs::families(w, catalog_id)?;
     let file = read(source, reader, records::RULES)?;
@@ -164,12 +133,8 @@ pub fn rules(
                 }
             }
             crate::model::RuleScope::Family(family) if !families.contains(family) => {
-                return Err(Error::not_found(
-                    "family",
-                    family,
-                    families.iter().map(String::as_str),
-                )
-                .at(format!("{at}, column \"family\"")));
+                return Err(Error::not_found("family", family, families.iter().map(String::as_str))
+                    .at(format!("{at}, column \"family\"")));
             }
             _ => {}
         }
@@ -192,12 +157,7 @@ pub fn teams(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) ->
 }
 
 /// Loads services (`name,offering,team,environment,region,data_classification,in_scope`).
-pub fn services(
-    w: &Writer<'_>,
-    source: &str,
-    reader: impl Read,
-    on: OnExisting,
-) -> Result<Summary> {
+pub fn services(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::SERVICES)?;
     store_all(w, source, records::services(&file)?, on)
 }

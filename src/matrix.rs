@@ -81,11 +81,9 @@ impl Matrix {
     pub fn cell<'a>(&'a self, control: &'a ControlRow, service: &'a ServiceRow) -> Cell<'a> {
         let org = self.decision(control.id, None);
         let own = self.decision(control.id, Some(service.id));
-        let rule = self.rules.find(
-            &control.control.key,
-            &control.control.family,
-            service.category,
-        );
+        let rule = self
+            .rules
+            .find(&control.control.key, &control.control.family, service.category);
         let effective = derive::effective(as_override(own), as_override(org), rule);
         let owner = derive::effective_owner(
             own.and_then(|i| i.owner.as_deref()),
@@ -101,11 +99,7 @@ impl Matrix {
 
     /// The derived state of `control` across the in-scope services.
     pub fn row<'a>(&'a self, control: &'a ControlRow) -> Row<'a> {
-        let cells: Vec<Cell<'a>> = self
-            .services
-            .iter()
-            .map(|s| self.cell(control, s))
-            .collect();
+        let cells: Vec<Cell<'a>> = self.services.iter().map(|s| self.cell(control, s)).collect();
         let org = self.decision(control.id, None);
         let organisation = match (cells.is_empty(), as_override(org)) {
             // With no services in scope, an organisation-wide decision still says something.

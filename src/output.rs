@@ -13,10 +13,7 @@ pub(crate) fn stdout() -> BufWriter<Stdout> {
 }
 
 /// A table with a header row, laid out to the terminal's width when there is one.
-pub(crate) fn table<S: AsRef<str>>(
-    headers: &[S],
-    rows: impl IntoIterator<Item = Vec<String>>,
-) -> Table {
+pub(crate) fn table<S: AsRef<str>>(headers: &[S], rows: impl IntoIterator<Item = Vec<String>>) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)

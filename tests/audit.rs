@@ -5,16 +5,8 @@ use crate::common::Env;
 fn busy_env() -> Env {
     let env = Env::init();
     env.run(["team", "add", "platform"]).success();
-    env.run([
-        "service",
-        "add",
-        "web",
-        "--offering",
-        "aws.ec2",
-        "--team",
-        "platform",
-    ])
-    .success();
+    env.run(["service", "add", "web", "--offering", "aws.ec2", "--team", "platform"])
+        .success();
     env.run([
         "responsibility",
         "set",
@@ -41,10 +33,7 @@ fn every_write_is_logged_with_its_actor() {
         .iter()
         .map(|e| e["action"].clone())
         .collect();
-    assert_eq!(
-        actions,
-        ["team.add", "service.add", "responsibility.set", "team.add"]
-    );
+    assert_eq!(actions, ["team.add", "service.add", "responsibility.set", "team.add"]);
     assert_eq!(log[3]["actor"], "bob");
     let filtered = env.json(["audit", "log", "--entity", "service:", "--json"]);
     assert_eq!(filtered.as_array().map(Vec::len), Some(1));
@@ -61,10 +50,7 @@ fn the_log_refuses_update_and_delete() {
         conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3", [])
             .is_err()
     );
-    assert!(
-        conn.execute("DELETE FROM audit_log WHERE id = 3", [])
-            .is_err()
-    );
+    assert!(conn.execute("DELETE FROM audit_log WHERE id = 3", []).is_err());
 }
 
 #[test]
@@ -94,10 +80,7 @@ fn verify_names_where_entries_were_deleted() {
         .expect("tamper");
     let out = env.run(["audit", "verify"]).code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(
-        stderr.contains(&format!("entry {}", target + 1)),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("entry {}", target + 1)), "{stderr}");
 }
 
 #[test]

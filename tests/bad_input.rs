@@ -5,16 +5,8 @@ use crate::common::{Env, rejects_unchanged};
 fn env_with_team() -> Env {
     let env = Env::init();
     env.run(["team", "add", "platform"]).success();
-    env.run([
-        "service",
-        "add",
-        "web",
-        "--offering",
-        "aws.ec2",
-        "--team",
-        "platform",
-    ])
-    .success();
+    env.run(["service", "add", "web", "--offering", "aws.ec2", "--team", "platform"])
+        .success();
     env
 }
 
@@ -28,28 +20,12 @@ fn unknown_names_are_refused_with_a_suggestion() {
     );
     rejects_unchanged(
         &env,
-        &[
-            "service",
-            "add",
-            "db",
-            "--offering",
-            "aws.rds",
-            "--team",
-            "platfrom",
-        ],
+        &["service", "add", "db", "--offering", "aws.rds", "--team", "platfrom"],
         "unknown team \"platfrom\"",
     );
     rejects_unchanged(
         &env,
-        &[
-            "responsibility",
-            "set",
-            "SRM-NOPE",
-            "--as",
-            "shared",
-            "--why",
-            "x",
-        ],
+        &["responsibility", "set", "SRM-NOPE", "--as", "shared", "--why", "x"],
         "unknown control \"SRM-NOPE\"",
     );
     rejects_unchanged(
@@ -84,28 +60,12 @@ fn unknown_categories_and_responsibilities_are_refused() {
     );
     rejects_unchanged(
         &env,
-        &[
-            "responsibility",
-            "set",
-            "SRM-FW",
-            "--as",
-            "undetermined",
-            "--why",
-            "x",
-        ],
+        &["responsibility", "set", "SRM-FW", "--as", "undetermined", "--why", "x"],
         "expected inherited, shared or customer",
     );
     rejects_unchanged(
         &env,
-        &[
-            "responsibility",
-            "set",
-            "SRM-FW",
-            "--as",
-            "customer",
-            "--why",
-            "  ",
-        ],
+        &["responsibility", "set", "SRM-FW", "--as", "customer", "--why", "  "],
         "--why",
     );
 }
@@ -113,11 +73,7 @@ fn unknown_categories_and_responsibilities_are_refused() {
 #[test]
 fn duplicate_names_are_refused() {
     let env = env_with_team();
-    rejects_unchanged(
-        &env,
-        &["team", "add", "platform"],
-        "team \"platform\" already exists",
-    );
+    rejects_unchanged(&env, &["team", "add", "platform"], "team \"platform\" already exists");
     rejects_unchanged(
         &env,
         &["service", "add", "web", "--offering", "aws.s3"],
@@ -139,10 +95,7 @@ fn a_bad_row_names_its_line_and_column_and_imports_nothing() {
         &["service", "import", file.to_str().expect("path")],
         "services.csv line 3: column \"offering\": unknown offering \"aws.rdss\"",
     );
-    assert_eq!(
-        env.count("SELECT count(*) FROM service WHERE name = 'a'"),
-        0
-    );
+    assert_eq!(env.count("SELECT count(*) FROM service WHERE name = 'a'"), 0);
 }
 
 #[test]
@@ -161,21 +114,13 @@ fn malformed_csv_of_every_kind_is_refused() {
             b"name,offering,colour\na,aws.ec2,red\n".to_vec(),
             "unknown column \"colour\"",
         ),
-        (
-            "missing-col.csv",
-            b"name\na\n".to_vec(),
-            "missing column \"offering\"",
-        ),
+        ("missing-col.csv", b"name\na\n".to_vec(), "missing column \"offering\""),
         (
             "latin1.csv",
             [header.as_bytes(), b"caf\xe9,aws.ec2,platform,prod,eu,x\n"].concat(),
             "line 2, field 1: not valid UTF-8",
         ),
-        (
-            "utf16.csv",
-            vec![0xff, 0xfe, b'n', 0, b'a', 0],
-            "not valid UTF-8",
-        ),
+        ("utf16.csv", vec![0xff, 0xfe, b'n', 0, b'a', 0], "not valid UTF-8"),
         (
             "dup.csv",
             format!("{header}a,aws.ec2,,,,\na,aws.s3,,,,\n").into_bytes(),
@@ -194,11 +139,7 @@ fn malformed_csv_of_every_kind_is_refused() {
     ];
     for (name, contents, message) in cases {
         let file = env.file(name, contents);
-        rejects_unchanged(
-            &env,
-            &["service", "import", file.to_str().expect("path")],
-            message,
-        );
+        rejects_unchanged(&env, &["service", "import", file.to_str().expect("path")], message);
     }
 }
 
@@ -218,10 +159,7 @@ fn a_bad_offering_file_is_refused() {
         &["offering", "import", file.to_str().expect("path")],
         "off.csv line 2, column \"category\": unknown category \"iaas\"",
     );
-    let file = env.file(
-        "off2.csv",
-        "key,name,provider,category\naws.x,X,gcp,container\n",
-    );
+    let file = env.file("off2.csv", "key,name,provider,category\naws.x,X,gcp,container\n");
     rejects_unchanged(
         &env,
         &["offering", "import", file.to_str().expect("path")],
@@ -242,10 +180,7 @@ fn a_missing_database_says_to_run_init() {
     let out = env.run(["service", "list"]).code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("ctrlmap init"), "{stderr}");
-    assert!(
-        !env.db.exists(),
-        "a reading command must not create a database"
-    );
+    assert!(!env.db.exists(), "a reading command must not create a database");
 }
 
 #[test]

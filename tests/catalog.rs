@@ -45,10 +45,7 @@ fn control_show_gives_statement_defaults_rationale_and_source() {
     let out = env.run(["control", "show", "SRM-PATCH"]).success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.contains("Patch management"));
-    assert!(
-        text.contains("guest operating system"),
-        "statement missing: {text}"
-    );
+    assert!(text.contains("guest operating system"), "statement missing: {text}");
     assert!(
         text.contains("reference/004_cc5b040fc24c0869.txt"),
         "source missing: {text}"
@@ -70,11 +67,7 @@ fn control_show_gives_statement_defaults_rationale_and_source() {
     );
     // Keys are matched ignoring case when nothing matches exactly.
     env.run(["control", "show", "srm-patch"]).success();
-    rejects_unchanged(
-        &env,
-        &["control", "show", "SRM-PACH"],
-        "did you mean \"SRM-PATCH\"",
-    );
+    rejects_unchanged(&env, &["control", "show", "SRM-PACH"], "did you mean \"SRM-PATCH\"");
 }
 
 #[test]
@@ -99,17 +92,10 @@ fn a_csv_catalogue_and_its_rules_can_be_imported() {
         "rules.csv",
         "control,family,category,responsibility,rationale\n,Physical,*,inherited,provider facilities\nC-2,,infrastructure,customer,we run the OS\n",
     );
-    env.run([
-        "rule",
-        "import",
-        rules.to_str().expect("path"),
-        "--catalog",
-        "own",
-    ])
-    .success()
-    .stdout(predicates::str::contains("4 added"));
-    env.run(["service", "add", "vm", "--offering", "aws.ec2"])
-        .success();
+    env.run(["rule", "import", rules.to_str().expect("path"), "--catalog", "own"])
+        .success()
+        .stdout(predicates::str::contains("4 added"));
+    env.run(["service", "add", "vm", "--offering", "aws.ec2"]).success();
     let m = env.json(["responsibility", "matrix", "--catalog", "own", "--json"]);
     let org: Vec<_> = m["controls"]
         .as_array()
@@ -125,13 +111,7 @@ fn a_csv_catalogue_and_its_rules_can_be_imported() {
     );
     rejects_unchanged(
         &env,
-        &[
-            "rule",
-            "import",
-            bad.to_str().expect("path"),
-            "--catalog",
-            "own",
-        ],
+        &["rule", "import", bad.to_str().expect("path"), "--catalog", "own"],
         "bad-rules.csv line 2",
     );
 }
@@ -142,11 +122,7 @@ fn rules_are_listed_with_rationale() {
     let rules = env.json(["rule", "list", "--json"]);
     let rules = rules.as_array().expect("array");
     assert!(rules.len() >= 50);
-    assert!(
-        rules
-            .iter()
-            .all(|r| !r["rationale"].as_str().unwrap_or("").is_empty())
-    );
+    assert!(rules.iter().all(|r| !r["rationale"].as_str().unwrap_or("").is_empty()));
     assert!(
         rules
             .iter()

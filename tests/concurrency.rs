@@ -19,20 +19,10 @@ fn two_writers_at_once_lose_nothing() {
                 for i in 0..per_writer {
                     let status = Command::new(&bin)
                         .args(["--db", db.to_str().expect("utf-8 path"), "--actor", writer])
-                        .args([
-                            "service",
-                            "add",
-                            &format!("{writer}-svc-{i}"),
-                            "--offering",
-                            "aws.ec2",
-                        ])
+                        .args(["service", "add", &format!("{writer}-svc-{i}"), "--offering", "aws.ec2"])
                         .output()
                         .expect("run ctrlmap");
-                    assert!(
-                        status.status.success(),
-                        "{}",
-                        String::from_utf8_lossy(&status.stderr)
-                    );
+                    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
                 }
             })
         })

@@ -5,25 +5,19 @@ use crate::common::Env;
 #[test]
 fn init_creates_a_private_database_with_the_seeds() {
     let env = Env::new();
-    env.run(["init"])
-        .success()
-        .stdout(predicates::str::contains("created"));
+    env.run(["init"]).success().stdout(predicates::str::contains("created"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&env.db).expect("db").permissions().mode();
-        assert_eq!(
-            mode & 0o077,
-            0,
-            "database must not be readable by others: {mode:o}"
-        );
+        assert_eq!(mode & 0o077, 0, "database must not be readable by others: {mode:o}");
     }
-    assert_eq!(
-        env.count("SELECT count(*) FROM provider WHERE key = 'aws'"),
-        1
-    );
+    assert_eq!(env.count("SELECT count(*) FROM provider WHERE key = 'aws'"), 1);
     assert!(env.count("SELECT count(*) FROM offering") >= 53);
-    assert_eq!(env.count("SELECT count(*) FROM control c JOIN catalog k ON k.id = c.catalog_id WHERE k.key = 'srm'"), 20);
+    assert_eq!(
+        env.count("SELECT count(*) FROM control c JOIN catalog k ON k.id = c.catalog_id WHERE k.key = 'srm'"),
+        20
+    );
     // Every control of the baseline has a rule for every category: nothing undetermined out of the box.
     assert_eq!(
         env.count("SELECT count(*) FROM responsibility_rule WHERE rationale = ''"),
@@ -52,17 +46,16 @@ fn the_reference_services_have_the_reference_categories() {
     ];
     let list = env.json(["offering", "list", "--json"]);
     for (key, category) in expected {
-        let found = list
-            .as_array()
-            .expect("array")
-            .iter()
-            .find(|o| o["key"] == key);
+        let found = list.as_array().expect("array").iter().find(|o| o["key"] == key);
         let found = found.unwrap_or_else(|| panic!("{key} missing"));
         assert_eq!(found["category"], category, "{key}");
         assert!(!found["source"].as_str().unwrap_or("").is_empty());
     }
     // Every categorisation says where it comes from.
-    assert_eq!(env.count("SELECT count(*) FROM offering WHERE source = '' OR (source = 'judgement' AND note = '')"), 0);
+    assert_eq!(
+        env.count("SELECT count(*) FROM offering WHERE source = '' OR (source = 'judgement' AND note = '')"),
+        0
+    );
 }
 
 #[test]
@@ -83,9 +76,7 @@ fn init_twice_changes_nothing() {
 #[test]
 fn offering_list_filters_by_category() {
     let env = Env::init();
-    let out = env
-        .run(["offering", "list", "--category", "container"])
-        .success();
+    let out = env.run(["offering", "list", "--category", "container"]).success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     for name in ["Amazon RDS", "Amazon EMR", "AWS Elastic Beanstalk"] {
         assert!(text.contains(name), "{name} missing from {text}");
@@ -105,10 +96,7 @@ fn demo_builds_an_estate_and_prints_the_matrix() {
     let env = Env::new();
     let out = env.run(["demo", "--out", "d"]).success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(
-        text.contains("orders-db") && text.contains("SRM-FW"),
-        "{text}"
-    );
+    assert!(text.contains("orders-db") && text.contains("SRM-FW"), "{text}");
     let demo = env.path().join("d/demo.db");
     assert!(demo.exists());
     // Running it again rebuilds it rather than failing or duplicating.

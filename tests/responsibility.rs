@@ -9,16 +9,8 @@ fn estate() -> Env {
     let env = Env::init();
     env.run(["team", "add", "platform"]).success();
     env.run(["team", "add", "data-platform"]).success();
-    env.run([
-        "service",
-        "add",
-        "web",
-        "--offering",
-        "aws.ec2",
-        "--team",
-        "platform",
-    ])
-    .success();
+    env.run(["service", "add", "web", "--offering", "aws.ec2", "--team", "platform"])
+        .success();
     env.run([
         "service",
         "add",
@@ -121,21 +113,13 @@ fn the_matrix_reproduces_the_reference_tables() {
 #[test]
 fn the_matrix_of_one_service_as_json_and_as_a_table() {
     let env = estate();
-    let m = env.json([
-        "responsibility",
-        "matrix",
-        "--service",
-        "orders-db",
-        "--json",
-    ]);
+    let m = env.json(["responsibility", "matrix", "--service", "orders-db", "--json"]);
     assert_eq!(m["services"].as_array().map(Vec::len), Some(1));
     assert_eq!(m["controls"].as_array().map(Vec::len), Some(20));
     assert_eq!(cell(&m, "SRM-FW", "orders-db")["owner"], "data-platform");
     let out = env.run(["responsibility", "matrix"]).success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(
-        text.contains("orders-db") && text.contains("SRM-GUESTOS") && text.contains("inherited")
-    );
+    assert!(text.contains("orders-db") && text.contains("SRM-GUESTOS") && text.contains("inherited"));
     rejects_unchanged(
         &env,
         &["responsibility", "matrix", "--service", "orders-dv"],
@@ -159,14 +143,7 @@ fn an_override_wins_says_why_and_can_be_removed() {
         why,
     ])
     .success();
-    let v = env.json([
-        "responsibility",
-        "show",
-        "SRM-FW",
-        "--service",
-        "orders-db",
-        "--json",
-    ]);
+    let v = env.json(["responsibility", "show", "SRM-FW", "--service", "orders-db", "--json"]);
     assert_eq!(v["cell"]["responsibility"], "shared");
     assert_eq!(v["cell"]["provenance"], "override");
     assert_eq!(v["cell"]["rationale"], why);
@@ -183,22 +160,9 @@ fn an_override_wins_says_why_and_can_be_removed() {
     assert_eq!(entry[0]["action"], "responsibility.set");
     assert!(entry[0]["details"].as_str().unwrap_or("").contains(why));
 
-    env.run([
-        "responsibility",
-        "unset",
-        "SRM-FW",
-        "--service",
-        "orders-db",
-    ])
-    .success();
-    let v = env.json([
-        "responsibility",
-        "show",
-        "SRM-FW",
-        "--service",
-        "orders-db",
-        "--json",
-    ]);
+    env.run(["responsibility", "unset", "SRM-FW", "--service", "orders-db"])
+        .success();
+    let v = env.json(["responsibility", "show", "SRM-FW", "--service", "orders-db", "--json"]);
     assert_eq!(v["cell"]["responsibility"], "customer");
     assert_eq!(v["cell"]["provenance"], "rule");
     assert_eq!(env.count("SELECT count(*) FROM implementation"), 0);
@@ -231,23 +195,16 @@ fn an_organisation_wide_override_applies_to_every_service_unless_one_has_its_own
     .success();
     let m = env.json(["responsibility", "matrix", "--json"]);
     assert_eq!(cell(&m, "SRM-ZONE", "web")["responsibility"], "shared");
-    assert_eq!(
-        cell(&m, "SRM-ZONE", "web")["provenance_detail"],
-        "org-override"
-    );
+    assert_eq!(cell(&m, "SRM-ZONE", "web")["provenance_detail"], "org-override");
     assert_eq!(cell(&m, "SRM-ZONE", "bucket")["responsibility"], "customer");
-    assert_eq!(
-        cell(&m, "SRM-ZONE", "bucket")["provenance_detail"],
-        "service-override"
-    );
+    assert_eq!(cell(&m, "SRM-ZONE", "bucket")["provenance_detail"], "service-override");
 }
 
 #[test]
 fn owners_follow_service_override_then_control_then_service_team() {
     let env = estate();
     env.run(["team", "add", "security"]).success();
-    env.run(["owner", "set", "SRM-PATCH", "--team", "platform"])
-        .success();
+    env.run(["owner", "set", "SRM-PATCH", "--team", "platform"]).success();
     env.run([
         "owner",
         "set",
@@ -260,10 +217,7 @@ fn owners_follow_service_override_then_control_then_service_team() {
     .success();
     let m = env.json(["responsibility", "matrix", "--json"]);
     assert_eq!(cell(&m, "SRM-PATCH", "orders-db")["owner"], "security");
-    assert_eq!(
-        cell(&m, "SRM-PATCH", "orders-db")["owner_source"],
-        "service-override"
-    );
+    assert_eq!(cell(&m, "SRM-PATCH", "orders-db")["owner_source"], "service-override");
     assert_eq!(cell(&m, "SRM-PATCH", "web")["owner"], "platform");
     assert_eq!(cell(&m, "SRM-PATCH", "web")["owner_source"], "control");
     assert_eq!(cell(&m, "SRM-FW", "bucket")["owner"], "data-platform");

@@ -8,14 +8,8 @@ bucket,aws.s3,data-platform,prod,eu-west-1,confidential\n";
 
 fn with_teams() -> Env {
     let env = Env::init();
-    env.run([
-        "team",
-        "add",
-        "data-platform",
-        "--contact",
-        "data@example.com",
-    ])
-    .success();
+    env.run(["team", "add", "data-platform", "--contact", "data@example.com"])
+        .success();
     env.run(["team", "add", "platform"]).success();
     env
 }
@@ -92,41 +86,21 @@ fn reimporting_needs_update_and_then_changes_only_what_differs() {
     let file = env.file("services.csv", SERVICES_CSV);
     let path = file.to_str().expect("utf-8 path");
     env.run(["service", "import", path]).success();
-    rejects_unchanged(
-        &env,
-        &["service", "import", path],
-        "service \"web\" already exists",
-    );
+    rejects_unchanged(&env, &["service", "import", path], "service \"web\" already exists");
     let changed = SERVICES_CSV.replace("web,aws.ec2,platform,prod", "web,aws.ec2,platform,staging");
     let file = env.file("services2.csv", changed);
-    env.run([
-        "service",
-        "import",
-        "--update",
-        file.to_str().expect("utf-8 path"),
-    ])
-    .success()
-    .stdout(predicates::str::contains("0 added, 1 updated, 1 unchanged"));
-    assert_eq!(
-        env.json(["service", "show", "web", "--json"])["environment"],
-        "staging"
-    );
+    env.run(["service", "import", "--update", file.to_str().expect("utf-8 path")])
+        .success()
+        .stdout(predicates::str::contains("0 added, 1 updated, 1 unchanged"));
+    assert_eq!(env.json(["service", "show", "web", "--json"])["environment"], "staging");
 }
 
 #[test]
 fn an_out_of_scope_service_is_left_out_of_the_matrix() {
     let env = with_teams();
-    env.run([
-        "service",
-        "add",
-        "legacy",
-        "--offering",
-        "aws.ec2",
-        "--out-of-scope",
-    ])
-    .success();
-    env.run(["service", "add", "bucket", "--offering", "aws.s3"])
+    env.run(["service", "add", "legacy", "--offering", "aws.ec2", "--out-of-scope"])
         .success();
+    env.run(["service", "add", "bucket", "--offering", "aws.s3"]).success();
     let m = env.json(["responsibility", "matrix", "--json"]);
     let services: Vec<_> = m["services"]
         .as_array()

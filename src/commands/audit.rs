@@ -59,11 +59,7 @@ impl AuditCommand {
                 match v.first_break {
                     None => {
                         if !ctx.json {
-                            writeln!(
-                                out,
-                                "audit log intact: {} entries, hash chain verified",
-                                v.entries
-                            )?;
+                            writeln!(out, "audit log intact: {} entries, hash chain verified", v.entries)?;
                         }
                         Ok(())
                     }

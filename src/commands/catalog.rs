@@ -68,11 +68,7 @@ impl CatalogCommand {
                 update,
             } => {
                 let input = open_input(file)?;
-                let on = if *update {
-                    OnExisting::Update
-                } else {
-                    OnExisting::Fail
-                };
+                let on = if *update { OnExisting::Update } else { OnExisting::Fail };
                 let key = super::team::check_name("catalogue", key)?;
                 let summary = ctx.db.write(&ctx.actor, |w| {
                     let existing = catalogs::get(w, &key).ok();

@@ -64,11 +64,7 @@ impl ControlCommand {
                 if let Some(f) = family {
                     let families = catalogs::families(conn, catalog_id)?;
                     if !families.iter().any(|x| x.eq_ignore_ascii_case(f)) {
-                        return Err(Error::not_found(
-                            "family",
-                            f,
-                            families.iter().map(String::as_str),
-                        ));
+                        return Err(Error::not_found("family", f, families.iter().map(String::as_str)));
                     }
                 }
                 let mut rows = Vec::new();
@@ -124,10 +120,7 @@ impl ControlCommand {
                     if let Some(r) = org.responsibility {
                         fields.push((
                             "override",
-                            format!(
-                                "{r} organisation-wide: {}",
-                                org.why.clone().unwrap_or_default()
-                            ),
+                            format!("{r} organisation-wide: {}", org.why.clone().unwrap_or_default()),
                         ));
                     }
                     if let Some(owner) = &org.owner {
@@ -152,9 +145,7 @@ impl ControlCommand {
                                 writeln!(out, "      source: {}", r.source)?;
                             }
                         }
-                        None => {
-                            writeln!(out, "  {:<15} undetermined (no rule)", d.category.as_str())?
-                        }
+                        None => writeln!(out, "  {:<15} undetermined (no rule)", d.category.as_str())?,
                     }
                 }
                 Ok(())

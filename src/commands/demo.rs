@@ -43,6 +43,7 @@ impl Demo {
             db: Db::open(&path)?,
             actor: actor.to_string(),
             json,
+            today: crate::clock::today(),
         };
         let matrix = super::responsibility::Matrix {
             catalog: "srm".to_string(),

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod catalog;
 pub mod control;
 pub mod demo;
+pub mod evidence;
+pub mod gaps;
 pub mod init;
 pub mod offering;
 pub mod owner;
@@ -18,6 +20,7 @@ use std::path::Path;
 use crate::cli::{Cli, Command};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::model::evidence::Day;
 
 /// What every command gets: the open database, who is acting, and the output format.
 pub struct Ctx {
@@ -27,6 +30,8 @@ pub struct Ctx {
     pub actor: String,
     /// JSON instead of tables.
     pub json: bool,
+    /// The date treated as today.
+    pub today: Day,
 }
 
 /// Runs one command line.
@@ -37,10 +42,12 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Demo(c) => return c.run(&actor, cli.json),
         _ => {}
     }
+    let today = cli.today.unwrap_or_else(crate::clock::today);
     let mut ctx = Ctx {
         db: Db::open(&cli.db)?,
         actor,
         json: cli.json,
+        today,
     };
     match &cli.command {
         Command::Init(_) | Command::Demo(_) => unreachable!("handled above"),
@@ -52,6 +59,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Rule(c) => c.run(&mut ctx),
         Command::Responsibility(c) => c.run(&mut ctx),
         Command::Owner(c) => c.run(&mut ctx),
+        Command::Evidence(c) => c.run(&mut ctx),
+        Command::Gaps(c) => c.run(&mut ctx),
         Command::Audit(c) => c.run(&mut ctx),
     }
 }

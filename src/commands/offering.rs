@@ -44,29 +44,17 @@ impl OfferingCommand {
                 if ctx.json {
                     return output::print_json(&mut out, &list);
                 }
-                let rows = list.iter().map(|o| {
-                    vec![
-                        o.key.clone(),
-                        o.name.clone(),
-                        o.category.to_string(),
-                        o.source.clone(),
-                    ]
-                });
-                output::print_table(
-                    &mut out,
-                    &output::table(&["key", "name", "category", "source"], rows),
-                )
+                let rows = list
+                    .iter()
+                    .map(|o| vec![o.key.clone(), o.name.clone(), o.category.to_string(), o.source.clone()]);
+                output::print_table(&mut out, &output::table(&["key", "name", "category", "source"], rows))
             }
             OfferingCommand::Import { file, update } => {
                 let input = open_input(file)?;
-                let on = if *update {
-                    OnExisting::Update
-                } else {
-                    OnExisting::Fail
-                };
-                let summary = ctx.db.write(&ctx.actor, |w| {
-                    crate::load::offerings(w, &source_name(file), input, on)
-                })?;
+                let on = if *update { OnExisting::Update } else { OnExisting::Fail };
+                let summary = ctx
+                    .db
+                    .write(&ctx.actor, |w| crate::load::offerings(w, &source_name(file), input, on))?;
                 super::report_import(ctx, "offerings", summary)
             }
         }

@@ -53,11 +53,7 @@ impl OwnerCommand {
                 service,
                 catalog,
             } => (key, Some(team), service, catalog),
-            OwnerCommand::Unset {
-                key,
-                service,
-                catalog,
-            } => (key, None, service, catalog),
+            OwnerCommand::Unset { key, service, catalog } => (key, None, service, catalog),
         };
         let (control, service) = target(ctx, key, catalog.as_deref(), service.as_deref())?;
         let team_id = team.map(|t| teams::id(ctx.db.conn(), t)).transpose()?;
@@ -71,11 +67,7 @@ impl OwnerCommand {
                 )));
             }
             implementations::set_owner(w, control.id, service_id, team_id)?;
-            let action = if team.is_some() {
-                "owner.set"
-            } else {
-                "owner.unset"
-            };
+            let action = if team.is_some() { "owner.set" } else { "owner.unset" };
             w.audit(
                 action,
                 &decision_entity(&control, service.as_ref()),
@@ -84,9 +76,7 @@ impl OwnerCommand {
         })?;
         let scope = service
             .as_ref()
-            .map_or("organisation-wide".to_string(), |s| {
-                format!("on {}", s.service.name)
-            });
+            .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
         let mut out = output::stdout();
         match team {
             Some(t) => writeln!(out, "{} is owned by {t} {scope}", control.control.key)?,

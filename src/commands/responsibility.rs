@@ -116,10 +116,7 @@ impl Matrix {
             let mut first = true;
             catalogs::for_each_control(conn, m.catalog_id, None, |c| {
                 let row = m.row(&c);
-                let cells: Vec<CellView<'_>> = shown
-                    .iter()
-                    .map(|&i| CellView::from(&row.cells[i]))
-                    .collect();
+                let cells: Vec<CellView<'_>> = shown.iter().map(|&i| CellView::from(&row.cells[i])).collect();
                 let item = json!({
                     "key": c.control.key,
                     "title": c.control.title,
@@ -138,11 +135,7 @@ impl Matrix {
             writeln!(out, "]}}")?;
             return Ok(());
         }
-        let mut headers = vec![
-            "control".to_string(),
-            "title".to_string(),
-            "organisation".to_string(),
-        ];
+        let mut headers = vec!["control".to_string(), "title".to_string(), "organisation".to_string()];
         headers.extend(shown.iter().map(|&i| {
             let s = &m.services[i];
             format!("{}\n{}", s.service.name, s.category)
@@ -171,10 +164,7 @@ impl Matrix {
         })?;
         output::print_table(&mut out, &output::table(&headers, rows))?;
         if m.services.is_empty() {
-            writeln!(
-                out,
-                "No services in scope yet: add one with `ctrlmap service add`."
-            )?;
+            writeln!(out, "No services in scope yet: add one with `ctrlmap service add`.")?;
         }
         if overrides {
             writeln!(
@@ -191,11 +181,9 @@ impl ResponsibilityCommand {
     pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
         match self {
             ResponsibilityCommand::Matrix(m) => m.print(ctx),
-            ResponsibilityCommand::Show {
-                key,
-                catalog,
-                service,
-            } => show(ctx, key, catalog.as_deref(), service.as_deref()),
+            ResponsibilityCommand::Show { key, catalog, service } => {
+                show(ctx, key, catalog.as_deref(), service.as_deref())
+            }
             ResponsibilityCommand::Set {
                 key,
                 catalog,
@@ -205,9 +193,7 @@ impl ResponsibilityCommand {
             } => {
                 let why = why.trim();
                 if why.is_empty() {
-                    return Err(Error::Invalid(
-                        "--why must say why the override is made".into(),
-                    ));
+                    return Err(Error::Invalid("--why must say why the override is made".into()));
                 }
                 let (control, service) = target(ctx, key, catalog.as_deref(), service.as_deref())?;
                 ctx.db.write(&ctx.actor, |w| {
@@ -215,9 +201,7 @@ impl ResponsibilityCommand {
                 })?;
                 let scope = service
                     .as_ref()
-                    .map_or("organisation-wide".to_string(), |s| {
-                        format!("on {}", s.service.name)
-                    });
+                    .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
                 writeln!(
                     output::stdout(),
                     "{} is {value} {scope} (override)",
@@ -225,19 +209,11 @@ impl ResponsibilityCommand {
                 )?;
                 Ok(())
             }
-            ResponsibilityCommand::Unset {
-                key,
-                catalog,
-                service,
-            } => {
+            ResponsibilityCommand::Unset { key, catalog, service } => {
                 let (control, service) = target(ctx, key, catalog.as_deref(), service.as_deref())?;
                 ctx.db
                     .write(&ctx.actor, |w| record(w, &control, service.as_ref(), None))?;
-                writeln!(
-                    output::stdout(),
-                    "removed the override of {}",
-                    control.control.key
-                )?;
+                writeln!(output::stdout(), "removed the override of {}", control.control.key)?;
                 Ok(())
             }
         }
@@ -260,10 +236,7 @@ pub(crate) fn target(
 /// The audit entity for a decision about `control` on `service` (or organisation-wide).
 pub(crate) fn decision_entity(control: &ControlRow, service: Option<&ServiceRow>) -> String {
     let on = service.map_or("*", |s| s.service.name.as_str());
-    format!(
-        "implementation:{}:{}@{on}",
-        control.catalog, control.control.key
-    )
+    format!("implementation:{}:{}@{on}", control.catalog, control.control.key)
 }
 
 fn record(
@@ -282,9 +255,7 @@ fn record(
         )));
     }
     implementations::set_responsibility(w, control.id, service_id, value)?;
-    let view = |v: Option<(Responsibility, &str)>| {
-        v.map(|(r, why)| json!({ "responsibility": r, "why": why }))
-    };
+    let view = |v: Option<(Responsibility, &str)>| v.map(|(r, why)| json!({ "responsibility": r, "why": why }));
     let action = if value.is_some() {
         "responsibility.set"
     } else {
@@ -332,10 +303,7 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
             ),
         ];
         if let Some(o) = row.org_override {
-            fields.push((
-                "override",
-                format!("{} organisation-wide: {}", o.responsibility, o.why),
-            ));
+            fields.push(("override", format!("{} organisation-wide: {}", o.responsibility, o.why)));
         }
         fields.push(("owner", row.owner.unwrap_or("(per service)").to_string()));
         output::print_fields(&mut out, &fields)?;
@@ -360,11 +328,9 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
         return output::print_table(&mut out, &output::table(&headers, rows));
     };
     let cell = m.cell(&control, &service);
-    let default = m.rules.find(
-        &control.control.key,
-        &control.control.family,
-        service.category,
-    );
+    let default = m
+        .rules
+        .find(&control.control.key, &control.control.family, service.category);
     if ctx.json {
         let view = json!({
             "catalog": control.catalog, "key": control.control.key, "title": control.control.title,
@@ -408,12 +374,7 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
     }
     if e.provenance != Provenance::Rule {
         let default = default.map_or("undetermined (no rule)".to_string(), |r| {
-            format!(
-                "{} ({}): {}",
-                r.responsibility,
-                r.scope.describe(),
-                r.rationale
-            )
+            format!("{} ({}): {}", r.responsibility, r.scope.describe(), r.rationale)
         });
         fields.push(("model default", default));
     }

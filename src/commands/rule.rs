@@ -53,26 +53,12 @@ impl RuleCommand {
                         r.source.clone(),
                     ]
                 });
-                let headers = [
-                    "applies to",
-                    "category",
-                    "responsibility",
-                    "rationale",
-                    "source",
-                ];
+                let headers = ["applies to", "category", "responsibility", "rationale", "source"];
                 output::print_table(&mut out, &output::table(&headers, rows))
             }
-            RuleCommand::Import {
-                file,
-                catalog,
-                update,
-            } => {
+            RuleCommand::Import { file, catalog, update } => {
                 let input = open_input(file)?;
-                let on = if *update {
-                    OnExisting::Update
-                } else {
-                    OnExisting::Fail
-                };
+                let on = if *update { OnExisting::Update } else { OnExisting::Fail };
                 let summary = ctx.db.write(&ctx.actor, |w| {
                     crate::load::rules(w, catalog, &source_name(file), input, on)
                 })?;

@@ -88,8 +88,7 @@ impl ServiceCommand {
                     data_classification: data_classification.trim().to_string(),
                     in_scope: !out_of_scope,
                 };
-                ctx.db
-                    .write(&ctx.actor, |w| save(w, &service, OnExisting::Fail))?;
+                ctx.db.write(&ctx.actor, |w| save(w, &service, OnExisting::Fail))?;
                 let row = services::get(ctx.db.conn(), &service.name)?;
                 writeln!(
                     output::stdout(),
@@ -146,23 +145,16 @@ impl ServiceCommand {
                         ("environment", v.environment.clone()),
                         ("region", v.region.clone()),
                         ("data", v.data_classification.clone()),
-                        (
-                            "in scope",
-                            if v.in_scope { "yes" } else { "no" }.to_string(),
-                        ),
+                        ("in scope", if v.in_scope { "yes" } else { "no" }.to_string()),
                     ],
                 )
             }
             ServiceCommand::Import { file, update } => {
                 let input = open_input(file)?;
-                let on = if *update {
-                    OnExisting::Update
-                } else {
-                    OnExisting::Fail
-                };
-                let summary = ctx.db.write(&ctx.actor, |w| {
-                    crate::load::services(w, &source_name(file), input, on)
-                })?;
+                let on = if *update { OnExisting::Update } else { OnExisting::Fail };
+                let summary = ctx
+                    .db
+                    .write(&ctx.actor, |w| crate::load::services(w, &source_name(file), input, on))?;
                 report_import(ctx, "services", summary)
             }
         }

@@ -56,8 +56,7 @@ impl TeamCommand {
                     name: check_name("team", name)?,
                     contact: contact.trim().to_string(),
                 };
-                ctx.db
-                    .write(&ctx.actor, |w| save(w, &team, OnExisting::Fail))?;
+                ctx.db.write(&ctx.actor, |w| save(w, &team, OnExisting::Fail))?;
                 writeln!(output::stdout(), "added team {}", team.name)?;
                 Ok(())
             }
@@ -82,14 +81,10 @@ impl TeamCommand {
             }
             TeamCommand::Import { file, update } => {
                 let input = open_input(file)?;
-                let on = if *update {
-                    OnExisting::Update
-                } else {
-                    OnExisting::Fail
-                };
-                let summary = ctx.db.write(&ctx.actor, |w| {
-                    crate::load::teams(w, &source_name(file), input, on)
-                })?;
+                let on = if *update { OnExisting::Update } else { OnExisting::Fail };
+                let summary = ctx
+                    .db
+                    .write(&ctx.actor, |w| crate::load::teams(w, &source_name(file), input, on))?;
                 report_import(ctx, "teams", summary)
             }
         }

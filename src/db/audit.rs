@@ -42,8 +42,7 @@ pub(crate) fn entry_hash(
     details: &str,
     prev_hash: &str,
 ) -> String {
-    let canonical =
-        serde_json::json!([id, at, actor, action, entity, details, prev_hash]).to_string();
+    let canonical = serde_json::json!([id, at, actor, action, entity, details, prev_hash]).to_string();
     crate::hex::encode(&Sha256::digest(canonical.as_bytes()))
 }
 
@@ -57,11 +56,9 @@ pub(crate) fn append(
     details: &serde_json::Value,
 ) -> Result<()> {
     let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()
         .context("read the end of the audit log")?;
     let (id, prev) = match last {
@@ -79,8 +76,7 @@ pub(crate) fn append(
     Ok(())
 }
 
-const SELECT: &str =
-    "SELECT id, at, actor, action, entity, details, prev_hash, hash FROM audit_log";
+const SELECT: &str = "SELECT id, at, actor, action, entity, details, prev_hash, hash FROM audit_log";
 
 fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
@@ -97,11 +93,7 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 /// The newest `limit` entries (all when `None`), oldest first, optionally only those whose entity
 /// starts with `entity_prefix`.
-pub fn list(
-    conn: &Connection,
-    limit: Option<u64>,
-    entity_prefix: Option<&str>,
-) -> Result<Vec<Entry>> {
+pub fn list(conn: &Connection, limit: Option<u64>, entity_prefix: Option<&str>) -> Result<Vec<Entry>> {
     let sql = format!(
         "SELECT * FROM ({SELECT} WHERE (?1 IS NULL OR substr(entity, 1, length(?1)) = ?1)
          ORDER BY id DESC LIMIT ?2) ORDER BY id"
@@ -111,8 +103,7 @@ pub fn list(
     let rows = stmt
         .query_map(params![entity_prefix, limit], entry)
         .context("read the audit log")?;
-    rows.collect::<rusqlite::Result<_>>()
-        .context("read the audit log")
+    rows.collect::<rusqlite::Result<_>>().context("read the audit log")
 }
 
 /// The outcome of recomputing the chain.
@@ -149,17 +140,7 @@ pub fn verify_chain(entries: impl Iterator<Item = Result<Entry>>) -> Result<Veri
             ))
         } else if e.prev_hash != prev_hash {
             Some("its previous-hash does not match the entry before it".to_string())
-        } else if e.hash
-            != entry_hash(
-                e.id,
-                &e.at,
-                &e.actor,
-                &e.action,
-                &e.entity,
-                &e.details,
-                &e.prev_hash,
-            )
-        {
+        } else if e.hash != entry_hash(e.id, &e.at, &e.actor, &e.action, &e.entity, &e.details, &e.prev_hash) {
             Some("its contents do not match its hash (the entry was edited)".to_string())
         } else {
             None
@@ -235,20 +216,9 @@ mod tests {
         let conn = Connection::open_in_memory().expect("in-memory db");
         conn.execute_batch(include_str!("../../migrations/V1__initial.sql"))
             .expect("schema");
-        append(
-            &conn,
-            "t",
-            "a",
-            "x.add",
-            "x:1",
-            &serde_json::json!({"k": 1}),
-        )
-        .expect("append");
+        append(&conn, "t", "a", "x.add", "x:1", &serde_json::json!({"k": 1})).expect("append");
         append(&conn, "t", "a", "x.add", "x:2", &serde_json::json!({})).expect("append");
-        assert!(
-            conn.execute("UPDATE audit_log SET actor = 'm'", [])
-                .is_err()
-        );
+        assert!(conn.execute("UPDATE audit_log SET actor = 'm'", []).is_err());
         assert!(conn.execute("DELETE FROM audit_log", []).is_err());
         assert_eq!(verify(&conn).expect("verify").first_break, None);
     }

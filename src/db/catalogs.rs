@@ -35,7 +35,13 @@ impl Stored for Catalog {
     fn insert(&self, conn: &Connection) -> Result<i64> {
         conn.execute(
             "INSERT INTO catalog (key, title, version, source, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![self.key, self.title, self.version, self.source, crate::clock::now_rfc3339()],
+            params![
+                self.key,
+                self.title,
+                self.version,
+                self.source,
+                crate::clock::now_rfc3339()
+            ],
         )
         .context("add a catalogue")?;
         Ok(conn.last_insert_rowid())
@@ -77,11 +83,7 @@ pub fn get(conn: &Connection, key: &str) -> Result<(i64, Catalog)> {
         Some(found) => Ok(found),
         None => {
             let keys = column(conn, "SELECT key FROM catalog ORDER BY key")?;
-            Err(Error::not_found(
-                "catalog",
-                key,
-                keys.iter().map(String::as_str),
-            ))
+            Err(Error::not_found("catalog", key, keys.iter().map(String::as_str)))
         }
     }
 }
@@ -129,12 +131,10 @@ pub fn list(conn: &Connection) -> Result<Vec<CatalogSummary>> {
             })
         })
         .context("list catalogues")?;
-    rows.collect::<rusqlite::Result<_>>()
-        .context("list catalogues")
+    rows.collect::<rusqlite::Result<_>>().context("list catalogues")
 }
 
-const CONTROL: &str =
-    "SELECT c.id, k.key, c.key, c.title, c.family, c.statement, p.key, c.sort_key, c.withdrawn
+const CONTROL: &str = "SELECT c.id, k.key, c.key, c.title, c.family, c.statement, p.key, c.sort_key, c.withdrawn
                        FROM control c JOIN catalog k ON k.id = c.catalog_id
                        LEFT JOIN control p ON p.id = c.parent_id";
 
@@ -201,7 +201,16 @@ impl Stored for InCatalog<Control> {
         conn.execute(
             "INSERT INTO control (catalog_id, key, title, family, parent_id, statement, sort_key, withdrawn)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![self.catalog_id, c.key, c.title, c.family, parent, c.statement, c.sort_key, c.withdrawn],
+            params![
+                self.catalog_id,
+                c.key,
+                c.title,
+                c.family,
+                parent,
+                c.statement,
+                c.sort_key,
+                c.withdrawn
+            ],
         )
         .context("add a control")?;
         Ok(conn.last_insert_rowid())
@@ -234,8 +243,11 @@ impl InCatalog<Control> {
         .context("look up a parent control")?
         .map(Some)
         .ok_or_else(|| {
-            Error::Invalid(format!("parent control \"{parent}\" is not in catalogue {} (list parents before their enhancements)", self.catalog))
-                .at("column \"parent\"")
+            Error::Invalid(format!(
+                "parent control \"{parent}\" is not in catalogue {} (list parents before their enhancements)",
+                self.catalog
+            ))
+            .at("column \"parent\"")
         })
     }
 }
@@ -252,9 +264,7 @@ pub fn find_control(conn: &Connection, name: &str, catalog: Option<&str>) -> Res
     }
     for sql in [
         format!("{CONTROL} WHERE c.key = ?1 AND (?2 IS NULL OR k.key = ?2) ORDER BY k.key"),
-        format!(
-            "{CONTROL} WHERE c.key = ?1 COLLATE NOCASE AND (?2 IS NULL OR k.key = ?2) ORDER BY k.key"
-        ),
+        format!("{CONTROL} WHERE c.key = ?1 COLLATE NOCASE AND (?2 IS NULL OR k.key = ?2) ORDER BY k.key"),
     ] {
         let mut stmt = conn.prepare(&sql).context("look up a control")?;
         let found: Vec<ControlRow> = stmt
@@ -275,11 +285,7 @@ pub fn find_control(conn: &Connection, name: &str, catalog: Option<&str>) -> Res
         }
     }
     let keys = column(conn, "SELECT key FROM control ORDER BY key")?;
-    Err(Error::not_found(
-        "control",
-        key,
-        keys.iter().map(String::as_str),
-    ))
+    Err(Error::not_found("control", key, keys.iter().map(String::as_str)))
 }
 
 /// Controls of a catalogue in catalogue order, optionally of one family (matched ignoring case);
@@ -296,9 +302,7 @@ pub fn for_each_control(
              ORDER BY c.sort_key, c.key"
         ))
         .context("list controls")?;
-    let mut rows = stmt
-        .query(params![catalog_id, family])
-        .context("list controls")?;
+    let mut rows = stmt.query(params![catalog_id, family]).context("list controls")?;
     while let Some(r) = rows.next().context("list controls")? {
         each(control_row(r).context("read a control")?)?;
     }
@@ -310,11 +314,8 @@ pub fn families(conn: &Connection, catalog_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn
         .prepare("SELECT DISTINCT family FROM control WHERE catalog_id = ?1 ORDER BY family")
         .context("list families")?;
-    let rows = stmt
-        .query_map([catalog_id], |r| r.get(0))
-        .context("list families")?;
-    rows.collect::<rusqlite::Result<_>>()
-        .context("list families")
+    let rows = stmt.query_map([catalog_id], |r| r.get(0)).context("list families")?;
+    rows.collect::<rusqlite::Result<_>>().context("list families")
 }
 
 fn scope_columns(scope: &RuleScope) -> (Option<&str>, Option<&str>) {
@@ -345,7 +346,8 @@ fn rule(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Rule)> {
     ))
 }
 
-const RULE: &str = "SELECT id, control_key, family, category, responsibility, rationale, source FROM responsibility_rule";
+const RULE: &str =
+    "SELECT id, control_key, family, category, responsibility, rationale, source FROM responsibility_rule";
 
 impl Stored for InCatalog<Rule> {
     const WHAT: &'static str = "rule";

@@ -25,3 +25,17 @@ macro_rules! text_column {
 
 text_column!(Category);
 text_column!(Responsibility);
+text_column!(crate::model::evidence::EvidenceKind);
+text_column!(crate::model::evidence::ReviewStatus);
+
+impl ToSql for crate::model::evidence::Day {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.to_string()))
+    }
+}
+
+impl FromSql for crate::model::evidence::Day {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        crate::model::evidence::Day::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
+    }
+}

@@ -24,8 +24,7 @@ pub struct Implementation {
     pub owner: Option<String>,
 }
 
-const SELECT: &str =
-    "SELECT i.control_id, i.service_id, i.responsibility, i.responsibility_why, t.name
+const SELECT: &str = "SELECT i.control_id, i.service_id, i.responsibility, i.responsibility_why, t.name
                       FROM implementation i LEFT JOIN team t ON t.id = i.owner_team_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Implementation> {
@@ -39,11 +38,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Implementation> {
 }
 
 /// The decisions for a control on a service (or organisation-wide when `service_id` is `None`).
-pub fn get(
-    conn: &Connection,
-    control_id: i64,
-    service_id: Option<i64>,
-) -> Result<Option<Implementation>> {
+pub fn get(conn: &Connection, control_id: i64, service_id: Option<i64>) -> Result<Option<Implementation>> {
     conn.query_row(
         &format!("{SELECT} WHERE i.control_id = ?1 AND i.service_id IS ?2"),
         params![control_id, service_id],
@@ -60,11 +55,8 @@ pub fn for_catalog(conn: &Connection, catalog_id: i64) -> Result<Vec<Implementat
             "{SELECT} JOIN control c ON c.id = i.control_id WHERE c.catalog_id = ?1"
         ))
         .context("read implementations")?;
-    let rows = stmt
-        .query_map([catalog_id], row)
-        .context("read implementations")?;
-    rows.collect::<rusqlite::Result<_>>()
-        .context("read implementations")
+    let rows = stmt.query_map([catalog_id], row).context("read implementations")?;
+    rows.collect::<rusqlite::Result<_>>().context("read implementations")
 }
 
 fn ensure_row(conn: &Connection, control_id: i64, service_id: Option<i64>) -> Result<()> {
@@ -107,12 +99,7 @@ pub fn set_responsibility(
 }
 
 /// Sets (or with `None` clears) the owning team.
-pub fn set_owner(
-    conn: &Connection,
-    control_id: i64,
-    service_id: Option<i64>,
-    team_id: Option<i64>,
-) -> Result<()> {
+pub fn set_owner(conn: &Connection, control_id: i64, service_id: Option<i64>, team_id: Option<i64>) -> Result<()> {
     ensure_row(conn, control_id, service_id)?;
     conn.execute(
         "UPDATE implementation SET owner_team_id = ?3 WHERE control_id = ?1 AND service_id IS ?2",

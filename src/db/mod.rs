@@ -7,6 +7,7 @@ mod open;
 mod save;
 
 pub mod catalogs;
+pub mod evidence;
 pub mod implementations;
 pub mod offerings;
 pub mod services;

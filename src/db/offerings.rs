@@ -14,19 +14,15 @@ impl Stored for Provider {
     }
 
     fn find(&self, conn: &Connection) -> Result<Option<(i64, Self)>> {
-        conn.query_row(
-            "SELECT id, key, name FROM provider WHERE key = ?1",
-            [&self.key],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    Provider {
-                        key: r.get(1)?,
-                        name: r.get(2)?,
-                    },
-                ))
-            },
-        )
+        conn.query_row("SELECT id, key, name FROM provider WHERE key = ?1", [&self.key], |r| {
+            Ok((
+                r.get(0)?,
+                Provider {
+                    key: r.get(1)?,
+                    name: r.get(2)?,
+                },
+            ))
+        })
         .optional()
         .context("look up a provider")
     }
@@ -41,11 +37,8 @@ impl Stored for Provider {
     }
 
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
-        conn.execute(
-            "UPDATE provider SET name = ?2 WHERE id = ?1",
-            params![id, self.name],
-        )
-        .context("update a provider")?;
+        conn.execute("UPDATE provider SET name = ?2 WHERE id = ?1", params![id, self.name])
+            .context("update a provider")?;
         Ok(())
     }
 }
@@ -53,20 +46,14 @@ impl Stored for Provider {
 /// The id of provider `key`, or NotFound with a suggestion.
 pub fn provider_id(conn: &Connection, key: &str) -> Result<i64> {
     let id = conn
-        .query_row("SELECT id FROM provider WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
+        .query_row("SELECT id FROM provider WHERE key = ?1", [key], |r| r.get(0))
         .optional()
         .context("look up a provider")?;
     match id {
         Some(id) => Ok(id),
         None => {
             let keys = column(conn, "SELECT key FROM provider ORDER BY key")?;
-            Err(Error::not_found(
-                "provider",
-                key,
-                keys.iter().map(String::as_str),
-            ))
+            Err(Error::not_found("provider", key, keys.iter().map(String::as_str)))
         }
     }
 }
@@ -102,38 +89,22 @@ impl Stored for Offering {
     }
 
     fn insert(&self, conn: &Connection) -> Result<i64> {
-        let provider =
-            provider_id(conn, &self.provider).map_err(|e| e.at("column \"provider\""))?;
+        let provider = provider_id(conn, &self.provider).map_err(|e| e.at("column \"provider\""))?;
         conn.execute(
             "INSERT INTO offering (provider_id, key, name, category, source, note)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                provider,
-                self.key,
-                self.name,
-                self.category,
-                self.source,
-                self.note
-            ],
+            params![provider, self.key, self.name, self.category, self.source, self.note],
         )
         .context("add an offering")?;
         Ok(conn.last_insert_rowid())
     }
 
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
-        let provider =
-            provider_id(conn, &self.provider).map_err(|e| e.at("column \"provider\""))?;
+        let provider = provider_id(conn, &self.provider).map_err(|e| e.at("column \"provider\""))?;
         conn.execute(
             "UPDATE offering SET provider_id = ?2, name = ?3, category = ?4, source = ?5, note = ?6
              WHERE id = ?1",
-            params![
-                id,
-                provider,
-                self.name,
-                self.category,
-                self.source,
-                self.note
-            ],
+            params![id, provider, self.name, self.category, self.source, self.note],
         )
         .context("update an offering")?;
         Ok(())
@@ -150,21 +121,13 @@ pub fn get(conn: &Connection, key: &str) -> Result<(i64, Offering)> {
         Some(found) => Ok(found),
         None => {
             let keys = column(conn, "SELECT key FROM offering ORDER BY key")?;
-            Err(Error::not_found(
-                "offering",
-                key,
-                keys.iter().map(String::as_str),
-            ))
+            Err(Error::not_found("offering", key, keys.iter().map(String::as_str)))
         }
     }
 }
 
 /// Offerings, optionally of one category and/or provider, by category then key.
-pub fn list(
-    conn: &Connection,
-    category: Option<Category>,
-    provider: Option<&str>,
-) -> Result<Vec<Offering>> {
+pub fn list(conn: &Connection, category: Option<Category>, provider: Option<&str>) -> Result<Vec<Offering>> {
     let mut stmt = conn
         .prepare(&format!(
             "{SELECT} WHERE (?1 IS NULL OR o.category = ?1) AND (?2 IS NULL OR p.key = ?2)
@@ -175,8 +138,7 @@ pub fn list(
     let rows = stmt
         .query_map(params![category, provider], |r| offering(r).map(|(_, o)| o))
         .context("list offerings")?;
-    rows.collect::<rusqlite::Result<_>>()
-        .context("list offerings")
+    rows.collect::<rusqlite::Result<_>>().context("list offerings")
 }
 
 /// One text column of a query, for "did you mean" candidates.

@@ -25,11 +25,7 @@ pub struct Db {
 impl Db {
     /// Opens an existing, current ctrlmap database; never creates or migrates one.
     pub fn open(path: &Path) -> Result<Db> {
-        if !path.exists()
-            || std::fs::metadata(path)
-                .map(|m| m.len() == 0)
-                .unwrap_or(false)
-        {
+        if !path.exists() || std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
             return Err(Error::Database(format!(
                 "no ctrlmap database at {}: run `ctrlmap init` to create one, or pass --db / set CTRLMAP_DB",
                 path.display()
@@ -50,31 +46,25 @@ impl Db {
     /// Creates the database (owner-only permissions) or upgrades an existing one to the latest
     /// schema. Returns the database and whether it was created.
     pub fn create_or_upgrade(path: &Path) -> Result<(Db, bool)> {
-        let fresh = !path.exists()
-            || std::fs::metadata(path)
-                .map(|m| m.len() == 0)
-                .unwrap_or(false);
+        let fresh = !path.exists() || std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false);
         if fresh {
             create_private_file(path)?;
         }
-        let result = Db::connect(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )
-        .and_then(|mut db| {
-            if fresh {
-                db.conn
-                    .pragma_update(None, "application_id", APPLICATION_ID)
-                    .context("mark the database as ctrlmap's")?;
-                db.conn
-                    .pragma_update(None, "journal_mode", "WAL")
-                    .context("switch the database to WAL")?;
-            } else {
-                db.check_identity()?;
-            }
-            db.migrate()?;
-            Ok(db)
-        });
+        let result =
+            Db::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE).and_then(|mut db| {
+                if fresh {
+                    db.conn
+                        .pragma_update(None, "application_id", APPLICATION_ID)
+                        .context("mark the database as ctrlmap's")?;
+                    db.conn
+                        .pragma_update(None, "journal_mode", "WAL")
+                        .context("switch the database to WAL")?;
+                } else {
+                    db.check_identity()?;
+                }
+                db.migrate()?;
+                Ok(db)
+            });
         match result {
             Ok(db) => Ok((db, fresh)),
             Err(e) => {
@@ -104,12 +94,7 @@ impl Db {
         let id: i64 = self
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(|e| {
-                Error::Database(format!(
-                    "{} is not a ctrlmap database ({e})",
-                    self.path.display()
-                ))
-            })?;
+            .map_err(|e| Error::Database(format!("{} is not a ctrlmap database ({e})", self.path.display())))?;
         if id != APPLICATION_ID {
             return Err(Error::Database(format!(
                 "{} is a SQLite file but not a ctrlmap database",
@@ -179,11 +164,7 @@ impl Db {
 
     /// Runs `work` in one immediate transaction that also carries its audit-log entries; commits
     /// only if `work` succeeds, so on any error the database is unchanged.
-    pub fn write<T>(
-        &mut self,
-        actor: &str,
-        work: impl FnOnce(&Writer<'_>) -> Result<T>,
-    ) -> Result<T> {
+    pub fn write<T>(&mut self, actor: &str, work: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -264,10 +245,7 @@ fn create_private_file(path: &Path) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|e| Error::io(path.display(), e))
+    options.open(path).map(drop).map_err(|e| Error::io(path.display(), e))
 }
 
 /// Removes a database we just created and failed to set up.

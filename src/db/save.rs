@@ -41,11 +41,7 @@ pub enum Outcome {
 }
 
 /// Stores `record` as `on_existing` says and audits any change; returns the row id and what happened.
-pub fn save<T: Stored>(
-    w: &Writer<'_>,
-    record: &T,
-    on_existing: OnExisting,
-) -> Result<(i64, Outcome)> {
+pub fn save<T: Stored>(w: &Writer<'_>, record: &T, on_existing: OnExisting) -> Result<(i64, Outcome)> {
     let entity = format!("{}:{}", T::WHAT, record.key());
     match record.find(w)? {
         None => {

@@ -23,8 +23,7 @@ pub struct ServiceRow {
     pub category: Category,
 }
 
-const SELECT: &str =
-    "SELECT s.id, s.name, o.key, t.name, s.environment, s.region, s.data_classification,
+const SELECT: &str = "SELECT s.id, s.name, o.key, t.name, s.environment, s.region, s.data_classification,
                              s.in_scope, o.name, o.category
                       FROM service s JOIN offering o ON o.id = s.offering_id
                       LEFT JOIN team t ON t.id = s.team_id";
@@ -62,7 +61,15 @@ impl Stored for Service {
         conn.execute(
             "INSERT INTO service (name, offering_id, team_id, environment, region, data_classification, in_scope)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![self.name, offering, team, self.environment, self.region, self.data_classification, self.in_scope],
+            params![
+                self.name,
+                offering,
+                team,
+                self.environment,
+                self.region,
+                self.data_classification,
+                self.in_scope
+            ],
         )
         .context("add a service")?;
         Ok(conn.last_insert_rowid())
@@ -91,8 +98,7 @@ impl Stored for Service {
 
 /// Resolves the offering and team a service names, each error naming its column.
 fn references(conn: &Connection, s: &Service) -> Result<(i64, Option<i64>)> {
-    let (offering, _) =
-        offerings::get(conn, &s.offering).map_err(|e| e.at("column \"offering\""))?;
+    let (offering, _) = offerings::get(conn, &s.offering).map_err(|e| e.at("column \"offering\""))?;
     let team = match &s.team {
         Some(name) => Some(teams::id(conn, name).map_err(|e| e.at("column \"team\""))?),
         None => None,
@@ -112,11 +118,7 @@ pub fn get(conn: &Connection, name: &str) -> Result<ServiceRow> {
         Some(found) => Ok(found),
         None => {
             let names = column(conn, "SELECT name FROM service ORDER BY name")?;
-            Err(Error::not_found(
-                "service",
-                name,
-                names.iter().map(String::as_str),
-            ))
+            Err(Error::not_found("service", name, names.iter().map(String::as_str)))
         }
     }
 }
@@ -142,11 +144,7 @@ pub fn list(conn: &Connection, filter: &Filter<'_>) -> Result<Vec<ServiceRow>> {
         ))
         .context("list services")?;
     let rows = stmt
-        .query_map(
-            params![filter.team, filter.category, filter.in_scope_only],
-            row,
-        )
+        .query_map(params![filter.team, filter.category, filter.in_scope_only], row)
         .context("list services")?;
-    rows.collect::<rusqlite::Result<_>>()
-        .context("list services")
+    rows.collect::<rusqlite::Result<_>>().context("list services")
 }

@@ -28,29 +28,22 @@ impl Stored for Team {
     }
 
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
-        conn.execute(
-            "UPDATE team SET contact = ?2 WHERE id = ?1",
-            params![id, self.contact],
-        )
-        .context("update a team")?;
+        conn.execute("UPDATE team SET contact = ?2 WHERE id = ?1", params![id, self.contact])
+            .context("update a team")?;
         Ok(())
     }
 }
 
 fn find(conn: &Connection, name: &str) -> Result<Option<(i64, Team)>> {
-    conn.query_row(
-        "SELECT id, name, contact FROM team WHERE name = ?1",
-        [name],
-        |r| {
-            Ok((
-                r.get(0)?,
-                Team {
-                    name: r.get(1)?,
-                    contact: r.get(2)?,
-                },
-            ))
-        },
-    )
+    conn.query_row("SELECT id, name, contact FROM team WHERE name = ?1", [name], |r| {
+        Ok((
+            r.get(0)?,
+            Team {
+                name: r.get(1)?,
+                contact: r.get(2)?,
+            },
+        ))
+    })
     .optional()
     .context("look up a team")
 }
@@ -61,11 +54,7 @@ pub fn id(conn: &Connection, name: &str) -> Result<i64> {
         Some((id, _)) => Ok(id),
         None => {
             let names = column(conn, "SELECT name FROM team ORDER BY name")?;
-            Err(Error::not_found(
-                "team",
-                name,
-                names.iter().map(String::as_str),
-            ))
+            Err(Error::not_found("team", name, names.iter().map(String::as_str)))
         }
     }
 }

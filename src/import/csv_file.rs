@@ -25,9 +25,7 @@ pub struct CsvFile {
 impl CsvFile {
     /// Reads `reader` (named `source` in messages), checking the header against `columns`.
     pub fn read(source: &str, reader: impl Read, columns: Columns) -> Result<CsvFile> {
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(reader);
+        let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
         let expected = || {
             columns
                 .required
@@ -47,8 +45,7 @@ impl CsvFile {
         let mut index = HashMap::new();
         for (i, name) in headers.iter().enumerate() {
             let name = name.trim().to_ascii_lowercase();
-            let known = columns.required.contains(&name.as_str())
-                || columns.optional.contains(&name.as_str());
+            let known = columns.required.contains(&name.as_str()) || columns.optional.contains(&name.as_str());
             if !known {
                 return Err(Error::Invalid(format!(
                     "{source} line 1: unknown column \"{name}\"; expected {}",
@@ -105,11 +102,7 @@ fn shape_error(source: &str, e: csv::Error) -> Error {
             pos.as_ref().map_or(0, |p| p.line()),
             err.field() + 1
         ),
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => format!(
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => format!(
             "{source} line {}: {len} fields, but the header has {expected_len}",
             pos.as_ref().map_or(0, |p| p.line())
         ),
@@ -149,9 +142,7 @@ impl<'a> Row<'a> {
 
     /// The cell, or `None` when empty.
     pub fn optional(&self, column: &str) -> Option<String> {
-        Some(self.get(column))
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+        Some(self.get(column)).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
     /// The cell, which must not be empty.
@@ -168,16 +159,12 @@ impl<'a> Row<'a> {
         T::Err: std::fmt::Display,
     {
         let text = self.required(column)?;
-        text.parse()
-            .map_err(|e: T::Err| self.invalid(column, &e.to_string()))
+        text.parse().map_err(|e: T::Err| self.invalid(column, &e.to_string()))
     }
 
     /// An error about one cell: `file line N, column "c": message`.
     pub fn invalid(&self, column: &str, message: &str) -> Error {
-        Error::Invalid(format!(
-            "{}, column \"{column}\": {message}",
-            self.location()
-        ))
+        Error::Invalid(format!("{}, column \"{column}\": {message}", self.location()))
     }
 }
 
@@ -206,10 +193,7 @@ mod tests {
     #[test]
     fn reads_rows_with_line_numbers_and_optional_columns() {
         let f = read(b"name,offering\na,aws.ec2\n , \nb,aws.s3\n").expect("valid");
-        let rows: Vec<_> = f
-            .rows()
-            .map(|r| (r.line(), r.get("name"), r.get("team")))
-            .collect();
+        let rows: Vec<_> = f.rows().map(|r| (r.line(), r.get("name"), r.get("team"))).collect();
         assert_eq!(rows, vec![(2, "a", ""), (4, "b", "")]);
     }
 
@@ -230,16 +214,11 @@ mod tests {
 
     #[test]
     fn row_problems_name_the_line() {
-        let err = read(b"name,offering\na,b\nc\n")
-            .expect_err("ragged")
-            .to_string();
+        let err = read(b"name,offering\na,b\nc\n").expect_err("ragged").to_string();
         assert_eq!(err, "s.csv line 3: 1 fields, but the header has 2");
         let err = read(b"name,offering\na,b\n\xff\xfe,x\n")
             .expect_err("latin-1")
             .to_string();
-        assert!(
-            err.starts_with("s.csv line 3, field 1: not valid UTF-8"),
-            "{err}"
-        );
+        assert!(err.starts_with("s.csv line 3, field 1: not valid UTF-8"), "{err}");
     }
 }

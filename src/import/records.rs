@@ -2,9 +2,7 @@
 
 use super::csv_file::{Columns, CsvFile, Row, parse_flag};
 use crate::error::Result;
-use crate::model::{
-    Catalog, Category, Control, Offering, Provider, Responsibility, Rule, RuleScope, Service, Team,
-};
+use crate::model::{Catalog, Category, Control, Offering, Provider, Responsibility, Rule, RuleScope, Service, Team};
 
 /// A record with the line it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,9 +54,7 @@ pub fn offerings(file: &CsvFile) -> Result<Vec<Located<Offering>>> {
             name: r.required("name")?,
             provider: r.required("provider")?,
             category: r.parse::<Category>("category")?,
-            source: r
-                .optional("source")
-                .unwrap_or_else(|| "user import".to_string()),
+            source: r.optional("source").unwrap_or_else(|| "user import".to_string()),
             note: r.get("note").to_string(),
         })
     })
@@ -103,9 +99,7 @@ pub fn controls(file: &CsvFile) -> Result<Vec<Located<Control>>> {
             family: r.get("family").to_string(),
             statement: r.get("statement").to_string(),
             parent: r.optional("parent"),
-            sort_key: r
-                .optional("sort_key")
-                .unwrap_or_else(|| format!("{:08}", r.line())),
+            sort_key: r.optional("sort_key").unwrap_or_else(|| format!("{:08}", r.line())),
             withdrawn,
         })
     })
@@ -172,13 +166,7 @@ pub fn teams(file: &CsvFile) -> Result<Vec<Located<Team>>> {
 /// Columns of a services file.
 pub const SERVICES: Columns = Columns {
     required: &["name", "offering"],
-    optional: &[
-        "team",
-        "environment",
-        "region",
-        "data_classification",
-        "in_scope",
-    ],
+    optional: &["team", "environment", "region", "data_classification", "in_scope"],
 };
 
 /// Services: `name,offering[,team,environment,region,data_classification,in_scope]`.
@@ -191,8 +179,7 @@ pub fn services(file: &CsvFile) -> Result<Vec<Located<Service>>> {
             environment: r.get("environment").to_string(),
             region: r.get("region").to_string(),
             data_classification: r.get("data_classification").to_string(),
-            in_scope: parse_flag(r.get("in_scope"))
-                .ok_or_else(|| r.invalid("in_scope", "expected yes or no"))?,
+            in_scope: parse_flag(r.get("in_scope")).ok_or_else(|| r.invalid("in_scope", "expected yes or no"))?,
         })
     })
 }
@@ -207,17 +194,10 @@ mod tests {
 
     #[test]
     fn a_star_category_expands_to_all_three() {
-        let f = file(
-            "family,category,responsibility,rationale\nPE,*,inherited,why\n",
-            RULES,
-        );
+        let f = file("family,category,responsibility,rationale\nPE,*,inherited,why\n", RULES);
         let rules = rules(&f).expect("valid rules");
         assert_eq!(rules.len(), 3);
-        assert!(
-            rules
-                .iter()
-                .all(|r| r.value.scope == RuleScope::Family("PE".into()))
-        );
+        assert!(rules.iter().all(|r| r.value.scope == RuleScope::Family("PE".into())));
     }
 
     #[test]
@@ -249,9 +229,6 @@ mod tests {
     fn offerings_reject_an_unknown_category() {
         let f = file("key,name,provider,category\naws.x,X,aws,iaas\n", OFFERINGS);
         let err = offerings(&f).expect_err("bad category").to_string();
-        assert!(
-            err.contains("column \"category\": unknown category \"iaas\""),
-            "{err}"
-        );
+        assert!(err.contains("column \"category\": unknown category \"iaas\""), "{err}");
     }
 }

@@ -217,16 +217,9 @@ mod tests {
         let book = RuleBook::new([
             rule(RuleScope::Catalog, Category::Container, Customer),
             rule(RuleScope::Family("Net".into()), Category::Container, Shared),
-            rule(
-                RuleScope::Control("FW".into()),
-                Category::Container,
-                Inherited,
-            ),
+            rule(RuleScope::Control("FW".into()), Category::Container, Inherited),
         ]);
-        let find = |key, family| {
-            book.find(key, family, Category::Container)
-                .map(|r| r.responsibility)
-        };
+        let find = |key, family| book.find(key, family, Category::Container).map(|r| r.responsibility);
         assert_eq!(find("FW", "Net"), Some(Inherited));
         assert_eq!(find("ZONE", "Net"), Some(Shared));
         assert_eq!(find("DATA", "Data"), Some(Customer));
@@ -250,21 +243,12 @@ mod tests {
             (Shared, Provenance::ServiceOverride, "svc")
         );
         let e = effective(None, Some(org), Some(&r));
-        assert_eq!(
-            (e.responsibility, e.provenance),
-            (Inherited, Provenance::OrgOverride)
-        );
+        assert_eq!((e.responsibility, e.provenance), (Inherited, Provenance::OrgOverride));
         let e = effective(None, None, Some(&r));
-        assert_eq!(
-            (e.responsibility, e.provenance),
-            (Customer, Provenance::Rule)
-        );
+        assert_eq!((e.responsibility, e.provenance), (Customer, Provenance::Rule));
         assert_eq!(e.rule_scope, Some(&RuleScope::Catalog));
         let e = effective(None, None, None);
-        assert_eq!(
-            (e.responsibility, e.provenance),
-            (Undetermined, Provenance::None)
-        );
+        assert_eq!((e.responsibility, e.provenance), (Undetermined, Provenance::None));
     }
 
     #[test]

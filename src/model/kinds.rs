@@ -20,11 +20,7 @@ impl fmt::Display for UnknownValue {
             Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
             None => String::new(),
         };
-        write!(
-            f,
-            "unknown {} \"{}\": expected {list}",
-            self.what, self.value
-        )
+        write!(f, "unknown {} \"{}\": expected {list}", self.what, self.value)
     }
 }
 
@@ -140,9 +136,6 @@ mod tests {
     #[test]
     fn undetermined_is_not_a_decision() {
         assert!(Responsibility::parse_decided("undetermined").is_err());
-        assert_eq!(
-            Responsibility::parse_decided("shared"),
-            Ok(Responsibility::Shared)
-        );
+        assert_eq!(Responsibility::parse_decided("shared"), Ok(Responsibility::Shared));
     }
 }

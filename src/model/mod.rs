@@ -1,10 +1,12 @@
 //! Plain domain types and the rules of the shared responsibility model. No I/O lives here, so the
 //! derivation can be tested (and property-tested) on its own.
 
+#[macro_use]
 mod kinds;
 mod records;
 
 pub mod derive;
+pub mod evidence;
 
 pub use kinds::{Category, Responsibility, UnknownValue};
 pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Team};

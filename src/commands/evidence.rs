@@ -1,0 +1,589 @@
+//! `ctrlmap evidence`: add evidence for controls, link it, review it, verify and export it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::json;
+
+use super::Ctx;
+use super::responsibility::target;
+use crate::db::evidence::{self as store_db, Evidence, Review};
+use crate::db::{catalogs, services};
+use crate::error::{Error, Result};
+use crate::evidence::{Check, Store};
+use crate::model::evidence::{Day, EvidenceKind, Freshness, ReviewStatus, Span, freshness, parse_expiry};
+use crate::output;
+
+/// Evidence commands.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Add evidence for a control: a file (hashed and kept in the store), a --url or a --note.
+    ///
+    /// Example: ctrlmap evidence add SRM-PATCH --service orders-db ./patch-report.pdf --title "November patch compliance" --collected 2026-11-20 --expires 90d
+    Add(Add),
+    /// Link existing evidence to another control (one piece of evidence can serve several).
+    ///
+    /// Example: ctrlmap evidence link 12 SRM-CONFIG
+    Link(LinkArgs),
+    /// Remove a link between evidence and a control.
+    Unlink(LinkArgs),
+    /// List evidence, filtered by control, service, team, review status or expiry.
+    ///
+    /// Example: ctrlmap evidence list --control SRM-PATCH --expiring 30d
+    List(List),
+    /// Show one piece of evidence: metadata, hash, links and review history.
+    Show {
+        /// Evidence number.
+        id: i64,
+    },
+    /// Accept or reject evidence; the submitter can never accept their own.
+    ///
+    /// Example: ctrlmap evidence review 12 --accept --note "matches change tickets"
+    #[command(group(ArgGroup::new("decision").required(true).args(["accept", "reject"])))]
+    Review {
+        /// Evidence number.
+        id: i64,
+        /// Accept it: it counts for its controls until it expires.
+        #[arg(long)]
+        accept: bool,
+        /// Reject it (a --note saying why is required).
+        #[arg(long)]
+        reject: bool,
+        /// The reviewer's note.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Re-hash every stored file; name each missing or altered one (exit 1 if any).
+    Verify,
+    /// Write the stored bytes of file evidence to a new file, verified on the way out (exit 3 if altered).
+    ///
+    /// Example: ctrlmap evidence export 12 --out ./copy.pdf
+    Export {
+        /// Evidence number.
+        id: i64,
+        /// Where to write it (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the SHA-256 a file would be stored under, without storing it.
+    Hash {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+/// Arguments of `evidence add`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).multiple(true).args(["file", "url", "note"])))]
+pub struct Add {
+    /// Control key, or CATALOG:KEY.
+    pub control: String,
+    /// A file to store as evidence.
+    pub file: Option<PathBuf>,
+    /// A link to the evidence instead of a file (http or https).
+    #[arg(long, conflicts_with = "file")]
+    pub url: Option<String>,
+    /// A written statement as evidence, or a note on a file or URL.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The service it is for; without it, it is for the control organisation-wide.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Catalogue, when the control key is in several.
+    #[arg(long)]
+    pub catalog: Option<String>,
+    /// A short title [default: the file name, the URL or the note's start].
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The date the evidence speaks for (YYYY-MM-DD) [default: today].
+    #[arg(long, value_parser = Day::parse)]
+    pub collected: Option<Day>,
+    /// When it stops counting: a date, or a duration from --collected (90d, 12w, 6m, 1y).
+    #[arg(long)]
+    pub expires: Option<String>,
+}
+
+/// Arguments of `evidence link` and `unlink`.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Evidence number.
+    pub id: i64,
+    /// Control key, or CATALOG:KEY.
+    pub control: String,
+    /// The service; without it, the link is organisation-wide.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Catalogue, when the control key is in several.
+    #[arg(long)]
+    pub catalog: Option<String>,
+}
+
+/// Arguments of `evidence list`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("state").args(["pending", "accepted", "rejected", "expired", "expiring"])))]
+pub struct List {
+    /// Only evidence linked to this control.
+    #[arg(long)]
+    pub control: Option<String>,
+    /// Only evidence linked to this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only evidence for this team's services or controls.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only evidence awaiting review.
+    #[arg(long)]
+    pub pending: bool,
+    /// Only accepted evidence.
+    #[arg(long)]
+    pub accepted: bool,
+    /// Only rejected evidence.
+    #[arg(long)]
+    pub rejected: bool,
+    /// Only evidence past its expiry date.
+    #[arg(long)]
+    pub expired: bool,
+    /// Only evidence expiring within this span from today (e.g. 30d).
+    #[arg(long, value_name = "SPAN", value_parser = Span::parse)]
+    pub expiring: Option<Span>,
+}
+
+impl EvidenceCommand {
+    /// Runs the command.
+    pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
+        match self {
+            EvidenceCommand::Add(a) => a.run(ctx),
+            EvidenceCommand::Link(l) => l.run(ctx, true),
+            EvidenceCommand::Unlink(l) => l.run(ctx, false),
+            EvidenceCommand::List(l) => l.run(ctx),
+            EvidenceCommand::Show { id } => show(ctx, *id),
+            EvidenceCommand::Review { id, accept, note, .. } => review(ctx, *id, *accept, note),
+            EvidenceCommand::Verify => verify(ctx),
+            EvidenceCommand::Export { id, out } => {
+                let e = store_db::get(ctx.db.conn(), *id)?;
+                let Some(sha) = &e.sha256 else {
+                    return Err(Error::Invalid(format!("evidence {id} is a {}, not a file", e.kind)));
+                };
+                let size = Store::beside(ctx.db.path()).export(sha, out)?;
+                writeln!(
+                    output::stdout(),
+                    "wrote {} ({size} bytes, sha256 {sha} verified)",
+                    out.display()
+                )?;
+                Ok(())
+            }
+            EvidenceCommand::Hash { file } => {
+                let (sha, size) = crate::evidence::hash_file(file)?;
+                writeln!(output::stdout(), "{sha}  {size} bytes  {}", file.display())?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A URL we accept as evidence: http(s), a host, no spaces or control characters.
+fn check_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    match host {
+        Some(h) if !h.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control()) => Ok(url.to_string()),
+        _ => Err(Error::Invalid(format!(
+            "--url \"{url}\" is not an http(s) URL with a host, e.g. https://wiki.example.com/page"
+        ))),
+    }
+}
+
+/// Text shown for people: control characters made visible, long text cut.
+fn clean(text: &str, max: usize) -> String {
+    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let flat = flat.trim();
+    if flat.chars().count() > max {
+        format!("{}...", flat.chars().take(max.saturating_sub(3)).collect::<String>())
+    } else {
+        flat.to_string()
+    }
+}
+
+impl Add {
+    fn run(&self, ctx: &mut Ctx) -> Result<()> {
+        // Everything is checked before anything is written, so bad input leaves no trace.
+        let (control, service) = target(ctx, &self.control, self.catalog.as_deref(), self.service.as_deref())?;
+        let collected = self.collected.unwrap_or(ctx.today);
+        let valid_until = self
+            .expires
+            .as_deref()
+            .map(|text| parse_expiry(text, collected).map_err(|e| Error::Invalid(format!("--expires: {e}"))))
+            .transpose()?;
+        let url = self.url.as_deref().map(check_url).transpose()?;
+        let note = self.note.as_deref().map(str::trim).unwrap_or("").to_string();
+        let kind = match (&self.file, &url) {
+            (Some(_), _) => EvidenceKind::File,
+            (None, Some(_)) => EvidenceKind::Url,
+            (None, None) if !note.is_empty() => EvidenceKind::Note,
+            (None, None) => return Err(Error::Invalid("--note must not be empty".into())),
+        };
+        let original_name = self
+            .file
+            .as_deref()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned());
+        let title = match (&self.title, &original_name, &url) {
+            (Some(t), _, _) => clean(t, 200),
+            (None, Some(name), _) => clean(name, 200),
+            (None, None, Some(u)) => clean(u, 200),
+            (None, None, None) => clean(&note, 60),
+        };
+        if title.is_empty() {
+            return Err(Error::Invalid("--title must not be empty".into()));
+        }
+        let store = Store::beside(ctx.db.path());
+        let put = match &self.file {
+            Some(path) => {
+                if !path.exists() && std::fs::symlink_metadata(path).is_err() {
+                    return Err(Error::Invalid(format!("{}: no such file", path.display())));
+                }
+                Some(store.put(path)?)
+            }
+            None => None,
+        };
+        let mut evidence = Evidence {
+            id: 0,
+            kind,
+            title,
+            sha256: put.as_ref().map(|p| p.sha256.clone()),
+            size: put.as_ref().map(|p| i64::try_from(p.size).unwrap_or(i64::MAX)),
+            media_type: original_name
+                .as_deref()
+                .map(|n| crate::evidence::media_type(n).to_string()),
+            original_name,
+            url,
+            note,
+            collected_on: collected,
+            valid_until,
+            submitted_by: ctx.actor.clone(),
+            submitted_at: crate::clock::now_rfc3339(),
+            status: ReviewStatus::Pending,
+        };
+        let written = ctx.db.write(&ctx.actor, |w| {
+            let same = match &evidence.sha256 {
+                Some(sha) => store_db::with_hash(w, sha)?,
+                None => Vec::new(),
+            };
+            let id = store_db::insert(w, &evidence)?;
+            store_db::link(
+                w,
+                id,
+                control.id,
+                service.as_ref().map(|s| s.id),
+                w.actor(),
+                &evidence.submitted_at,
+            )?;
+            let mut details = serde_json::to_value(&evidence).map_err(std::io::Error::from)?;
+            details["id"] = json!(id);
+            details["control"] = json!(format!("{}:{}", control.catalog, control.control.key));
+            details["service"] = json!(service.as_ref().map(|s| s.service.name.clone()));
+            w.audit("evidence.add", &format!("evidence:{id}"), details)?;
+            Ok((id, same))
+        });
+        let (id, same) = match written {
+            Ok(done) => done,
+            Err(e) => {
+                // The database refused it: take back a file that only this attempt stored.
+                if let Some(p) = put.as_ref().filter(|p| p.new) {
+                    let _ = store.remove(&p.sha256);
+                }
+                return Err(e);
+            }
+        };
+        evidence.id = id;
+        let mut out = output::stdout();
+        if ctx.json {
+            return output::print_json(&mut out, &evidence);
+        }
+        let on = service
+            .as_ref()
+            .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
+        write!(out, "added evidence {id} ({kind}")?;
+        if let Some(p) = &put {
+            write!(out, ", sha256 {}, {} bytes", p.sha256, p.size)?;
+        }
+        writeln!(out, ") for {} {on}; pending review", control.control.key)?;
+        if !same.is_empty() {
+            let list: Vec<String> = same.iter().map(i64::to_string).collect();
+            writeln!(out, "same content as evidence {}: stored once", list.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl LinkArgs {
+    fn run(&self, ctx: &mut Ctx, add: bool) -> Result<()> {
+        let e = store_db::get(ctx.db.conn(), self.id)?;
+        let (control, service) = target(ctx, &self.control, self.catalog.as_deref(), self.service.as_deref())?;
+        let service_id = service.as_ref().map(|s| s.id);
+        let on = service
+            .as_ref()
+            .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
+        ctx.db.write(&ctx.actor, |w| {
+            let changed = if add {
+                store_db::link(w, e.id, control.id, service_id, w.actor(), &crate::clock::now_rfc3339())?
+            } else {
+                store_db::unlink(w, e.id, control.id, service_id)?
+            };
+            if !changed {
+                let what = if add { "already linked to" } else { "not linked to" };
+                return Err(Error::Invalid(format!(
+                    "evidence {} is {what} {} {on}",
+                    e.id, control.control.key
+                )));
+            }
+            let action = if add { "evidence.link" } else { "evidence.unlink" };
+            let details = json!({
+                "control": format!("{}:{}", control.catalog, control.control.key),
+                "service": service.as_ref().map(|s| s.service.name.clone()),
+            });
+            w.audit(action, &format!("evidence:{}", e.id), details)
+        })?;
+        let verb = if add { "linked" } else { "unlinked" };
+        writeln!(
+            output::stdout(),
+            "{verb} evidence {} and {} {on}",
+            e.id,
+            control.control.key
+        )?;
+        Ok(())
+    }
+}
+
+impl List {
+    fn run(&self, ctx: &mut Ctx) -> Result<()> {
+        let conn = ctx.db.conn();
+        let control = self
+            .control
+            .as_deref()
+            .map(|k| catalogs::find_control(conn, k, None))
+            .transpose()?;
+        let service = self.service.as_deref().map(|s| services::get(conn, s)).transpose()?;
+        if let Some(team) = &self.team {
+            crate::db::teams::id(conn, team)?;
+        }
+        let status = if self.pending {
+            Some(ReviewStatus::Pending)
+        } else if self.accepted {
+            Some(ReviewStatus::Accepted)
+        } else if self.rejected {
+            Some(ReviewStatus::Rejected)
+        } else {
+            None
+        };
+        let filter = store_db::Filter {
+            control: control.as_ref().map(|c| c.id),
+            service: service.as_ref().map(|s| s.id),
+            team: self.team.as_deref(),
+            status,
+        };
+        let today = ctx.today;
+        let window = match self.expiring {
+            Some(span) => span.days_from(today).unwrap_or(i64::MAX),
+            None => 0,
+        };
+        let list: Vec<Evidence> = store_db::list(conn, &filter)?
+            .into_iter()
+            .filter(|e| !self.expired || freshness(e.valid_until, today, 0) == Freshness::Expired)
+            .filter(|e| self.expiring.is_none() || freshness(e.valid_until, today, window) == Freshness::Expiring)
+            .collect();
+        let mut out = output::stdout();
+        if ctx.json {
+            let rows: Vec<_> = list
+                .iter()
+                .map(|e| {
+                    let links = store_db::links(conn, e.id)?;
+                    Ok(json!({ "evidence": e, "freshness": freshness(e.valid_until, today, 0), "links": links }))
+                })
+                .collect::<Result<_>>()?;
+            return output::print_json(&mut out, &rows);
+        }
+        let mut rows = Vec::new();
+        for e in &list {
+            let links = store_db::links(conn, e.id)?;
+            let links: Vec<String> = links
+                .iter()
+                .map(|l| match &l.service {
+                    Some(s) => format!("{}@{s}", l.control),
+                    None => l.control.clone(),
+                })
+                .collect();
+            let expires = match (e.valid_until, freshness(e.valid_until, today, 0)) {
+                (None, _) => "-".to_string(),
+                (Some(d), Freshness::Expired) => format!("{d} (expired)"),
+                (Some(d), _) => d.to_string(),
+            };
+            rows.push(vec![
+                e.id.to_string(),
+                e.kind.to_string(),
+                clean(&e.title, 60),
+                e.collected_on.to_string(),
+                expires,
+                e.status.to_string(),
+                links.join(", "),
+            ]);
+        }
+        let headers = ["id", "kind", "title", "collected", "expires", "status", "controls"];
+        output::print_table(&mut out, &output::table(&headers, rows))
+    }
+}
+
+fn show(ctx: &Ctx, id: i64) -> Result<()> {
+    let conn = ctx.db.conn();
+    let e = store_db::get(conn, id)?;
+    let links = store_db::links(conn, id)?;
+    let reviews = store_db::reviews(conn, id)?;
+    let state = freshness(e.valid_until, ctx.today, 0);
+    let counts = crate::model::evidence::counts(e.status, e.valid_until, ctx.today);
+    let mut out = output::stdout();
+    if ctx.json {
+        let view = json!({ "evidence": e, "freshness": state, "counts": counts, "links": links, "reviews": reviews });
+        return output::print_json(&mut out, &view);
+    }
+    let mut fields = vec![
+        ("evidence", format!("{} ({})", e.id, e.kind)),
+        ("title", clean(&e.title, 200)),
+    ];
+    if let Some(sha) = &e.sha256 {
+        fields.push(("sha256", sha.clone()));
+        fields.push(("size", format!("{} bytes", e.size.unwrap_or(0))));
+        fields.push(("file name", clean(e.original_name.as_deref().unwrap_or(""), 200)));
+        fields.push(("media type", e.media_type.clone().unwrap_or_default()));
+    }
+    if let Some(url) = &e.url {
+        fields.push(("url", url.clone()));
+    }
+    if !e.note.is_empty() {
+        fields.push(("note", clean(&e.note, 2000)));
+    }
+    fields.push(("collected", e.collected_on.to_string()));
+    let expires = match e.valid_until {
+        None => "never".to_string(),
+        Some(d) if state == Freshness::Expired => format!("{d} (expired)"),
+        Some(d) => format!("{d} ({} days left)", ctx.today.days_until(d)),
+    };
+    fields.push(("expires", expires));
+    fields.push(("submitted", format!("{} by {}", e.submitted_at, e.submitted_by)));
+    fields.push(("status", e.status.to_string()));
+    fields.push((
+        "counts",
+        if counts { "yes (accepted, unexpired)" } else { "no" }.to_string(),
+    ));
+    output::print_fields(&mut out, &fields)?;
+    writeln!(out, "\nLinked to:")?;
+    for l in &links {
+        let on = l.service.as_deref().unwrap_or("(organisation-wide)");
+        writeln!(
+            out,
+            "  {}:{}  {on}  (by {} at {})",
+            l.catalog, l.control, l.linked_by, l.linked_at
+        )?;
+    }
+    writeln!(out, "\nReview history:")?;
+    if reviews.is_empty() {
+        writeln!(out, "  (none yet)")?;
+    }
+    for r in &reviews {
+        writeln!(
+            out,
+            "  {}  {} by {}: {}",
+            r.at,
+            r.decision,
+            r.reviewer,
+            clean(&r.note, 500)
+        )?;
+    }
+    Ok(())
+}
+
+fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result<()> {
+    let e = store_db::get(ctx.db.conn(), id)?;
+    let note = note.trim();
+    if accept && e.submitted_by == ctx.actor {
+        return Err(Error::Invalid(format!(
+            "evidence {id} was submitted by {}: the submitter cannot accept their own evidence (separation of duties); ask another reviewer",
+            e.submitted_by
+        )));
+    }
+    if !accept && note.is_empty() {
+        return Err(Error::Invalid("a rejection needs a --note saying why".into()));
+    }
+    // Accept only the very bytes that were submitted.
+    if accept && let Some(sha) = &e.sha256 {
+        match Store::beside(ctx.db.path()).check(sha)? {
+            Check::Intact => {}
+            problem => {
+                return Err(Error::Integrity(format!(
+                    "evidence {id}: stored file {} is {problem:?}; it cannot be accepted",
+                    &sha[..12]
+                )));
+            }
+        }
+    }
+    let decision = if accept {
+        ReviewStatus::Accepted
+    } else {
+        ReviewStatus::Rejected
+    };
+    ctx.db.write(&ctx.actor, |w| {
+        let r = Review {
+            decision,
+            reviewer: w.actor().to_string(),
+            at: crate::clock::now_rfc3339(),
+            note: note.to_string(),
+        };
+        store_db::review(w, id, &r)?;
+        w.audit(
+            "evidence.review",
+            &format!("evidence:{id}"),
+            json!({ "old": e.status, "new": decision, "note": note }),
+        )
+    })?;
+    writeln!(output::stdout(), "evidence {id} {decision} by {}", ctx.actor)?;
+    Ok(())
+}
+
+fn verify(ctx: &Ctx) -> Result<()> {
+    let store = Store::beside(ctx.db.path());
+    let mut problems = Vec::new();
+    let hashes = store_db::file_hashes(ctx.db.conn())?;
+    for (sha, ids) in &hashes {
+        let state = store.check(sha)?;
+        if state != Check::Intact {
+            problems.push((sha.clone(), ids.clone(), state));
+        }
+    }
+    let mut out = output::stdout();
+    if ctx.json {
+        let rows: Vec<_> = problems
+            .iter()
+            .map(|(sha, ids, state)| json!({ "sha256": sha, "evidence": ids, "state": state }))
+            .collect();
+        output::print_json(&mut out, &json!({ "files": hashes.len(), "problems": rows }))?;
+    } else {
+        for (sha, ids, state) in &problems {
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+            let what = if *state == Check::Missing { "missing" } else { "altered" };
+            writeln!(out, "{what}: {sha} (evidence {})", ids.join(", "))?;
+        }
+    }
+    if problems.is_empty() {
+        if !ctx.json {
+            writeln!(out, "evidence store intact: {} files verified", hashes.len())?;
+        }
+        return Ok(());
+    }
+    out.flush()?;
+    Err(Error::CheckFailed(format!(
+        "{} of {} stored files are missing or altered",
+        problems.len(),
+        hashes.len()
+    )))
+}

@@ -1,0 +1,310 @@
+//! Evidence records, their links to controls and services, and their review history.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::{Error, Result, SqlContext};
+use crate::model::evidence::{Day, EvidenceKind, ReviewStatus};
+
+/// A piece of evidence as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Its number.
+    pub id: i64,
+    /// File, URL or note.
+    pub kind: EvidenceKind,
+    /// What it is, in a few words.
+    pub title: String,
+    /// SHA-256 of the file's content.
+    pub sha256: Option<String>,
+    /// File size in bytes.
+    pub size: Option<i64>,
+    /// Media type guessed from the file name.
+    pub media_type: Option<String>,
+    /// The file's name when it was added (metadata only).
+    pub original_name: Option<String>,
+    /// Where a URL evidence lives.
+    pub url: Option<String>,
+    /// Free text; the whole content of a note.
+    pub note: String,
+    /// The date the evidence speaks for.
+    pub collected_on: Day,
+    /// The last day it counts, if it expires.
+    pub valid_until: Option<Day>,
+    /// Who added it.
+    pub submitted_by: String,
+    /// When.
+    pub submitted_at: String,
+    /// Pending, accepted or rejected.
+    pub status: ReviewStatus,
+}
+
+const SELECT: &str = "SELECT e.id, e.kind, e.title, e.sha256, e.size, e.media_type, e.original_name, e.url, e.note,
+                             e.collected_on, e.valid_until, e.submitted_by, e.submitted_at, e.status
+                      FROM evidence e";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Evidence> {
+    Ok(Evidence {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        title: r.get(2)?,
+        sha256: r.get(3)?,
+        size: r.get(4)?,
+        media_type: r.get(5)?,
+        original_name: r.get(6)?,
+        url: r.get(7)?,
+        note: r.get(8)?,
+        collected_on: r.get(9)?,
+        valid_until: r.get(10)?,
+        submitted_by: r.get(11)?,
+        submitted_at: r.get(12)?,
+        status: r.get(13)?,
+    })
+}
+
+/// Inserts a new piece of evidence (its `id` and `status` are ignored); returns its number.
+pub fn insert(conn: &Connection, e: &Evidence) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO evidence (kind, title, sha256, size, media_type, original_name, url, note, collected_on,
+                               valid_until, submitted_by, submitted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            e.kind,
+            e.title,
+            e.sha256,
+            e.size,
+            e.media_type,
+            e.original_name,
+            e.url,
+            e.note,
+            e.collected_on,
+            e.valid_until,
+            e.submitted_by,
+            e.submitted_at
+        ],
+    )
+    .context("add evidence")?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Evidence number `id`, or NotFound.
+pub fn get(conn: &Connection, id: i64) -> Result<Evidence> {
+    conn.query_row(&format!("{SELECT} WHERE e.id = ?1"), [id], row)
+        .optional()
+        .context("look up evidence")?
+        .ok_or_else(|| Error::NotFound {
+            what: "evidence",
+            key: id.to_string(),
+            hint: String::new(),
+        })
+}
+
+/// Other evidence with the same file content, oldest first.
+pub fn with_hash(conn: &Connection, sha256: &str) -> Result<Vec<i64>> {
+    let mut stmt = conn
+        .prepare("SELECT id FROM evidence WHERE sha256 = ?1 ORDER BY id")
+        .context("look up evidence")?;
+    let rows = stmt.query_map([sha256], |r| r.get(0)).context("look up evidence")?;
+    rows.collect::<rusqlite::Result<_>>().context("look up evidence")
+}
+
+/// A link from evidence to a control (and a service, or the whole organisation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    /// The catalogue's key.
+    pub catalog: String,
+    /// The control's key.
+    pub control: String,
+    /// The service, or `None` for organisation-wide.
+    pub service: Option<String>,
+    /// Who linked it.
+    pub linked_by: String,
+    /// When.
+    pub linked_at: String,
+}
+
+/// Links evidence to a control (and service); returns false when that link already exists.
+pub fn link(conn: &Connection, evidence: i64, control: i64, service: Option<i64>, by: &str, at: &str) -> Result<bool> {
+    let n = conn
+        .execute(
+            "INSERT INTO evidence_link (evidence_id, control_id, service_id, linked_by, linked_at)
+             SELECT ?1, ?2, ?3, ?4, ?5
+             WHERE NOT EXISTS (SELECT 1 FROM evidence_link WHERE evidence_id = ?1 AND control_id = ?2 AND service_id IS ?3)",
+            params![evidence, control, service, by, at],
+        )
+        .context("link evidence")?;
+    Ok(n == 1)
+}
+
+/// Removes a link; returns false when there was none.
+pub fn unlink(conn: &Connection, evidence: i64, control: i64, service: Option<i64>) -> Result<bool> {
+    let n = conn
+        .execute(
+            "DELETE FROM evidence_link WHERE evidence_id = ?1 AND control_id = ?2 AND service_id IS ?3",
+            params![evidence, control, service],
+        )
+        .context("unlink evidence")?;
+    Ok(n > 0)
+}
+
+/// The links of one piece of evidence.
+pub fn links(conn: &Connection, evidence: i64) -> Result<Vec<Link>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT k.key, c.key, s.name, l.linked_by, l.linked_at
+             FROM evidence_link l JOIN control c ON c.id = l.control_id JOIN catalog k ON k.id = c.catalog_id
+             LEFT JOIN service s ON s.id = l.service_id
+             WHERE l.evidence_id = ?1 ORDER BY k.key, c.sort_key, c.key, s.name",
+        )
+        .context("read evidence links")?;
+    let rows = stmt
+        .query_map([evidence], |r| {
+            Ok(Link {
+                catalog: r.get(0)?,
+                control: r.get(1)?,
+                service: r.get(2)?,
+                linked_by: r.get(3)?,
+                linked_at: r.get(4)?,
+            })
+        })
+        .context("read evidence links")?;
+    rows.collect::<rusqlite::Result<_>>().context("read evidence links")
+}
+
+/// One review decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    /// Accepted or rejected.
+    pub decision: ReviewStatus,
+    /// Who decided.
+    pub reviewer: String,
+    /// When.
+    pub at: String,
+    /// Why.
+    pub note: String,
+}
+
+/// Records a review decision and makes it the evidence's status.
+pub fn review(conn: &Connection, evidence: i64, r: &Review) -> Result<()> {
+    conn.execute(
+        "INSERT INTO evidence_review (evidence_id, decision, reviewer, at, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![evidence, r.decision, r.reviewer, r.at, r.note],
+    )
+    .context("record a review")?;
+    conn.execute(
+        "UPDATE evidence SET status = ?2 WHERE id = ?1",
+        params![evidence, r.decision],
+    )
+    .context("record a review")?;
+    Ok(())
+}
+
+/// The review history of one piece of evidence, oldest first.
+pub fn reviews(conn: &Connection, evidence: i64) -> Result<Vec<Review>> {
+    let mut stmt = conn
+        .prepare("SELECT decision, reviewer, at, note FROM evidence_review WHERE evidence_id = ?1 ORDER BY id")
+        .context("read reviews")?;
+    let rows = stmt
+        .query_map([evidence], |r| {
+            Ok(Review {
+                decision: r.get(0)?,
+                reviewer: r.get(1)?,
+                at: r.get(2)?,
+                note: r.get(3)?,
+            })
+        })
+        .context("read reviews")?;
+    rows.collect::<rusqlite::Result<_>>().context("read reviews")
+}
+
+/// Which evidence to list.
+#[derive(Debug, Default, Clone)]
+pub struct Filter<'a> {
+    /// Linked to this control.
+    pub control: Option<i64>,
+    /// Linked to this service.
+    pub service: Option<i64>,
+    /// Linked to a service of this team, or to a control this team owns.
+    pub team: Option<&'a str>,
+    /// In this review status.
+    pub status: Option<ReviewStatus>,
+}
+
+/// Evidence matching `filter`, by number.
+pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Evidence>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "{SELECT} WHERE (?1 IS NULL OR e.status = ?1)
+               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.control_id = ?2))
+               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.service_id = ?3))
+               AND (?4 IS NULL OR EXISTS (
+                    SELECT 1 FROM evidence_link l
+                    LEFT JOIN service s ON s.id = l.service_id
+                    LEFT JOIN team st ON st.id = s.team_id
+                    LEFT JOIN implementation i ON i.control_id = l.control_id AND i.service_id IS l.service_id
+                    LEFT JOIN team it ON it.id = i.owner_team_id
+                    LEFT JOIN implementation o ON o.control_id = l.control_id AND o.service_id IS NULL
+                    LEFT JOIN team ot ON ot.id = o.owner_team_id
+                    WHERE l.evidence_id = e.id AND ?4 IN (st.name, it.name, ot.name)))
+             ORDER BY e.id"
+        ))
+        .context("list evidence")?;
+    let rows = stmt
+        .query_map(params![f.status, f.control, f.service, f.team], row)
+        .context("list evidence")?;
+    rows.collect::<rusqlite::Result<_>>().context("list evidence")
+}
+
+/// Every stored file hash with the evidence numbers that use it.
+pub fn file_hashes(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT sha256, group_concat(id) FROM evidence WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY min(id)",
+        )
+        .context("list stored files")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let ids: String = r.get(1)?;
+            Ok((r.get(0)?, ids.split(',').filter_map(|s| s.parse().ok()).collect()))
+        })
+        .context("list stored files")?;
+    rows.collect::<rusqlite::Result<_>>().context("list stored files")
+}
+
+/// Evidence linked to controls of a catalogue, with the link's service, for gaps and reports.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    /// The evidence.
+    pub evidence: Evidence,
+    /// The control's row id.
+    pub control_id: i64,
+    /// The service's row id, or `None` for organisation-wide.
+    pub service_id: Option<i64>,
+}
+
+/// Every (evidence, link) for the controls of a catalogue, grouped by (control, service or 0).
+pub fn linked_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(i64, i64), Vec<Linked>>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT e.id, e.kind, e.title, e.sha256, e.size, e.media_type, e.original_name, e.url, e.note,
+                    e.collected_on, e.valid_until, e.submitted_by, e.submitted_at, e.status, l.control_id, l.service_id
+             FROM evidence e JOIN evidence_link l ON l.evidence_id = e.id JOIN control c ON c.id = l.control_id
+             WHERE c.catalog_id = ?1 ORDER BY e.id",
+        )
+        .context("read linked evidence")?;
+    let mut rows = stmt.query([catalog_id]).context("read linked evidence")?;
+    let mut out: HashMap<(i64, i64), Vec<Linked>> = HashMap::new();
+    while let Some(r) = rows.next().context("read linked evidence")? {
+        let linked = Linked {
+            evidence: row(r).context("read linked evidence")?,
+            control_id: r.get(14).context("read linked evidence")?,
+            service_id: r.get(15).context("read linked evidence")?,
+        };
+        out.entry((linked.control_id, linked.service_id.unwrap_or(0)))
+            .or_default()
+            .push(linked);
+    }
+    Ok(out)
+}

@@ -1,0 +1,361 @@
+//! The content-addressed evidence store beside the database: `<db>.evidence/sha256/ab/cdef...`.
+//!
+//! Files are named by the SHA-256 of their content, so no original name can escape the store and
+//! the same content is kept once. They are written to a temporary file and renamed into place
+//! (a crash never leaves half a file under its final name), then made read-only and owner-only.
+//! Hashing streams in fixed-size chunks; nothing reads a whole file into memory.
+
+use std::fs::{self, File};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+const CHUNK: usize = 1 << 20;
+/// Files larger than this get a progress bar when stderr is a terminal.
+const PROGRESS_OVER: u64 = 8 << 20;
+
+/// The store that belongs to one database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// A file now in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Put {
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// False when identical content was already stored (deduplicated).
+    pub new: bool,
+}
+
+/// What re-hashing a stored file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// Present with the expected hash.
+    Intact,
+    /// Not in the store.
+    Missing,
+    /// Present, but its content no longer has its hash.
+    Altered,
+}
+
+impl Store {
+    /// The store of the database at `db`.
+    pub fn beside(db: &Path) -> Store {
+        let mut root = db.as_os_str().to_owned();
+        root.push(".evidence");
+        Store {
+            root: PathBuf::from(root),
+        }
+    }
+
+    /// Where content with hash `sha256` lives. `sha256` must be 64 lower-case hex digits.
+    pub fn path_of(&self, sha256: &str) -> Result<PathBuf> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(Error::Integrity(format!("\"{sha256}\" is not a SHA-256 hash")));
+        }
+        Ok(self.root.join("sha256").join(&sha256[..2]).join(&sha256[2..]))
+    }
+
+    /// Copies `source` into the store, hashing it on the way; identical content is kept once.
+    pub fn put(&self, source: &Path) -> Result<Put> {
+        let meta = fs::symlink_metadata(source).map_err(|e| Error::io(source.display(), e))?;
+        if meta.file_type().is_symlink() {
+            return Err(Error::Invalid(format!(
+                "{}: is a symbolic link; pass the file itself so the evidence is what you see",
+                source.display()
+            )));
+        }
+        if !meta.is_file() {
+            return Err(Error::Invalid(format!("{}: is not a regular file", source.display())));
+        }
+        let mut input = File::open(source).map_err(|e| Error::io(source.display(), e))?;
+        let tmp_dir = self.root.join("tmp");
+        create_private_dir(&tmp_dir)?;
+        let tmp = tempfile_in(&tmp_dir)?;
+        let result = (|| {
+            let mut out = io::BufWriter::with_capacity(CHUNK, &tmp.file);
+            let (sha256, size) = copy_hashing(&mut input, &mut out, meta.len(), source)?;
+            out.flush().map_err(|e| Error::io(tmp.path.display(), e))?;
+            drop(out);
+            tmp.file.sync_all().map_err(|e| Error::io(tmp.path.display(), e))?;
+            let dest = self.path_of(&sha256)?;
+            if dest.exists() {
+                return Ok(Put {
+                    sha256,
+                    size,
+                    new: false,
+                });
+            }
+            let dir = dest.parent().expect("store paths have a parent");
+            create_private_dir(dir)?;
+            set_mode(&tmp.path, 0o400)?;
+            fs::rename(&tmp.path, &dest).map_err(|e| Error::io(dest.display(), e))?;
+            Ok(Put {
+                sha256,
+                size,
+                new: true,
+            })
+        })();
+        // Removes the temporary file when it was not renamed into place.
+        let _ = fs::remove_file(&tmp.path);
+        result
+    }
+
+    /// Removes stored content (used to undo a `put` whose database write failed).
+    pub fn remove(&self, sha256: &str) -> Result<()> {
+        let path = self.path_of(sha256)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(path.display(), e)),
+        }
+    }
+
+    /// Re-hashes stored content and says whether it is intact.
+    pub fn check(&self, sha256: &str) -> Result<Check> {
+        let path = self.path_of(sha256)?;
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Check::Missing),
+            Err(e) => return Err(Error::io(path.display(), e)),
+        };
+        let (actual, _) = copy_hashing(&mut file, &mut io::sink(), 0, &path)?;
+        Ok(if actual == sha256 {
+            Check::Intact
+        } else {
+            Check::Altered
+        })
+    }
+
+    /// Copies stored content to `out` (a new file), verifying the hash on the way; on a mismatch
+    /// nothing is left at `out` and the error is an integrity failure.
+    pub fn export(&self, sha256: &str, out: &Path) -> Result<u64> {
+        let path = self.path_of(sha256)?;
+        let mut file = File::open(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::Integrity(format!(
+                "stored file {} is missing from the evidence store",
+                &sha256[..12]
+            )),
+            _ => Error::io(path.display(), e),
+        })?;
+        if out.exists() {
+            return Err(Error::Invalid(format!(
+                "{}: already exists; choose another --out",
+                out.display()
+            )));
+        }
+        let dir = out
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile_in(dir)?;
+        let result = (|| {
+            let mut w = io::BufWriter::with_capacity(CHUNK, &tmp.file);
+            let (actual, size) = copy_hashing(&mut file, &mut w, 0, &path)?;
+            w.flush().map_err(|e| Error::io(tmp.path.display(), e))?;
+            drop(w);
+            if actual != sha256 {
+                return Err(Error::Integrity(format!(
+                    "stored file {} was altered: its content now hashes to {}; refusing to export it",
+                    &sha256[..12],
+                    &actual[..12]
+                )));
+            }
+            tmp.file.sync_all().map_err(|e| Error::io(tmp.path.display(), e))?;
+            fs::rename(&tmp.path, out).map_err(|e| Error::io(out.display(), e))?;
+            Ok(size)
+        })();
+        let _ = fs::remove_file(&tmp.path);
+        result
+    }
+}
+
+/// Hashes a file without storing it.
+pub fn hash_file(path: &Path) -> Result<(String, u64)> {
+    let mut file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    copy_hashing(&mut file, &mut io::sink(), len, path)
+}
+
+/// Streams `input` to `out` in fixed chunks while hashing; shows progress for large inputs on a terminal.
+fn copy_hashing(input: &mut impl Read, out: &mut impl Write, len: u64, name: &Path) -> Result<(String, u64)> {
+    let progress = (len > PROGRESS_OVER && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(len);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message("hashing");
+        bar
+    });
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(name.display(), e)),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(|e| Error::io(name.display(), e))?;
+        size += n as u64;
+        if let Some(bar) = &progress {
+            bar.set_position(size);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok((crate::hex::encode(&hasher.finalize()), size))
+}
+
+/// A temporary file with an unpredictable name, created owner-only.
+struct TempFile {
+    file: File,
+    path: PathBuf,
+}
+
+fn tempfile_in(dir: &Path) -> Result<TempFile> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    for attempt in 0..100u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = dir.join(format!(".ctrlmap-{}-{nanos:09}-{attempt}.part", std::process::id()));
+        match options.open(&path) {
+            Ok(file) => return Ok(TempFile { file, path }),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(path.display(), e)),
+        }
+    }
+    Err(Error::Invalid(format!(
+        "{}: cannot create a temporary file",
+        dir.display()
+    )))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io(dir.display(), e))
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| Error::io(path.display(), e))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = mode;
+        let mut p = fs::metadata(path)
+            .map_err(|e| Error::io(path.display(), e))?
+            .permissions();
+        p.set_readonly(true);
+        fs::set_permissions(path, p).map_err(|e| Error::io(path.display(), e))
+    }
+}
+
+/// A media type guessed from a file name's extension, for display and exports.
+pub fn media_type(name: &str) -> &'static str {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "txt" | "log" => "text/plain",
+        "md" => "text/markdown",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "html" | "htm" => "text/html",
+        "zip" => "application/zip",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_once_by_content_and_detects_tampering() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::beside(&dir.path().join("x.db"));
+        let a = dir.path().join("a.txt");
+        let b = dir.path().join("b.txt");
+        fs::write(&a, b"hello").expect("write");
+        fs::write(&b, b"hello").expect("write");
+        let first = store.put(&a).expect("put");
+        assert!(first.new);
+        assert_eq!(
+            first.sha256,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        let second = store.put(&b).expect("put");
+        assert!(!second.new);
+        assert_eq!(store.check(&first.sha256).expect("check"), Check::Intact);
+        assert_eq!(
+            fs::read_dir(dir.path().join("x.db.evidence/tmp")).expect("tmp").count(),
+            0
+        );
+
+        let path = store.path_of(&first.sha256).expect("path");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o400);
+        }
+        set_mode(&path, 0o600).expect("chmod");
+        fs::write(&path, b"jello").expect("tamper");
+        assert_eq!(store.check(&first.sha256).expect("check"), Check::Altered);
+        let out = dir.path().join("copy.txt");
+        assert!(matches!(store.export(&first.sha256, &out), Err(Error::Integrity(_))));
+        assert!(!out.exists());
+        fs::remove_file(&path).expect("delete");
+        assert_eq!(store.check(&first.sha256).expect("check"), Check::Missing);
+    }
+
+    #[test]
+    fn refuses_non_hashes_as_names() {
+        let store = Store::beside(Path::new("x.db"));
+        assert!(store.path_of("../../etc/passwd").is_err());
+        assert!(store.path_of(&"A".repeat(64)).is_err());
+    }
+}

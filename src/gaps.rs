@@ -1,0 +1,192 @@
+//! Gaps: what an auditor would flag (DESIGN.md "Gaps"). Computed from the derivation and the
+//! evidence links, control by control, never stored.
+
+use serde::Serialize;
+
+use crate::db::Connection;
+use crate::db::catalogs;
+use crate::db::evidence::{self, Linked};
+use crate::error::Result;
+use crate::matrix::Matrix;
+use crate::model::Responsibility;
+use crate::model::evidence::{Day, Freshness, ReviewStatus, counts, freshness};
+
+/// The kinds of gap, in the order they are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapKind {
+    /// Nobody has classified the control for this service.
+    Undetermined,
+    /// A shared or customer control with no owning team.
+    NoOwner,
+    /// A shared or customer control with no accepted, unexpired evidence.
+    NoEvidence,
+    /// Accepted evidence that expires within the warning window.
+    ExpiringEvidence,
+}
+
+impl GapKind {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapKind::Undetermined => "undetermined",
+            GapKind::NoOwner => "no-owner",
+            GapKind::NoEvidence => "no-evidence",
+            GapKind::ExpiringEvidence => "expiring-evidence",
+        }
+    }
+}
+
+/// One thing to flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    /// What kind of gap.
+    pub kind: GapKind,
+    /// The control's key.
+    pub control: String,
+    /// The control's title.
+    pub title: String,
+    /// The service, or `None` for the organisation as a whole.
+    pub service: Option<String>,
+    /// The responsibility on that service.
+    pub responsibility: Responsibility,
+    /// The owning team, when there is one.
+    pub team: Option<String>,
+    /// The evidence concerned, for expiring evidence.
+    pub evidence: Option<i64>,
+    /// What exactly is wrong.
+    pub detail: String,
+}
+
+/// Options of a gap search.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    /// The catalogue to check.
+    pub catalog: &'a str,
+    /// The date treated as today.
+    pub today: Day,
+    /// Warn about evidence expiring within this many days.
+    pub within_days: i64,
+    /// Only gaps of this team.
+    pub team: Option<&'a str>,
+}
+
+/// Finds the gaps of a catalogue, calling `each` per gap in control order.
+pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(Gap) -> Result<()>) -> Result<()> {
+    let m = Matrix::load(conn, opts.catalog)?;
+    let linked = evidence::linked_in_catalog(conn, m.catalog_id)?;
+    let none: Vec<Linked> = Vec::new();
+    let mut emit = |gap: Gap| -> Result<()> {
+        if opts.team.is_none() || gap.team.as_deref() == opts.team {
+            each(gap)?;
+        }
+        Ok(())
+    };
+    catalogs::for_each_control(conn, m.catalog_id, None, |c| {
+        if c.control.withdrawn {
+            return Ok(());
+        }
+        let row = m.row(&c);
+        let gap = |kind, service: Option<&str>, responsibility, team: Option<&str>, evidence, detail: String| Gap {
+            kind,
+            control: c.control.key.clone(),
+            title: c.control.title.clone(),
+            service: service.map(str::to_string),
+            responsibility,
+            team: team.map(str::to_string),
+            evidence,
+            detail,
+        };
+        if row.cells.is_empty() && row.organisation == Responsibility::Undetermined {
+            emit(gap(
+                GapKind::Undetermined,
+                None,
+                row.organisation,
+                row.owner,
+                None,
+                "no services in scope and no organisation-wide decision".into(),
+            ))?;
+        }
+        let org_evidence = linked.get(&(c.id, 0)).unwrap_or(&none);
+        for cell in &row.cells {
+            let service = cell.service.service.name.as_str();
+            let r = cell.effective.responsibility;
+            let team = cell.owner.map(|(t, _)| t);
+            if r == Responsibility::Undetermined {
+                emit(gap(
+                    GapKind::Undetermined,
+                    Some(service),
+                    r,
+                    team,
+                    None,
+                    "no override and no rule decides who is responsible".into(),
+                ))?;
+                continue;
+            }
+            if !r.customer_has_a_part() {
+                continue;
+            }
+            if team.is_none() {
+                emit(gap(
+                    GapKind::NoOwner,
+                    Some(service),
+                    r,
+                    None,
+                    None,
+                    format!("{r} control with no owning team"),
+                ))?;
+            }
+            let own = linked.get(&(c.id, cell.service.id)).unwrap_or(&none);
+            let all: Vec<&Linked> = own.iter().chain(org_evidence).collect();
+            if !all
+                .iter()
+                .any(|l| counts(l.evidence.status, l.evidence.valid_until, opts.today))
+            {
+                emit(gap(
+                    GapKind::NoEvidence,
+                    Some(service),
+                    r,
+                    team,
+                    None,
+                    why_no_evidence(&all, opts.today),
+                ))?;
+            }
+            for l in &all {
+                let e = &l.evidence;
+                if e.status == ReviewStatus::Accepted
+                    && freshness(e.valid_until, opts.today, opts.within_days) == Freshness::Expiring
+                {
+                    let until = e.valid_until.map(|d| d.to_string()).unwrap_or_default();
+                    let left = e.valid_until.map_or(0, |d| opts.today.days_until(d));
+                    emit(gap(
+                        GapKind::ExpiringEvidence,
+                        Some(service),
+                        r,
+                        team,
+                        Some(e.id),
+                        format!("evidence {} expires on {until} ({left} days)", e.id),
+                    ))?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Says why linked evidence does not count (or that there is none).
+fn why_no_evidence(linked: &[&Linked], today: Day) -> String {
+    if linked.is_empty() {
+        return "no evidence linked".to_string();
+    }
+    let reasons: Vec<String> = linked
+        .iter()
+        .map(|l| {
+            let e = &l.evidence;
+            match (e.status, e.valid_until) {
+                (ReviewStatus::Accepted, Some(d)) if d < today => format!("evidence {} expired on {d}", e.id),
+                (status, _) => format!("evidence {} is {status}", e.id),
+            }
+        })
+        .collect();
+    format!("no accepted, unexpired evidence: {}", reasons.join("; "))
+}
