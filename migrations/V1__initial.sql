@@ -1,16 +1,17 @@
 -- ctrlmap schema, version 1: the shared responsibility model, the organisation's estate and the audit log.
--- Every enum column carries a CHECK constraint as the second lock behind the Rust enums.
+-- Every enum column carries a CHECK constraint as the second lock behind the Rust enums. Keys and
+-- names compare without case, so `Platform` and `platform` cannot both exist.
 
 CREATE TABLE provider (
     id   INTEGER PRIMARY KEY,
-    key  TEXT NOT NULL UNIQUE CHECK (length(key) > 0),
+    key  TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(key) > 0),
     name TEXT NOT NULL
 ) STRICT;
 
 CREATE TABLE offering (
     id          INTEGER PRIMARY KEY,
     provider_id INTEGER NOT NULL REFERENCES provider(id),
-    key         TEXT NOT NULL UNIQUE CHECK (length(key) > 0),
+    key         TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(key) > 0),
     name        TEXT NOT NULL,
     category    TEXT NOT NULL CHECK (category IN ('infrastructure', 'container', 'abstracted')),
     source      TEXT NOT NULL,
@@ -20,7 +21,7 @@ CREATE INDEX offering_category ON offering(category);
 
 CREATE TABLE catalog (
     id          INTEGER PRIMARY KEY,
-    key         TEXT NOT NULL UNIQUE CHECK (length(key) > 0),
+    key         TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(key) > 0),
     title       TEXT NOT NULL,
     version     TEXT NOT NULL DEFAULT '',
     source      TEXT NOT NULL DEFAULT '',
@@ -30,7 +31,7 @@ CREATE TABLE catalog (
 CREATE TABLE control (
     id         INTEGER PRIMARY KEY,
     catalog_id INTEGER NOT NULL REFERENCES catalog(id) ON DELETE CASCADE,
-    key        TEXT NOT NULL CHECK (length(key) > 0),
+    key        TEXT NOT NULL COLLATE NOCASE CHECK (length(key) > 0),
     title      TEXT NOT NULL,
     family     TEXT NOT NULL DEFAULT '',
     parent_id  INTEGER REFERENCES control(id),
@@ -60,13 +61,13 @@ CREATE UNIQUE INDEX responsibility_rule_scope
 
 CREATE TABLE team (
     id      INTEGER PRIMARY KEY,
-    name    TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+    name    TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) > 0),
     contact TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 CREATE TABLE service (
     id                  INTEGER PRIMARY KEY,
-    name                TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+    name                TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) > 0),
     offering_id         INTEGER NOT NULL REFERENCES offering(id),
     team_id             INTEGER REFERENCES team(id),
     environment         TEXT NOT NULL DEFAULT '',

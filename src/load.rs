@@ -21,6 +21,8 @@ pub struct Summary {
     pub updated: usize,
     /// Records already as given.
     pub unchanged: usize,
+    /// Records that differ from the file but were left as they are.
+    pub kept: usize,
 }
 
 impl Summary {
@@ -29,6 +31,7 @@ impl Summary {
             Outcome::Added => self.added += 1,
             Outcome::Updated => self.updated += 1,
             Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Kept => self.kept += 1,
         }
     }
 
@@ -37,6 +40,7 @@ impl Summary {
         self.added += other.added;
         self.updated += other.updated;
         self.unchanged += other.unchanged;
+        self.kept += other.kept;
     }
 }
 
@@ -46,7 +50,11 @@ impl std::fmt::Display for Summary {
             f,
             "{} added, {} updated, {} unchanged",
             self.added, self.updated, self.unchanged
-        )
+        )?;
+        if self.kept > 0 {
+            write!(f, ", {} kept as you changed them", self.kept)?;
+        }
+        Ok(())
     }
 }
 
@@ -72,6 +80,14 @@ fn store_all<T: Stored>(
     Ok(summary)
 }
 
+/// On update, the stored record with the same key: the file's absent columns keep its values.
+fn keep_absent<T: Stored>(w: &Writer<'_>, record: &T, on: OnExisting) -> Result<Option<(i64, T)>> {
+    if on == OnExisting::Fail {
+        return Ok(None);
+    }
+    record.find(w)
+}
+
 fn read(source: &str, reader: impl Read, columns: Columns) -> Result<CsvFile> {
     CsvFile::read(source, reader, columns)
 }
@@ -85,7 +101,19 @@ pub fn providers(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting
 /// Loads offerings (`key,name,provider,category,source,note`).
 pub fn offerings(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::OFFERINGS)?;
-    store_all(w, source, records::offerings(&file)?, on)
+    let mut items = records::offerings(&file)?;
+    for item in &mut items {
+        if let Some((_, old)) = keep_absent(w, &item.value, on)? {
+            let o = &mut item.value;
+            if !file.has("source") {
+                o.source = old.source;
+            }
+            if !file.has("note") {
+                o.note = old.note;
+            }
+        }
+    }
+    store_all(w, source, items, on)
 }
 
 /// Loads catalogue headers (`key,title,version,source`).
@@ -153,11 +181,40 @@ pub fn rules(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, on:
 /// Loads teams (`name,contact`).
 pub fn teams(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::TEAMS)?;
-    store_all(w, source, records::teams(&file)?, on)
+    let mut items = records::teams(&file)?;
+    for item in &mut items {
+        if let Some((_, old)) = keep_absent(w, &item.value, on)?
+            && !file.has("contact")
+        {
+            item.value.contact = old.contact;
+        }
+    }
+    store_all(w, source, items, on)
 }
 
 /// Loads services (`name,offering,team,environment,region,data_classification,in_scope`).
 pub fn services(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::SERVICES)?;
-    store_all(w, source, records::services(&file)?, on)
+    let mut items = records::services(&file)?;
+    for item in &mut items {
+        if let Some((_, old)) = keep_absent(w, &item.value, on)? {
+            let s = &mut item.value;
+            if !file.has("team") {
+                s.team = old.team;
+            }
+            if !file.has("environment") {
+                s.environment = old.environment;
+            }
+            if !file.has("region") {
+                s.region = old.region;
+            }
+            if !file.has("data_classification") {
+                s.data_classification = old.data_classification;
+            }
+            if !file.has("in_scope") {
+                s.in_scope = old.in_scope;
+            }
+        }
+    }
+    store_all(w, source, items, on)
 }

@@ -1,15 +1,47 @@
 //! Printing: tables for people, JSON for programs. Everything goes through a buffered stdout.
 
-use std::io::{BufWriter, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
+use std::sync::Mutex;
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::error::Result;
 
+/// Buffered standard output that reports a failed final flush (e.g. a full disk) through
+/// [`take_failure`] instead of losing it when dropped.
+pub(crate) struct Out(BufWriter<Stdout>);
+
+static FAILURE: Mutex<Option<io::Error>> = Mutex::new(None);
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        if let Err(e) = self.0.flush()
+            && let Ok(mut slot) = FAILURE.lock()
+        {
+            slot.get_or_insert(e);
+        }
+    }
+}
+
 /// Buffered standard output.
-pub(crate) fn stdout() -> BufWriter<Stdout> {
-    BufWriter::new(std::io::stdout())
+pub(crate) fn stdout() -> Out {
+    Out(BufWriter::new(io::stdout()))
+}
+
+/// The first output error that happened while flushing on drop, if any.
+pub(crate) fn take_failure() -> Option<io::Error> {
+    FAILURE.lock().ok().and_then(|mut slot| slot.take())
 }
 
 /// A table with a header row, laid out to the terminal's width when there is one.

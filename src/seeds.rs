@@ -18,10 +18,11 @@ const CATALOGS: &[SeedCatalog] = &[SeedCatalog {
     rules: include_str!("../seeds/srm/rules.csv"),
 }];
 
-/// Loads (or brings up to date) the shared responsibility model: providers, offerings,
-/// catalogues, their controls and rules. Idempotent: a second run changes nothing.
+/// Loads the shared responsibility model: providers, offerings, catalogues, their controls and
+/// rules. Adds what is missing and keeps what exists, so a user's changes to seeded records
+/// survive `init`; re-import a seed file with `--update` to take its values. Idempotent.
 pub fn load_model(w: &Writer<'_>) -> Result<Summary> {
-    let on = OnExisting::Update;
+    let on = OnExisting::Keep;
     let mut total = Summary::default();
     total.absorb(load::providers(
         w,

@@ -96,3 +96,70 @@ fn verify_detects_a_rewritten_details_field_even_with_a_recomputed_row_hash() {
         .expect("tamper");
     env.run(["audit", "verify"]).code(1);
 }
+
+#[test]
+fn the_sqlite3_shell_cannot_edit_the_log_unnoticed() {
+    let env = busy_env();
+    let shell = std::path::Path::new("/usr/bin/sqlite3");
+    if !shell.exists() {
+        eprintln!("sqlite3 shell not installed; covered by the rusqlite tests above");
+        return;
+    }
+    let db = env.db.to_str().expect("utf-8 path");
+    // The guard stops a plain edit...
+    let refused = std::process::Command::new(shell)
+        .args([db, "UPDATE audit_log SET actor = 'mallory' WHERE id = 2;"])
+        .output()
+        .expect("run sqlite3");
+    assert!(!refused.status.success());
+    env.run(["audit", "verify"]).success();
+    // ...and an edit after dropping it is named by verify.
+    let done = std::process::Command::new(shell)
+        .args([
+            db,
+            "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE id = 2;",
+        ])
+        .output()
+        .expect("run sqlite3");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let out = env.run(["audit", "verify"]).code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("entry 2"));
+}
+
+#[test]
+fn a_removed_guard_is_reported() {
+    let env = busy_env();
+    env.sql()
+        .execute_batch("DROP TRIGGER audit_log_no_delete;")
+        .expect("drop");
+    let out = env.run(["audit", "verify"]).code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("audit_log_no_delete"));
+}
+
+#[test]
+fn a_kept_head_detects_truncation_and_a_rewritten_chain() {
+    let env = busy_env();
+    let out = env.run(["audit", "verify"]).success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let head = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("head: "))
+        .expect("head printed")
+        .to_string();
+    env.run(["audit", "verify", "--expect", &head]).success();
+    env.run(["team", "add", "later"]).success();
+    env.run(["audit", "verify", "--expect", &head]).success();
+
+    // Truncating the newest entries (with the guard put back) leaves a valid chain, but not the head.
+    let (id, _) = head.split_once(':').expect("id:hash");
+    env.sql()
+        .execute_batch(&format!(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id >= {id};
+             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is forbidden'); END;"
+        ))
+        .expect("truncate");
+    env.run(["audit", "verify"]).success();
+    let out = env.run(["audit", "verify", "--expect", &head]).code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("truncated"));
+}

@@ -215,3 +215,14 @@ fn a_database_from_a_newer_ctrlmap_is_refused() {
     rejects_unchanged(&env, &["service", "list"], "newer ctrlmap");
     rejects_unchanged(&env, &["init"], "newer ctrlmap");
 }
+
+#[test]
+fn control_characters_in_imported_names_are_refused() {
+    let env = env_with_team();
+    let file = env.file("ctl.csv", "name,offering\n\"bad\x01name\",aws.ec2\n");
+    rejects_unchanged(
+        &env,
+        &["service", "import", file.to_str().expect("path")],
+        "control characters",
+    );
+}

@@ -108,3 +108,43 @@ fn demo_builds_an_estate_and_prints_the_matrix() {
     assert_eq!(services, 5);
     assert!(!env.path().join("d/demo.db.building").exists());
 }
+
+#[test]
+fn init_keeps_what_users_changed_in_seeded_records() {
+    let env = Env::init();
+    let file = env.file(
+        "off.csv",
+        "key,name,provider,category,source,note\naws.elb,Elastic Load Balancing,aws,infrastructure,judgement,we run our own\n",
+    );
+    env.run(["offering", "import", "--update", file.to_str().expect("path")])
+        .success();
+    env.run(["init"]).success().stdout(predicates::str::contains("1 kept"));
+    let list = env.json(["offering", "list", "--json"]);
+    let elb = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|o| o["key"] == "aws.elb")
+        .cloned();
+    assert_eq!(elb.expect("elb")["category"], "infrastructure");
+}
+
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    let env = Env::init();
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("ctrlmap"))
+        .env("CTRLMAP_DB", &env.db)
+        .args(["audit", "verify"])
+        .stdout(full)
+        .output()
+        .expect("run ctrlmap");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No space left"));
+}

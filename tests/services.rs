@@ -110,3 +110,67 @@ fn an_out_of_scope_service_is_left_out_of_the_matrix() {
         .collect();
     assert_eq!(services, ["bucket"]);
 }
+
+#[test]
+fn an_update_import_leaves_absent_columns_alone() {
+    let env = with_teams();
+    env.run([
+        "service",
+        "add",
+        "old",
+        "--offering",
+        "aws.s3",
+        "--team",
+        "platform",
+        "--region",
+        "eu-west-1",
+        "--out-of-scope",
+    ])
+    .success();
+    let file = env.file("partial.csv", "name,offering\nold,aws.dynamodb\n");
+    env.run(["service", "import", "--update", file.to_str().expect("path")])
+        .success();
+    let s = env.json(["service", "show", "old", "--json"]);
+    assert_eq!(s["offering"], "aws.dynamodb");
+    assert_eq!(s["team"], "platform");
+    assert_eq!(s["region"], "eu-west-1");
+    assert_eq!(s["in_scope"], false);
+}
+
+#[test]
+fn names_differing_only_in_case_are_the_same_name() {
+    let env = with_teams();
+    rejects_unchanged(&env, &["team", "add", "Platform"], "team \"Platform\" already exists");
+    env.run([
+        "service",
+        "add",
+        "orders-db",
+        "--offering",
+        "AWS.RDS",
+        "--team",
+        "PLATFORM",
+    ])
+    .success();
+    rejects_unchanged(
+        &env,
+        &["service", "add", "Orders-DB", "--offering", "aws.rds"],
+        "already exists",
+    );
+    assert_eq!(env.json(["service", "show", "ORDERS-db", "--json"])["team"], "platform");
+}
+
+#[test]
+fn an_out_of_scope_service_cannot_be_asked_for_in_the_matrix() {
+    let env = with_teams();
+    env.run(["service", "add", "legacy", "--offering", "aws.ec2", "--out-of-scope"])
+        .success();
+    rejects_unchanged(
+        &env,
+        &["responsibility", "matrix", "--service", "legacy"],
+        "out of scope",
+    );
+    let out = env
+        .run(["responsibility", "show", "SRM-FW", "--service", "legacy"])
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("out of scope"));
+}

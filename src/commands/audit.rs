@@ -23,8 +23,15 @@ pub enum AuditCommand {
         #[arg(long)]
         entity: Option<String>,
     },
-    /// Recompute the hash chain; exit 1 naming the first entry that does not fit.
-    Verify,
+    /// Recompute the hash chain and check the append-only guards; exit 1 naming the first problem.
+    ///
+    /// It prints the last entry's id and hash: keep that somewhere else and pass it back with
+    /// --expect to prove the log was neither truncated nor rewritten since.
+    Verify {
+        /// A head printed by an earlier verify (ID:HASH) that must still be in the chain.
+        #[arg(long, value_name = "ID:HASH")]
+        expect: Option<String>,
+    },
 }
 
 impl AuditCommand {
@@ -51,24 +58,68 @@ impl AuditCommand {
                 let headers = ["#", "at", "actor", "action", "entity", "details"];
                 output::print_table(&mut out, &output::table(&headers, rows))
             }
-            AuditCommand::Verify => {
+            AuditCommand::Verify { expect } => {
+                let anchor = expect.as_deref().map(parse_anchor).transpose()?;
                 let v = audit_log::verify(conn)?;
+                let missing = audit_log::missing_guards(conn)?;
                 if ctx.json {
-                    output::print_json(&mut out, &v)?;
+                    output::print_json(
+                        &mut out,
+                        &serde_json::json!({ "verification": v, "missing_guards": missing }),
+                    )?;
                 }
-                match v.first_break {
-                    None => {
-                        if !ctx.json {
-                            writeln!(out, "audit log intact: {} entries, hash chain verified", v.entries)?;
-                        }
-                        Ok(())
-                    }
-                    Some((e, why)) => Err(Error::CheckFailed(format!(
+                if let Some((e, why)) = v.first_break {
+                    return Err(Error::CheckFailed(format!(
                         "audit log broken at entry {} ({} {} by {} at {}): {why}",
                         e.id, e.action, e.entity, e.actor, e.at
-                    ))),
+                    )));
                 }
+                if !missing.is_empty() {
+                    return Err(Error::CheckFailed(format!(
+                        "audit log unguarded: trigger {} was removed, so entries could be changed without a trace in the schema",
+                        missing.join(" and ")
+                    )));
+                }
+                if let Some((id, hash)) = anchor {
+                    let found = audit_log::list(conn, None, None)?.into_iter().find(|e| e.id == id);
+                    match found {
+                        Some(e) if e.hash == hash => {}
+                        Some(_) => {
+                            return Err(Error::CheckFailed(format!(
+                                "audit log rewritten: entry {id} no longer has the expected hash"
+                            )));
+                        }
+                        None => {
+                            return Err(Error::CheckFailed(format!(
+                                "audit log truncated: entry {id} is gone (the log has {} entries)",
+                                v.entries
+                            )));
+                        }
+                    }
+                }
+                if !ctx.json {
+                    writeln!(out, "audit log intact: {} entries, hash chain verified", v.entries)?;
+                    if let Some((id, hash)) = &v.head {
+                        writeln!(out, "head: {id}:{hash}")?;
+                    }
+                }
+                Ok(())
             }
         }
     }
+}
+
+/// Parses `ID:HASH`.
+fn parse_anchor(text: &str) -> Result<(i64, String)> {
+    let bad = || {
+        Error::Invalid(format!(
+            "--expect \"{text}\": expected ID:HASH as printed by `ctrlmap audit verify`"
+        ))
+    };
+    let (id, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+    let id = id.parse().map_err(|_| bad())?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((id, hash.to_ascii_lowercase()))
 }

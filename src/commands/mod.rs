@@ -34,8 +34,16 @@ pub struct Ctx {
     pub today: Day,
 }
 
-/// Runs one command line.
+/// Runs one command line; an output error (a full disk, a closed pipe) is an error too.
 pub(crate) fn dispatch(cli: Cli) -> Result<()> {
+    let result = run_command(cli);
+    match crate::output::take_failure() {
+        Some(e) if result.is_ok() => Err(Error::io("<stdout>", e)),
+        _ => result,
+    }
+}
+
+fn run_command(cli: Cli) -> Result<()> {
     let actor = actor(cli.actor.as_deref())?;
     match &cli.command {
         Command::Init(c) => return c.run(&cli.db, &actor, cli.json),

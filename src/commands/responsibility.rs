@@ -95,7 +95,13 @@ impl Matrix {
             crate::db::teams::id(conn, team)?;
         }
         for name in &self.service {
-            services::get(conn, name)?;
+            let s = services::get(conn, name)?;
+            if !s.service.in_scope {
+                return Err(Error::Invalid(format!(
+                    "service \"{}\" is out of scope, so it is in no matrix or roll-up; bring it back with `ctrlmap service import --update` and in_scope=yes",
+                    s.service.name
+                )));
+            }
         }
         // Which of the in-scope services to show; the roll-up is always over all of them.
         let shown: Vec<usize> = m
@@ -361,8 +367,15 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
         (
             "service",
             format!(
-                "{} on {} ({})",
-                service.service.name, service.offering_name, service.category
+                "{} on {} ({}){}",
+                service.service.name,
+                service.offering_name,
+                service.category,
+                if service.service.in_scope {
+                    ""
+                } else {
+                    "; out of scope: not in roll-ups"
+                }
             ),
         ),
         ("responsibility", e.responsibility.to_string()),

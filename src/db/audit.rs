@@ -113,6 +113,29 @@ pub struct Verification {
     pub entries: u64,
     /// The first entry that does not fit the chain, and why.
     pub first_break: Option<(Entry, String)>,
+    /// The last entry's id and hash: keep a copy elsewhere to detect a truncated or rewritten log.
+    pub head: Option<(i64, String)>,
+}
+
+/// The triggers that keep the log append-only; a missing one means someone removed it.
+const GUARDS: [&str; 2] = ["audit_log_no_update", "audit_log_no_delete"];
+
+/// Names the append-only guards that are missing from the schema.
+pub fn missing_guards(conn: &Connection) -> Result<Vec<&'static str>> {
+    let mut missing = Vec::new();
+    for name in GUARDS {
+        let present: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1 AND tbl_name = 'audit_log')",
+                [name],
+                |r| r.get(0),
+            )
+            .context("read the audit log's triggers")?;
+        if !present {
+            missing.push(name);
+        }
+    }
+    Ok(missing)
 }
 
 /// Recomputes the whole chain, streaming, and reports the first entry that does not fit.
@@ -149,14 +172,17 @@ pub fn verify_chain(entries: impl Iterator<Item = Result<Entry>>) -> Result<Veri
             return Ok(Verification {
                 entries: checked,
                 first_break: Some((e, why)),
+                head: None,
             });
         }
         prev_id = e.id;
         prev_hash = e.hash;
     }
+    let head = (prev_id > 0).then_some((prev_id, prev_hash));
     Ok(Verification {
         entries: checked,
         first_break: None,
+        head,
     })
 }
 

@@ -257,6 +257,7 @@ impl InCatalog<Control> {
 pub fn find_control(conn: &Connection, name: &str, catalog: Option<&str>) -> Result<ControlRow> {
     let (catalog, key) = match (catalog, name.split_once(':')) {
         (None, Some((c, k))) if find(conn, c)?.is_some() => (Some(c), k),
+        (Some(given), Some((c, k))) if given.eq_ignore_ascii_case(c) => (Some(given), k),
         _ => (catalog, name),
     };
     if let Some(c) = catalog {

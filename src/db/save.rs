@@ -27,6 +27,8 @@ pub enum OnExisting {
     Fail,
     /// Update it to the new values.
     Update,
+    /// Leave it as it is (it may hold a user's change).
+    Keep,
 }
 
 /// What [`save`] did.
@@ -38,6 +40,8 @@ pub enum Outcome {
     Updated,
     /// An identical record was already there.
     Unchanged,
+    /// A different record was there and was left alone ([`OnExisting::Keep`]).
+    Kept,
 }
 
 /// Stores `record` as `on_existing` says and audits any change; returns the row id and what happened.
@@ -58,6 +62,7 @@ pub fn save<T: Stored>(w: &Writer<'_>, record: &T, on_existing: OnExisting) -> R
             key: record.key(),
         }),
         Some((id, ref old)) if old == record => Ok((id, Outcome::Unchanged)),
+        Some((id, _)) if on_existing == OnExisting::Keep => Ok((id, Outcome::Kept)),
         Some((id, old)) => {
             record.update(w, id)?;
             w.audit(

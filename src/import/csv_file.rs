@@ -89,6 +89,11 @@ impl CsvFile {
         })
     }
 
+    /// Whether the file has `column` (a missing optional column means "leave as it is" on update).
+    pub fn has(&self, column: &str) -> bool {
+        self.index.contains_key(column)
+    }
+
     /// The name used in messages.
     pub fn source(&self) -> &str {
         &self.source
@@ -151,6 +156,15 @@ impl<'a> Row<'a> {
             "" => Err(self.invalid(column, "must not be empty")),
             v => Ok(v.to_string()),
         }
+    }
+
+    /// The cell as a name: not empty, no control characters.
+    pub fn name(&self, column: &str) -> Result<String> {
+        let value = self.required(column)?;
+        if value.chars().any(char::is_control) {
+            return Err(self.invalid(column, "must not contain control characters (tabs, newlines)"));
+        }
+        Ok(value)
     }
 
     /// The cell parsed as `T`; an empty cell is an error.

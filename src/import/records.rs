@@ -50,7 +50,7 @@ pub const OFFERINGS: Columns = Columns {
 pub fn offerings(file: &CsvFile) -> Result<Vec<Located<Offering>>> {
     each(file, |r| {
         Ok(Offering {
-            key: r.required("key")?,
+            key: r.name("key")?,
             name: r.required("name")?,
             provider: r.required("provider")?,
             category: r.parse::<Category>("category")?,
@@ -94,7 +94,7 @@ pub fn controls(file: &CsvFile) -> Result<Vec<Located<Control>>> {
             _ => return Err(r.invalid("withdrawn", "expected yes or no")),
         };
         Ok(Control {
-            key: r.required("key")?,
+            key: r.name("key")?,
             title: r.required("title")?,
             family: r.get("family").to_string(),
             statement: r.get("statement").to_string(),
@@ -173,7 +173,7 @@ pub const SERVICES: Columns = Columns {
 pub fn services(file: &CsvFile) -> Result<Vec<Located<Service>>> {
     each(file, |r| {
         Ok(Service {
-            name: r.required("name")?,
+            name: r.name("name")?,
             offering: r.required("offering")?,
             team: r.optional("team"),
             environment: r.get("environment").to_string(),

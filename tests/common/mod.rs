@@ -110,14 +110,11 @@ pub(crate) fn rejects_unchanged(env: &Env, args: &[&str], message: &str) {
     let assert = env.run(args).code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains(message), "stderr {stderr:?} should contain {message:?}");
-    if stderr.starts_with("ctrlmap: ") {
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "one-line error expected: {stderr}"
-        );
-    } else {
-        assert!(stderr.starts_with("error:"), "usage errors come from clap: {stderr}");
-    }
+    assert!(stderr.starts_with("ctrlmap: "), "{stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one-line error expected: {stderr}"
+    );
     assert_eq!(env.fingerprint(), before, "database changed after a rejected command");
 }
