@@ -173,13 +173,16 @@ impl EvidenceCommand {
                 )?;
                 Ok(())
             }
-            EvidenceCommand::Hash { file } => {
-                let (sha, size) = crate::evidence::hash_file(file)?;
-                writeln!(output::stdout(), "{sha}  {size} bytes  {}", file.display())?;
-                Ok(())
-            }
+            EvidenceCommand::Hash { file } => hash(file),
         }
     }
+}
+
+/// `evidence hash`: needs no database.
+pub(crate) fn hash(file: &Path) -> Result<()> {
+    let (sha, size) = crate::evidence::hash_file(file)?;
+    writeln!(output::stdout(), "{sha}  {size} bytes  {}", file.display())?;
+    Ok(())
 }
 
 /// A URL we accept as evidence: http(s), a host, no spaces or control characters.

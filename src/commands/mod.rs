@@ -48,6 +48,7 @@ fn run_command(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init(c) => return c.run(&cli.db, &actor, cli.json),
         Command::Demo(c) => return c.run(&actor, cli.json),
+        Command::Evidence(evidence::EvidenceCommand::Hash { file }) => return evidence::hash(file),
         _ => {}
     }
     let today = cli.today.unwrap_or_else(crate::clock::today);
