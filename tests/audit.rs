@@ -1,6 +1,6 @@
 //! The audit log: every write is recorded and a tampered log is detected.
 
-use crate::common::Env;
+use crate::common::{Env, count, pluck};
 
 fn busy_env() -> Env {
     let env = Env::init();
@@ -27,16 +27,11 @@ fn every_write_is_logged_with_its_actor() {
     let env = busy_env();
     env.run_as("bob", ["team", "add", "security"]).success();
     let log = env.json(["audit", "log", "--limit", "4", "--json"]);
-    let actions: Vec<_> = log
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|e| e["action"].clone())
-        .collect();
+    let actions: Vec<_> = pluck(&log, "action");
     assert_eq!(actions, ["team.add", "service.add", "responsibility.set", "team.add"]);
     assert_eq!(log[3]["actor"], "bob");
     let filtered = env.json(["audit", "log", "--entity", "service:", "--json"]);
-    assert_eq!(filtered.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&filtered), Some(1));
     env.run(["audit", "verify"])
         .success()
         .stdout(predicates::str::contains("intact"));

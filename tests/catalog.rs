@@ -1,6 +1,6 @@
 //! Catalogues, controls and rules.
 
-use crate::common::{Env, rejects_unchanged};
+use crate::common::{Env, count, pluck, rejects_unchanged};
 
 #[test]
 fn the_baseline_catalogue_is_listed() {
@@ -23,15 +23,10 @@ fn controls_are_listed_by_family() {
         "Patch Management",
         "--json",
     ]);
-    let keys: Vec<_> = list
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|c| c["key"].clone())
-        .collect();
+    let keys: Vec<_> = pluck(&list, "key");
     assert_eq!(keys, ["SRM-PATCH", "SRM-GUESTOS"]);
     let all = env.json(["control", "list", "--json"]);
-    assert_eq!(all.as_array().map(Vec::len), Some(20));
+    assert_eq!(count(&all), Some(20));
     rejects_unchanged(
         &env,
         &["control", "list", "--family", "Patch Managment"],
@@ -97,12 +92,7 @@ fn a_csv_catalogue_and_its_rules_can_be_imported() {
         .stdout(predicates::str::contains("4 added"));
     env.run(["service", "add", "vm", "--offering", "aws.ec2"]).success();
     let m = env.json(["responsibility", "matrix", "--catalog", "own", "--json"]);
-    let org: Vec<_> = m["controls"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|c| c["organisation"].clone())
-        .collect();
+    let org: Vec<_> = pluck(&m["controls"], "organisation");
     assert_eq!(org, ["inherited", "customer", "undetermined"]);
     // A rule for a control the catalogue does not have is refused.
     let bad = env.file(

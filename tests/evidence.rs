@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::common::{Env, rejects_unchanged};
+use crate::common::{Env, count, pluck, rejects_unchanged};
 
 /// An estate with a service on RDS, owned by data-platform.
 fn estate() -> Env {
@@ -181,19 +181,14 @@ fn one_piece_of_evidence_serves_several_controls() {
     env.run(["evidence", "link", "1", "SRM-CONFIG"]).success();
     rejects_unchanged(&env, &["evidence", "link", "1", "SRM-CONFIG"], "already linked");
     let show = env.json(["evidence", "show", "1", "--json"]);
-    let links: Vec<_> = show["links"]
-        .as_array()
-        .expect("links")
-        .iter()
-        .map(|l| l["control"].clone())
-        .collect();
+    let links: Vec<_> = pluck(&show["links"], "control");
     assert_eq!(links, ["SRM-PATCH", "SRM-CONFIG"]);
     let by_control = env.json(["evidence", "list", "--control", "SRM-CONFIG", "--json"]);
-    assert_eq!(by_control.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&by_control), Some(1));
     let by_service = env.json(["evidence", "list", "--service", "orders-db", "--json"]);
-    assert_eq!(by_service.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&by_service), Some(1));
     let by_team = env.json(["evidence", "list", "--team", "data-platform", "--json"]);
-    assert_eq!(by_team.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&by_team), Some(1));
     env.run(["evidence", "unlink", "1", "SRM-CONFIG"]).success();
     assert_eq!(
         env.json(["evidence", "list", "--control", "SRM-CONFIG", "--json"])
@@ -243,10 +238,10 @@ fn the_submitter_cannot_accept_their_own_evidence() {
     .success();
     let show = env.json(["evidence", "show", "1", "--json"]);
     assert_eq!(show["evidence"]["status"], "rejected");
-    assert_eq!(show["reviews"].as_array().map(Vec::len), Some(2));
+    assert_eq!(count(&show["reviews"]), Some(2));
     rejects_unchanged(&env, &["evidence", "review", "1", "--reject"], "needs a --note");
     let pending = env.json(["evidence", "list", "--rejected", "--json"]);
-    assert_eq!(pending.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&pending), Some(1));
 }
 
 #[test]
@@ -259,7 +254,7 @@ fn evidence_expires_by_the_date_alone() {
     assert_eq!(at("2027-02-19")["counts"], false);
     assert_eq!(at("2027-02-19")["freshness"], "expired");
     let expired = env.json(["--today", "2027-03-01", "evidence", "list", "--expired", "--json"]);
-    assert_eq!(expired.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&expired), Some(1));
     let soon = env.json([
         "--today",
         "2027-02-01",
@@ -269,7 +264,7 @@ fn evidence_expires_by_the_date_alone() {
         "30d",
         "--json",
     ]);
-    assert_eq!(soon.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&soon), Some(1));
     let later = env.json([
         "--today",
         "2026-12-01",
@@ -279,7 +274,7 @@ fn evidence_expires_by_the_date_alone() {
         "30d",
         "--json",
     ]);
-    assert_eq!(later.as_array().map(Vec::len), Some(0));
+    assert_eq!(count(&later), Some(0));
 }
 
 #[test]

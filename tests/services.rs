@@ -1,6 +1,6 @@
 //! Teams and services: add, list, show, import.
 
-use crate::common::{Env, rejects_unchanged};
+use crate::common::{Env, count, pluck, rejects_unchanged};
 
 const SERVICES_CSV: &str = "name,offering,team,environment,region,data_classification\n\
 web,aws.ec2,platform,prod,eu-west-1,internal\n\
@@ -18,12 +18,7 @@ fn with_teams() -> Env {
 fn teams_are_added_and_listed() {
     let env = with_teams();
     let teams = env.json(["team", "list", "--json"]);
-    let names: Vec<_> = teams
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|t| t["name"].clone())
-        .collect();
+    let names: Vec<_> = pluck(&teams, "name");
     assert_eq!(names, ["data-platform", "platform"]);
     assert_eq!(teams[0]["contact"], "data@example.com");
 }
@@ -67,15 +62,10 @@ fn services_import_from_csv_in_one_go() {
         .success()
         .stdout(predicates::str::contains("2 added"));
     let list = env.json(["service", "list", "--json"]);
-    let names: Vec<_> = list
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|s| s["name"].clone())
-        .collect();
+    let names: Vec<_> = pluck(&list, "name");
     assert_eq!(names, ["bucket", "web"]);
     let infra = env.json(["service", "list", "--category", "infrastructure", "--json"]);
-    assert_eq!(infra.as_array().map(Vec::len), Some(1));
+    assert_eq!(count(&infra), Some(1));
     let mine = env.json(["service", "list", "--team", "platform", "--json"]);
     assert_eq!(mine[0]["name"], "web");
 }
@@ -102,12 +92,7 @@ fn an_out_of_scope_service_is_left_out_of_the_matrix() {
         .success();
     env.run(["service", "add", "bucket", "--offering", "aws.s3"]).success();
     let m = env.json(["responsibility", "matrix", "--json"]);
-    let services: Vec<_> = m["services"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|s| s["name"].clone())
-        .collect();
+    let services: Vec<_> = pluck(&m["services"], "name");
     assert_eq!(services, ["bucket"]);
 }
 

@@ -118,3 +118,17 @@ pub(crate) fn rejects_unchanged(env: &Env, args: &[&str], message: &str) {
     );
     assert_eq!(env.fingerprint(), before, "database changed after a rejected command");
 }
+
+/// One field of every object in a JSON array.
+pub(crate) fn pluck(list: &serde_json::Value, key: &str) -> Vec<serde_json::Value> {
+    list.as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|item| item[key].clone())
+        .collect()
+}
+
+/// The length of a JSON array (`None` when it is not one).
+pub(crate) fn count(list: &serde_json::Value) -> Option<usize> {
+    list.as_array().map(Vec::len)
+}
