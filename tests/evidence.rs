@@ -511,3 +511,15 @@ fn an_estate_with_nothing_to_flag_exits_zero() {
         .success()
         .stdout(predicates::str::contains("no gaps"));
 }
+
+#[test]
+fn hash_prints_what_a_file_would_be_stored_under_without_a_database() {
+    let env = Env::new();
+    let file = env.file("x.txt", "hello");
+    env.run(["evidence", "hash", file.to_str().expect("path")])
+        .success()
+        .stdout(predicates::str::starts_with(
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824  5 bytes",
+        ));
+    assert!(!env.db.exists());
+}

@@ -94,7 +94,12 @@ impl Db {
         let id: i64 = self
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(|e| Error::Database(format!("{} is not a ctrlmap database ({e})", self.path.display())))?;
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => {
+                    Error::Database(format!("{} is not a ctrlmap database ({e})", self.path.display()))
+                }
+                _ => Error::Database(format!("cannot read {}: {e}", self.path.display())),
+            })?;
         if id != APPLICATION_ID {
             return Err(Error::Database(format!(
                 "{} is a SQLite file but not a ctrlmap database",
