@@ -1,0 +1,245 @@
+//! What a control-evaluation report says, independent of how it is drawn. The PDF, CSV (and later
+//! XLSX) renderers read only this; `build.rs` in this module fills it from the database.
+
+use serde::Serialize;
+
+/// Everything a rendered report shows. Sizes are bounded by the catalogue (controls) and the
+/// evidence count; per-(control, service) rows are streamed separately for the CSV.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportData {
+    /// Report title, e.g. "Control evaluation report".
+    pub title: String,
+    /// The organisation the report is about.
+    pub organisation: String,
+    /// The date the report is generated for (YYYY-MM-DD); also its "as of" date for expiry.
+    pub generated_on: String,
+    /// Catalogue key and title, e.g. ("srm", "Shared responsibility baseline").
+    pub catalog_key: String,
+    /// Catalogue title.
+    pub catalog_title: String,
+    /// Teams in scope (empty: all).
+    pub scope_teams: Vec<String>,
+    /// Services in scope, by name.
+    pub scope_services: Vec<ServiceLine>,
+    /// The evaluation, when the report is of one; `None` for the live state.
+    pub evaluation: Option<EvaluationLine>,
+    /// SHA-256 (hex) of the data the report was drawn from.
+    pub fingerprint: String,
+    /// Counts for the summary page.
+    pub summary: Summary,
+    /// The responsibility matrix by service category (infrastructure, container, abstracted).
+    pub categories: Vec<CategoryColumn>,
+    /// One line per control, in catalogue order.
+    pub controls: Vec<ControlLine>,
+    /// What a reviewer should look at first.
+    pub findings: Vec<Finding>,
+    /// Every piece of evidence linked to a control in scope, by id.
+    pub evidence: Vec<EvidenceLine>,
+    /// Headings and paragraphs from the template, already rendered.
+    pub texts: Texts,
+    /// Which sections to draw, in order (from the template).
+    pub sections: Vec<Section>,
+    /// Control-table columns to draw, in order (from the template).
+    pub control_columns: Vec<ControlColumn>,
+}
+
+/// A service in scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceLine {
+    /// Service name.
+    pub name: String,
+    /// Offering display name, e.g. "Amazon RDS".
+    pub offering: String,
+    /// infrastructure / container / abstracted.
+    pub category: String,
+    /// Owning team, or empty.
+    pub team: String,
+}
+
+/// The evaluation a report is of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvaluationLine {
+    /// Its number.
+    pub id: i64,
+    /// Its name, e.g. "Q4 2026 internal review".
+    pub name: String,
+    /// Who assessed.
+    pub assessor: String,
+    /// When it was opened (RFC 3339).
+    pub opened_at: String,
+    /// When it was closed, if it is.
+    pub closed_at: Option<String>,
+}
+
+/// Counts shown on the summary page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Summary {
+    /// Controls by organisation-wide responsibility: (label, count), in the order
+    /// inherited, shared, customer, undetermined.
+    pub by_responsibility: Vec<(String, u64)>,
+    /// Controls by result: (label, count), in the order satisfied, partially-satisfied,
+    /// not-satisfied, not-applicable, not-assessed.
+    pub by_result: Vec<(String, u64)>,
+    /// Shared and customer controls.
+    pub shared_or_customer: u64,
+    /// Of those, how many have accepted, unexpired evidence.
+    pub with_counting_evidence: u64,
+    /// One row per owning team.
+    pub teams: Vec<TeamLine>,
+}
+
+/// A team's row in the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamLine {
+    /// Team name ("(no owner)" for unowned).
+    pub team: String,
+    /// Shared and customer (control, service) pairs it owns.
+    pub pairs: u64,
+    /// Of those, with accepted, unexpired evidence.
+    pub evidenced: u64,
+    /// Of those, assessed satisfied.
+    pub satisfied: u64,
+    /// Of those, assessed not satisfied or partially satisfied.
+    pub failing: u64,
+}
+
+/// One column of the matrix by category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryColumn {
+    /// infrastructure / container / abstracted.
+    pub category: String,
+    /// What the reference texts say the provider manages for this category (one line).
+    pub provider_summary: String,
+    /// What the customer manages for this category (one line).
+    pub customer_summary: String,
+    /// Control titles inherited from the provider in this category.
+    pub provider_controls: Vec<String>,
+    /// Control titles shared in this category.
+    pub shared_controls: Vec<String>,
+    /// Control titles that are the customer's in this category.
+    pub customer_controls: Vec<String>,
+    /// The organisation's services in this category.
+    pub services: Vec<String>,
+}
+
+/// One control in the control table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlLine {
+    /// Control key.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Family.
+    pub family: String,
+    /// Organisation-wide responsibility: inherited / shared / customer / undetermined.
+    pub responsibility: String,
+    /// Owning teams, comma-separated, or empty.
+    pub owner: String,
+    /// Result: satisfied, partially-satisfied, not-satisfied, not-applicable, not-assessed.
+    pub result: String,
+    /// Accepted, unexpired evidence pieces.
+    pub evidence_count: u64,
+    /// Collection date of the freshest such evidence (YYYY-MM-DD), or empty.
+    pub freshest: String,
+}
+
+/// A finding for the reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// not-satisfied, partially-satisfied, no-evidence, expired-evidence, no-owner, undetermined.
+    pub kind: String,
+    /// Control key.
+    pub control: String,
+    /// Service, or empty for the organisation.
+    pub service: String,
+    /// What exactly.
+    pub detail: String,
+}
+
+/// One piece of evidence in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceLine {
+    /// Evidence number.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// SHA-256 for files; empty for URLs and notes.
+    pub sha256: String,
+    /// Collected on (YYYY-MM-DD).
+    pub collected: String,
+    /// Expires on (YYYY-MM-DD), or empty.
+    pub expires: String,
+    /// Review status.
+    pub status: String,
+    /// Last reviewer, or empty.
+    pub reviewer: String,
+    /// Controls it is linked to, comma-separated.
+    pub controls: String,
+}
+
+/// Template texts, rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Texts {
+    /// A paragraph under the cover title.
+    pub intro: String,
+    /// Section headings, keyed by section.
+    pub summary_heading: String,
+    /// Heading of the matrix section.
+    pub matrix_heading: String,
+    /// Paragraph under the matrix heading.
+    pub matrix_intro: String,
+    /// Heading of the control table.
+    pub controls_heading: String,
+    /// Heading of the findings.
+    pub findings_heading: String,
+    /// Heading of the evidence index.
+    pub evidence_heading: String,
+    /// Heading of the sign-off block.
+    pub signoff_heading: String,
+    /// Paragraph of the sign-off block.
+    pub signoff_text: String,
+    /// Footer left text (the report title, usually).
+    pub footer: String,
+}
+
+/// The sections a report can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    /// Title, organisation, scope, evaluation, assessor, dates, fingerprint.
+    Cover,
+    /// Counts by responsibility and result, evidence coverage, per-team table.
+    Summary,
+    /// What the provider and the customer cover per service category.
+    Matrix,
+    /// One row per control.
+    Controls,
+    /// Failing results, missing or expired evidence, unowned and undetermined controls.
+    Findings,
+    /// Every piece of evidence with its hash.
+    Evidence,
+    /// Signatures.
+    Signoff,
+}
+
+/// Columns of the control table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControlColumn {
+    /// Control key.
+    Key,
+    /// Title.
+    Title,
+    /// Family.
+    Family,
+    /// Responsibility.
+    Responsibility,
+    /// Owner.
+    Owner,
+    /// Result.
+    Result,
+    /// Evidence count.
+    Evidence,
+    /// Freshest evidence date.
+    Freshest,
+}
