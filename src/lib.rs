@@ -15,6 +15,7 @@ pub mod import;
 pub mod load;
 pub mod matrix;
 pub mod model;
+pub mod report;
 pub mod seeds;
 
 mod clock;

@@ -243,3 +243,13 @@ pub enum ControlColumn {
     /// Freshest evidence date.
     Freshest,
 }
+
+/// Paper sizes for the PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// ISO A4, 210 x 297 mm.
+    A4,
+    /// US Letter, 8.5 x 11 in.
+    Letter,
+}
