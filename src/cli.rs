@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, demo, evidence, gaps, init, offering, owner, responsibility, rule, service, team,
+    audit, catalog, control, demo, evaluation, evidence, gaps, init, offering, owner, report, responsibility, rule,
+    service, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
@@ -77,6 +78,11 @@ pub enum Command {
     Evidence(evidence::EvidenceCommand),
     /// What an auditor would flag: unowned, unevidenced or undetermined controls, expiring evidence.
     Gaps(gaps::Gaps),
+    /// Evaluations: assess controls over a scope, record results, close (freeze) them.
+    #[command(subcommand)]
+    Evaluation(evaluation::EvaluationCommand),
+    /// Write the control-evaluation report (PDF or CSV).
+    Report(report::Report),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),

@@ -19,6 +19,7 @@ pub mod report;
 pub mod seeds;
 
 mod clock;
+mod files;
 mod hex;
 mod output;
 

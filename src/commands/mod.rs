@@ -5,11 +5,13 @@ pub mod audit;
 pub mod catalog;
 pub mod control;
 pub mod demo;
+pub mod evaluation;
 pub mod evidence;
 pub mod gaps;
 pub mod init;
 pub mod offering;
 pub mod owner;
+pub mod report;
 pub mod responsibility;
 pub mod rule;
 pub mod service;
@@ -70,6 +72,8 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Owner(c) => c.run(&mut ctx),
         Command::Evidence(c) => c.run(&mut ctx),
         Command::Gaps(c) => c.run(&mut ctx),
+        Command::Evaluation(c) => c.run(&mut ctx),
+        Command::Report(c) => c.run(&mut ctx),
         Command::Audit(c) => c.run(&mut ctx),
     }
 }

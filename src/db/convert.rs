@@ -27,6 +27,7 @@ text_column!(Category);
 text_column!(Responsibility);
 text_column!(crate::model::evidence::EvidenceKind);
 text_column!(crate::model::evidence::ReviewStatus);
+text_column!(crate::model::evaluation::ResultValue);
 
 impl ToSql for crate::model::evidence::Day {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {

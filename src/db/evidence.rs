@@ -308,3 +308,17 @@ pub fn linked_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(
     }
     Ok(out)
 }
+
+/// The reviewer of each reviewed piece of evidence's latest review.
+pub fn last_reviewers(conn: &Connection) -> Result<HashMap<i64, String>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT r.evidence_id, r.reviewer FROM evidence_review r
+             WHERE r.id = (SELECT max(id) FROM evidence_review x WHERE x.evidence_id = r.evidence_id)",
+        )
+        .context("read reviewers")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .context("read reviewers")?;
+    rows.collect::<rusqlite::Result<_>>().context("read reviewers")
+}

@@ -22,9 +22,11 @@ pub struct Implementation {
     pub why: Option<String>,
     /// Owning team's name, if assigned.
     pub owner: Option<String>,
+    /// Implementation status (implemented, partial, planned, alternative, not-applicable), if recorded.
+    pub status: Option<String>,
 }
 
-const SELECT: &str = "SELECT i.control_id, i.service_id, i.responsibility, i.responsibility_why, t.name
+const SELECT: &str = "SELECT i.control_id, i.service_id, i.responsibility, i.responsibility_why, t.name, i.status
                       FROM implementation i LEFT JOIN team t ON t.id = i.owner_team_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Implementation> {
@@ -34,6 +36,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Implementation> {
         responsibility: r.get(2)?,
         why: r.get(3)?,
         owner: r.get(4)?,
+        status: r.get(5)?,
     })
 }
 

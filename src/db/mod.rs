@@ -7,6 +7,7 @@ mod open;
 mod save;
 
 pub mod catalogs;
+pub mod evaluations;
 pub mod evidence;
 pub mod implementations;
 pub mod offerings;

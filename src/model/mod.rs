@@ -6,6 +6,7 @@ mod kinds;
 mod records;
 
 pub mod derive;
+pub mod evaluation;
 pub mod evidence;
 
 pub use kinds::{Category, Responsibility, UnknownValue};

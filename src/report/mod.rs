@@ -1,4 +1,10 @@
-//! Control-evaluation reports: [`data::ReportData`] says what a report shows; the renderers draw it.
+//! Control-evaluation reports. [`data::ReportData`] says what a report shows and is built in one
+//! pass by [`assemble`] from the (control, service) pairs of [`pairs`]; the renderers draw it
+//! ([`pdf`]) or stream the pairs ([`csv`]). Reports only read.
 
+pub mod assemble;
+pub mod csv;
 pub mod data;
+pub mod pairs;
 pub mod pdf;
+pub mod template;

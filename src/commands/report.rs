@@ -1,0 +1,132 @@
+//! `ctrlmap report`: the control-evaluation report as PDF or CSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::Ctx;
+use crate::db::evaluations;
+use crate::error::{Error, Result};
+use crate::model::evidence::Day;
+use crate::output;
+use crate::report::assemble::{self, Options};
+use crate::report::csv::Level;
+use crate::report::data::Paper;
+use crate::report::pairs::Source;
+use crate::report::template::Template;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A PDF a reviewer can file.
+    Pdf,
+    /// RFC 4180 CSV, one row per control or per control and service.
+    Csv,
+}
+
+/// Writes the control-evaluation report: of an evaluation (frozen when closed) or of the live state
+/// (results "not assessed"). The same database and --date give byte-identical output.
+///
+/// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
+#[derive(Debug, Args)]
+pub struct Report {
+    /// pdf or csv.
+    #[arg(long)]
+    pub format: Format,
+    /// Where to write it (replaced only once complete).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The evaluation to report on [default: the live state].
+    #[arg(long)]
+    pub evaluation: Option<i64>,
+    /// Catalogue, for a live report.
+    #[arg(long, default_value = "srm")]
+    pub catalog: String,
+    /// Only controls and services owned by this team.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// A report layout to use instead of the built-in one (JSON; see templates/).
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// The report's date [default: SOURCE_DATE_EPOCH, else --today, else today].
+    #[arg(long, value_parser = Day::parse)]
+    pub date: Option<Day>,
+    /// CSV rows per control or per control and service.
+    #[arg(long, default_value = "control")]
+    pub level: Level,
+    /// Paper size of the PDF.
+    #[arg(long, default_value = "a4")]
+    pub paper: Paper,
+    /// Organisation name on the report [default: the template's].
+    #[arg(long)]
+    pub organisation: Option<String>,
+}
+
+impl Report {
+    /// Runs the command.
+    pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
+        let conn = ctx.db.conn();
+        let template = Template::load(self.template.as_deref())?;
+        let date = match self.date {
+            Some(d) => d,
+            None => source_date_epoch()?.unwrap_or(ctx.today),
+        };
+        if let Some(team) = &self.team {
+            crate::db::teams::id(conn, team)?;
+        }
+        let source = match self.evaluation {
+            Some(id) => Source::of_evaluation(evaluations::get(conn, id)?, date),
+            None => {
+                crate::db::catalogs::get(conn, &self.catalog)?;
+                Source::Live {
+                    catalog: self.catalog.clone(),
+                    services: None,
+                    evaluation: None,
+                    today: date,
+                }
+            }
+        };
+        let opts = Options {
+            source,
+            template: &template,
+            organisation: self.organisation.clone(),
+            date,
+            team: self.team.clone(),
+        };
+        let bytes = match self.format {
+            Format::Pdf => {
+                let data = assemble::build(conn, &opts)?;
+                let pdf = crate::report::pdf::render(&data, self.paper)?;
+                crate::files::write_atomically(&self.out, |w| {
+                    w.write_all(&pdf).map_err(|e| Error::io(self.out.display(), e))
+                })?
+            }
+            Format::Csv => {
+                let columns = match self.level {
+                    Level::Control => &template.csv_columns.control,
+                    Level::Service => &template.csv_columns.service,
+                };
+                crate::files::write_atomically(&self.out, |w| {
+                    crate::report::csv::write(conn, &opts, self.level, columns, w)
+                })?
+            }
+        };
+        writeln!(output::stdout(), "wrote {} ({bytes} bytes)", self.out.display())?;
+        Ok(())
+    }
+}
+
+/// The date of SOURCE_DATE_EPOCH (seconds since 1970, UTC), if set.
+fn source_date_epoch() -> Result<Option<Day>> {
+    let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let secs: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::Invalid(format!("SOURCE_DATE_EPOCH=\"{text}\" is not a number of seconds")))?;
+    let at = time::OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(|_| Error::Invalid(format!("SOURCE_DATE_EPOCH=\"{text}\" is out of range")))?;
+    Ok(Some(Day(at.date())))
+}

@@ -1,0 +1,152 @@
+//! Evaluations as the model sees them: result values, how results combine, and the
+//! (control, service) pair that evaluations freeze and reports show.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::UnknownValue;
+
+text_enum! {
+    /// The outcome of assessing a control (OSCAL's finding states, plus not-assessed).
+    ResultValue, "result" {
+        /// The control does what it should.
+        Satisfied = "satisfied",
+        /// Partly.
+        PartiallySatisfied = "partially-satisfied",
+        /// It does not.
+        NotSatisfied = "not-satisfied",
+        /// It does not apply here.
+        NotApplicable = "not-applicable",
+        /// Nobody has assessed it.
+        NotAssessed = "not-assessed",
+    }
+}
+
+impl ResultValue {
+    /// True for results a reviewer must look at.
+    pub fn is_failing(self) -> bool {
+        matches!(self, ResultValue::NotSatisfied | ResultValue::PartiallySatisfied)
+    }
+}
+
+/// Combines the results of a control's pairs into one: any not-satisfied -> not-satisfied; else
+/// any partially-satisfied -> partially-satisfied; else anything not assessed -> not-assessed;
+/// else all not-applicable -> not-applicable; else satisfied. No pairs -> not-assessed.
+pub fn combine(results: impl IntoIterator<Item = ResultValue>) -> ResultValue {
+    let (mut any, mut failing, mut partial, mut open, mut applicable) = (false, false, false, false, false);
+    for r in results {
+        any = true;
+        match r {
+            ResultValue::NotSatisfied => failing = true,
+            ResultValue::PartiallySatisfied => partial = true,
+            ResultValue::NotAssessed => open = true,
+            ResultValue::Satisfied => applicable = true,
+            ResultValue::NotApplicable => {}
+        }
+    }
+    match () {
+        _ if !any => ResultValue::NotAssessed,
+        _ if failing => ResultValue::NotSatisfied,
+        _ if partial => ResultValue::PartiallySatisfied,
+        _ if open => ResultValue::NotAssessed,
+        _ if !applicable => ResultValue::NotApplicable,
+        _ => ResultValue::Satisfied,
+    }
+}
+
+/// A piece of evidence as a pair saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    /// Evidence number.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// SHA-256 for files.
+    pub sha256: Option<String>,
+    /// Collected on.
+    pub collected: String,
+    /// Valid until, if it expires.
+    pub valid_until: Option<String>,
+    /// Review status.
+    pub status: String,
+    /// Last reviewer.
+    pub reviewer: Option<String>,
+    /// Accepted and unexpired on the day the pair was taken.
+    pub counts: bool,
+    /// Accepted but past its expiry on that day.
+    pub expired: bool,
+}
+
+/// One (control, service) pair with everything an evaluation freezes and a report shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pair {
+    /// Control key.
+    pub control_key: String,
+    /// Control title.
+    pub control_title: String,
+    /// Family.
+    pub family: String,
+    /// Service name.
+    pub service: String,
+    /// Offering display name.
+    pub offering: String,
+    /// Category of the offering.
+    pub category: super::Category,
+    /// The team that owns the service.
+    pub service_team: Option<String>,
+    /// Effective responsibility.
+    pub responsibility: super::Responsibility,
+    /// override / rule / none.
+    pub provenance: String,
+    /// Why.
+    pub rationale: String,
+    /// Effective owner.
+    pub owner: Option<String>,
+    /// Implementation status, if recorded.
+    pub status: String,
+    /// Result (not-assessed when none was recorded).
+    pub result: ResultValue,
+    /// The assessor's note.
+    pub note: String,
+    /// Evidence linked to the control on this service or organisation-wide.
+    pub evidence: Vec<EvidenceRef>,
+}
+
+impl fmt::Display for Pair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.control_key, self.service)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResultValue::*;
+    use super::*;
+
+    #[test]
+    fn combining_results() {
+        assert_eq!(combine([]), NotAssessed);
+        assert_eq!(combine([Satisfied, Satisfied]), Satisfied);
+        assert_eq!(combine([Satisfied, NotApplicable]), Satisfied);
+        assert_eq!(combine([NotApplicable, NotApplicable]), NotApplicable);
+        assert_eq!(combine([Satisfied, NotAssessed]), NotAssessed);
+        assert_eq!(
+            combine([Satisfied, PartiallySatisfied, NotAssessed]),
+            PartiallySatisfied
+        );
+        assert_eq!(combine([Satisfied, NotSatisfied, PartiallySatisfied]), NotSatisfied);
+    }
+
+    #[test]
+    fn result_values_parse() {
+        assert_eq!("not-satisfied".parse::<ResultValue>(), Ok(NotSatisfied));
+        assert!(
+            "passed"
+                .parse::<ResultValue>()
+                .expect_err("unknown")
+                .to_string()
+                .contains("expected satisfied")
+        );
+    }
+}

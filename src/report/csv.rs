@@ -1,0 +1,211 @@
+//! The CSV report (RFC 4180, UTF-8, header row), streamed control by control: one row per control
+//! or per control and service. Every cell a user could control is neutralised against formula
+//! injection.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use super::assemble::{Options, control_line};
+use super::pairs::{self, ControlInfo};
+use crate::db::Connection;
+use crate::error::{Error, Result};
+use crate::model::evaluation::Pair;
+
+/// Rows per control, or per control and service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Level {
+    /// One row per control (organisation-wide values).
+    Control,
+    /// One row per control and service.
+    Service,
+}
+
+const CONTROL_COLUMNS: &[&str] = &[
+    "catalog",
+    "control",
+    "title",
+    "family",
+    "responsibility",
+    "owner",
+    "status",
+    "result",
+    "note",
+    "evidence_ids",
+    "evidence_sha256",
+    "freshest_evidence",
+    "expired_evidence",
+];
+const SERVICE_ONLY: &[&str] = &["service", "offering", "category", "provenance", "rationale"];
+
+/// Makes a cell safe to open in a spreadsheet: a leading `= + - @`, tab or CR becomes text.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Writes the CSV of `opts` at `level` with `columns` to `out`.
+pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[String], out: impl Write) -> Result<()> {
+    for c in columns {
+        let known =
+            CONTROL_COLUMNS.contains(&c.as_str()) || (level == Level::Service && SERVICE_ONLY.contains(&c.as_str()));
+        if !known {
+            return Err(Error::Invalid(format!(
+                "{}: unknown {} CSV column \"{c}\"",
+                opts.template.source,
+                if level == Level::Service {
+                    "service-level"
+                } else {
+                    "control-level"
+                }
+            )));
+        }
+    }
+    let catalog = match &opts.source {
+        pairs::Source::Live { catalog, .. } => catalog.clone(),
+        pairs::Source::Frozen(e) => e.catalog.clone(),
+    };
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    w.write_record(columns).map_err(csv_error)?;
+    let mut row: Vec<String> = Vec::with_capacity(columns.len());
+    pairs::for_each_control(conn, &opts.source, |info, all| {
+        let kept: Vec<&Pair> = all.iter().filter(|p| opts.keeps(p)).collect();
+        match level {
+            Level::Control => {
+                row.clear();
+                row.extend(columns.iter().map(|c| control_cell(c, &catalog, info, &kept)));
+                write_row(&mut w, &row)
+            }
+            Level::Service => {
+                for p in kept {
+                    row.clear();
+                    row.extend(columns.iter().map(|c| pair_cell(c, &catalog, info, p)));
+                    write_row(&mut w, &row)?;
+                }
+                Ok(())
+            }
+        }
+    })?;
+    w.flush().map_err(|e| Error::io("report", e))?;
+    Ok(())
+}
+
+fn write_row<W: Write>(w: &mut csv::Writer<W>, row: &[String]) -> Result<()> {
+    w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
+        .map_err(csv_error)
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io("report", io),
+        other => Error::Invalid(format!("CSV: {other:?}")),
+    }
+}
+
+fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> (String, String, String, String) {
+    let mut ids = BTreeSet::new();
+    let mut hashes = BTreeSet::new();
+    let mut freshest: Option<&str> = None;
+    let mut expired = false;
+    for e in pairs.flat_map(|p| p.evidence.iter()) {
+        ids.insert(e.id);
+        if let Some(h) = &e.sha256 {
+            hashes.insert(h.as_str());
+        }
+        if e.counts && freshest.is_none_or(|f| e.collected.as_str() > f) {
+            freshest = Some(&e.collected);
+        }
+        expired |= e.expired;
+    }
+    (
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
+        hashes.into_iter().collect::<Vec<_>>().join(" "),
+        freshest.unwrap_or("").to_string(),
+        if expired { "yes" } else { "no" }.to_string(),
+    )
+}
+
+fn control_cell(column: &str, catalog: &str, info: &ControlInfo, pairs: &[&Pair]) -> String {
+    match column {
+        "catalog" => catalog.to_string(),
+        "control" => info.key.clone(),
+        "title" => info.title.clone(),
+        "family" => info.family.clone(),
+        "responsibility" | "owner" | "result" => {
+            let line = control_line(info, pairs);
+            match column {
+                "responsibility" => line.responsibility,
+                "owner" => line.owner,
+                _ => line.result,
+            }
+        }
+        "status" => {
+            let set: BTreeSet<&str> = pairs
+                .iter()
+                .map(|p| p.status.as_str())
+                .filter(|s| !s.is_empty())
+                .collect();
+            set.into_iter().collect::<Vec<_>>().join(", ")
+        }
+        "note" => {
+            let set: BTreeSet<&str> = pairs
+                .iter()
+                .map(|p| p.note.as_str())
+                .filter(|s| !s.is_empty())
+                .collect();
+            set.into_iter().collect::<Vec<_>>().join(" | ")
+        }
+        _ => {
+            let (ids, hashes, freshest, expired) = evidence_cells(pairs.iter().copied());
+            match column {
+                "evidence_ids" => ids,
+                "evidence_sha256" => hashes,
+                "freshest_evidence" => freshest,
+                _ => expired,
+            }
+        }
+    }
+}
+
+fn pair_cell(column: &str, catalog: &str, info: &ControlInfo, p: &Pair) -> String {
+    match column {
+        "catalog" => catalog.to_string(),
+        "control" => info.key.clone(),
+        "title" => info.title.clone(),
+        "family" => info.family.clone(),
+        "service" => p.service.clone(),
+        "offering" => p.offering.clone(),
+        "category" => p.category.to_string(),
+        "responsibility" => p.responsibility.to_string(),
+        "provenance" => p.provenance.clone(),
+        "rationale" => p.rationale.clone(),
+        "owner" => p.owner.clone().unwrap_or_default(),
+        "status" => p.status.clone(),
+        "result" => p.result.to_string(),
+        "note" => p.note.clone(),
+        _ => {
+            let (ids, hashes, freshest, expired) = evidence_cells(std::iter::once(p));
+            match column {
+                "evidence_ids" => ids,
+                "evidence_sha256" => hashes,
+                "freshest_evidence" => freshest,
+                _ => expired,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for bad in ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(bad).starts_with('\''), "{bad}");
+        }
+        assert_eq!(neutralise("orders-db"), "orders-db");
+        assert_eq!(neutralise(""), "");
+    }
+}
