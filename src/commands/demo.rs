@@ -1,65 +1,95 @@
-//! `ctrlmap demo`: a ready-made estate built from `seeds/`, to see the model at work.
+//! `ctrlmap demo`: a ready-made estate built from `seeds/`, evaluated and reported, to see the
+//! whole tool at work.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::Ctx;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::import::CsvFile;
+use crate::import::csv_file::Columns;
 use crate::output;
 
-/// Builds `<out>/demo.db` afresh from seeds/ (model plus a demo organisation) and prints the matrix.
+/// Builds `<out>/demo.db` afresh from seeds/ (the model, a demo organisation, evidence and a
+/// closed evaluation), prints the responsibility matrix and writes `report.pdf` and `report.csv`.
 #[derive(Debug, Args)]
 pub struct Demo {
-    /// Directory to build the demo in (created if missing).
+    /// Directory to build the demo in (created if missing; its demo files are replaced).
     #[arg(long, default_value = "demo", value_name = "DIR")]
     pub out: PathBuf,
 }
 
+const EVIDENCE: Columns = Columns {
+    required: &["control", "title", "collected", "submitted_by"],
+    optional: &[
+        "service",
+        "url",
+        "note",
+        "expires",
+        "reviewer",
+        "decision",
+        "review_note",
+    ],
+};
+const RESULTS: Columns = Columns {
+    required: &["control", "result"],
+    optional: &["service", "note"],
+};
+
 impl Demo {
     /// Runs the demo.
-    pub(crate) fn run(&self, actor: &str, json: bool) -> Result<()> {
+    pub(crate) fn run(&self, actor: &str, json: bool, today: crate::model::evidence::Day) -> Result<()> {
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(self.out.display(), e))?;
         let path = self.out.join("demo.db");
-        // Build beside the final name, then rename: a failed run never leaves half a demo.
-        let building = self.out.join("demo.db.building");
-        remove_db(&building)?;
-        let built = Db::create_or_upgrade(&building).and_then(|(mut db, _)| {
-            db.write(actor, |w| {
-                crate::seeds::load_model(w)?;
-                crate::seeds::load_demo(w)
-            })
-        });
+        remove_demo(&path)?;
+        let built = self.build(&path, actor, today);
         if let Err(e) = built {
-            remove_db(&building)?;
+            remove_demo(&path)?;
             return Err(e);
         }
-        remove_db(&path)?;
-        std::fs::rename(&building, &path).map_err(|e| Error::io(path.display(), e))?;
-
         let mut ctx = Ctx {
             db: Db::open(&path)?,
             actor: actor.to_string(),
             json,
-            today: crate::clock::today(),
-        };
-        let matrix = super::responsibility::Matrix {
-            catalog: "srm".to_string(),
-            service: Vec::new(),
-            team: None,
+            today,
         };
         if !json {
             let mut out = output::stdout();
-            writeln!(out, "Demo database: {}", path.display())?;
+            writeln!(out, "\nDemo database: {}", path.display())?;
             writeln!(
                 out,
                 "Responsibility matrix of the shared responsibility baseline (srm):"
             )?;
             out.flush()?;
         }
+        let matrix = super::responsibility::Matrix {
+            catalog: "srm".to_string(),
+            service: Vec::new(),
+            team: None,
+        };
         matrix.print(&mut ctx)?;
+        ctx.json = false;
+        for (format, name) in [
+            (super::report::Format::Pdf, "report.pdf"),
+            (super::report::Format::Csv, "report.csv"),
+        ] {
+            let report = super::report::Report {
+                format,
+                out: self.out.join(name),
+                evaluation: Some(1),
+                catalog: "srm".to_string(),
+                team: None,
+                template: None,
+                date: None,
+                level: crate::report::csv::Level::Control,
+                paper: crate::report::data::Paper::A4,
+                organisation: Some("Example Corp".to_string()),
+            };
+            report.run(&mut ctx)?;
+        }
         if !json {
             let mut out = output::stdout();
             writeln!(
@@ -67,13 +97,79 @@ impl Demo {
                 "\nExplore it: ctrlmap --db {} responsibility show SRM-FW --service orders-db",
                 path.display()
             )?;
+            writeln!(out, "            ctrlmap --db {} gaps", path.display())?;
         }
         Ok(())
     }
+
+    /// Builds the demo database: model, organisation, evidence with reviews, a closed evaluation.
+    fn build(&self, path: &Path, actor: &str, today: crate::model::evidence::Day) -> Result<()> {
+        {
+            let (mut db, _) = Db::create_or_upgrade(path)?;
+            db.write(actor, |w| {
+                crate::seeds::load_model(w)?;
+                crate::seeds::load_demo(w)
+            })?;
+        }
+        let mut ctx = Ctx {
+            db: Db::open(path)?,
+            actor: actor.to_string(),
+            json: false,
+            today,
+        };
+        let evidence = CsvFile::read(
+            "seeds/demo/evidence.csv",
+            include_str!("../../seeds/demo/evidence.csv").as_bytes(),
+            EVIDENCE,
+        )?;
+        for (n, row) in evidence.rows().enumerate() {
+            ctx.actor = row.required("submitted_by")?;
+            let add = super::evidence::Add {
+                control: row.required("control")?,
+                file: None,
+                url: row.optional("url"),
+                note: row.optional("note"),
+                service: row.optional("service"),
+                catalog: None,
+                title: row.optional("title"),
+                collected: Some(row.parse("collected")?),
+                expires: row.optional("expires"),
+            };
+            add.run(&mut ctx).map_err(|e| e.at(row.location()))?;
+            if let Some(reviewer) = row.optional("reviewer") {
+                ctx.actor = reviewer;
+                let accept = row.get("decision") == "accept";
+                let note = row
+                    .optional("review_note")
+                    .unwrap_or_else(|| "reviewed for the demo".to_string());
+                super::evidence::review(&mut ctx, n as i64 + 1, accept, &note).map_err(|e| e.at(row.location()))?;
+            }
+        }
+        ctx.actor = actor.to_string();
+        super::evaluation::open(&mut ctx, "Demo evaluation", "srm", &[], &[])?;
+        let results = CsvFile::read(
+            "seeds/demo/results.csv",
+            include_str!("../../seeds/demo/results.csv").as_bytes(),
+            RESULTS,
+        )?;
+        for row in results.rows() {
+            let service = row.optional("service");
+            super::evaluation::record(
+                &mut ctx,
+                &row.required("control")?,
+                row.parse("result")?,
+                service.as_deref(),
+                row.get("note"),
+                None,
+            )
+            .map_err(|e| e.at(row.location()))?;
+        }
+        super::evaluation::close(&mut ctx, None)
+    }
 }
 
-/// Removes a database file and its WAL companions, if present.
-fn remove_db(path: &std::path::Path) -> Result<()> {
+/// Removes a demo database, its WAL companions and its evidence store, if present.
+fn remove_demo(path: &Path) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -84,5 +180,6 @@ fn remove_db(path: &std::path::Path) -> Result<()> {
             Err(e) => return Err(Error::io(p.display(), e)),
         }
     }
-    Ok(())
+    let store = crate::evidence::Store::beside(path);
+    store.remove_all()
 }

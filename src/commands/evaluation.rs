@@ -105,7 +105,7 @@ impl EvaluationCommand {
     }
 }
 
-fn open(ctx: &mut Ctx, name: &str, catalog: &str, teams: &[String], wanted: &[String]) -> Result<()> {
+pub(crate) fn open(ctx: &mut Ctx, name: &str, catalog: &str, teams: &[String], wanted: &[String]) -> Result<()> {
     let name = super::team::check_name("evaluation", name)?;
     let conn = ctx.db.conn();
     let (catalog_id, catalog) = catalogs::get(conn, catalog)?;
@@ -181,7 +181,7 @@ fn open(ctx: &mut Ctx, name: &str, catalog: &str, teams: &[String], wanted: &[St
     Ok(())
 }
 
-fn record(
+pub(crate) fn record(
     ctx: &mut Ctx,
     key: &str,
     result: ResultValue,
@@ -241,7 +241,7 @@ fn record(
     Ok(())
 }
 
-fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
+pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
     let e = evaluations::current(ctx.db.conn(), evaluation)?;
     if e.is_closed() {
         return Err(Error::Invalid(format!("evaluation {} is already closed", e.id)));

@@ -210,7 +210,7 @@ fn clean(text: &str, max: usize) -> String {
 }
 
 impl Add {
-    fn run(&self, ctx: &mut Ctx) -> Result<()> {
+    pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
         // Everything is checked before anything is written, so bad input leaves no trace.
         let (control, service) = target(ctx, &self.control, self.catalog.as_deref(), self.service.as_deref())?;
         let collected = self.collected.unwrap_or(ctx.today);
@@ -506,7 +506,7 @@ fn show(ctx: &Ctx, id: i64) -> Result<()> {
     Ok(())
 }
 
-fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result<()> {
+pub(crate) fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result<()> {
     let e = store_db::get(ctx.db.conn(), id)?;
     let note = note.trim();
     if accept && e.submitted_by == ctx.actor {

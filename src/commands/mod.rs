@@ -49,7 +49,7 @@ fn run_command(cli: Cli) -> Result<()> {
     let actor = actor(cli.actor.as_deref())?;
     match &cli.command {
         Command::Init(c) => return c.run(&cli.db, &actor, cli.json),
-        Command::Demo(c) => return c.run(&actor, cli.json),
+        Command::Demo(c) => return c.run(&actor, cli.json, cli.today.unwrap_or_else(crate::clock::today)),
         Command::Evidence(evidence::EvidenceCommand::Hash { file }) => return evidence::hash(file),
         _ => {}
     }

@@ -119,6 +119,27 @@ impl Store {
         }
     }
 
+    /// Deletes the whole store (the demo rebuilds its own); read-only files are made writable first.
+    pub fn remove_all(&self) -> Result<()> {
+        if !self.root.exists() {
+            return Ok(());
+        }
+        fn walk(dir: &Path) -> io::Result<()> {
+            for entry in fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    walk(&path)?;
+                } else {
+                    let _ = set_mode(&path, 0o600);
+                }
+            }
+            Ok(())
+        }
+        walk(&self.root)
+            .and_then(|()| fs::remove_dir_all(&self.root))
+            .map_err(|e| Error::io(self.root.display(), e))
+    }
+
     /// Re-hashes stored content and says whether it is intact.
     pub fn check(&self, sha256: &str) -> Result<Check> {
         let path = self.path_of(sha256)?;

@@ -67,6 +67,13 @@ impl Day {
     }
 }
 
+impl std::str::FromStr for Day {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Day, String> {
+        Day::parse(s)
+    }
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
