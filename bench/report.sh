@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Times the CSV (control and service level) and PDF reports over a generated estate of 1,000
+# services x the whole srm catalogue, with peak memory from /usr/bin/time -v. Prints figures;
+# asserts nothing about time.
+#
+#   bench/report.sh [SERVICES]      (default 1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-1000}"
+cargo build --release --locked --quiet
+bin="$PWD/target/release/ctrlmap"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export CTRLMAP_DB="$work/bench.db" CTRLMAP_ACTOR=bench
+
+offerings=(aws.ec2 aws.vpc aws.ebs aws.rds aws.emr aws.elasticbeanstalk aws.s3 aws.dynamodb aws.sqs aws.lambda)
+{
+    echo "name,contact"
+    for t in $(seq 1 10); do echo "team-$t,team-$t@example.com"; done
+} >"$work/teams.csv"
+{
+    echo "name,offering,team,environment,region,data_classification"
+    for i in $(seq 1 "$n"); do
+        echo "svc-$i,${offerings[$((i % 10))]},team-$((i % 10 + 1)),prod,eu-west-1,internal"
+    done
+} >"$work/services.csv"
+"$bin" init >/dev/null
+"$bin" team import "$work/teams.csv" >/dev/null
+"$bin" service import "$work/services.csv" >/dev/null
+"$bin" evidence add SRM-TRAIN --note "training records" >/dev/null
+CTRLMAP_ACTOR=reviewer "$bin" evidence review 1 --accept >/dev/null
+
+run() {
+    local label="$1"
+    shift
+    local out
+    out=$( { /usr/bin/time -v "$@" >/dev/null; } 2>&1 )
+    local wall rss
+    wall=$(echo "$out" | awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }')
+    rss=$(echo "$out" | awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }')
+    printf "%-40s %10s wall  %8s MB peak\n" "$label" "$wall" "$rss"
+}
+
+echo "ctrlmap report benchmark: $n services x $("$bin" control list --json | grep -c '"key"') srm controls"
+run "report csv --level control" "$bin" report --format csv --out "$work/c.csv" --date 2026-12-01
+run "report csv --level service" "$bin" report --format csv --level service --out "$work/s.csv" --date 2026-12-01
+run "report pdf" "$bin" report --format pdf --out "$work/r.pdf" --date 2026-12-01
+"$bin" evaluation open bench >/dev/null
+"$bin" evaluation record SRM-PATCH --result satisfied >/dev/null
+run "evaluation close (freeze all pairs)" "$bin" evaluation close
+run "report pdf --evaluation 1 (frozen)" "$bin" report --format pdf --evaluation 1 --out "$work/e.pdf" --date 2026-12-01
+printf "sizes: control csv %s bytes, service csv %s bytes (%s rows), pdf %s bytes\n" \
+    "$(wc -c <"$work/c.csv")" "$(wc -c <"$work/s.csv")" "$(($(wc -l <"$work/s.csv") - 1))" "$(wc -c <"$work/r.pdf" 2>/dev/null || echo 0)"
