@@ -2,6 +2,7 @@
 //! these return.
 
 pub mod csv_file;
+pub mod oscal;
 pub mod records;
 
 pub use csv_file::{CsvFile, Row};
