@@ -26,7 +26,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn count(&mut self, outcome: Outcome) {
+    /// Counts one outcome.
+    pub fn count(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Added => self.added += 1,
             Outcome::Updated => self.updated += 1,
@@ -142,29 +143,51 @@ pub fn controls(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, 
 
 /// Loads the responsibility rules of catalogue `catalog`; each named control or family must exist.
 pub fn rules(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
+    rules_for(w, catalog, source, reader, on, false).map(|(summary, _)| summary)
+}
+
+/// Loads rules; with `skip_missing`, rules for controls or families the catalogue lacks (a
+/// baseline holds a subset) are skipped and counted instead of refused.
+pub fn rules_for(
+    w: &Writer<'_>,
+    catalog: &str,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+    skip_missing: bool,
+) -> Result<(Summary, usize)> {
     let (catalog_id, _) = catalogs::get(w, catalog)?;
     let families = catalogs::families(w, catalog_id)?;
     let file = read(source, reader, records::RULES)?;
     let mut items = Vec::new();
+    let mut skipped = 0;
     for l in records::rules(&file)? {
         let at = format!("{source} line {}", l.line);
-        match &l.value.scope {
-            crate::model::RuleScope::Control(key) => {
-                let found = catalogs::find_control(w, key, Some(catalog))
-                    .map_err(|e| e.at(format!("{at}, column \"control\"")))?;
-                if found.control.key != *key {
-                    return Err(Error::Invalid(format!(
+        let problem = match &l.value.scope {
+            crate::model::RuleScope::Control(key) => match catalogs::find_control(w, key, Some(catalog)) {
+                Ok(found) if found.control.key == *key => None,
+                Ok(found) => Some(
+                    Error::Invalid(format!(
                         "control \"{key}\" is spelled \"{}\" in catalogue {catalog}",
                         found.control.key
                     ))
-                    .at(at));
-                }
+                    .at(at),
+                ),
+                Err(e) => Some(e.at(format!("{at}, column \"control\""))),
+            },
+            crate::model::RuleScope::Family(family) if !families.contains(family) => Some(
+                Error::not_found("family", family, families.iter().map(String::as_str))
+                    .at(format!("{at}, column \"family\"")),
+            ),
+            _ => None,
+        };
+        match problem {
+            Some(_) if skip_missing => {
+                skipped += 1;
+                continue;
             }
-            crate::model::RuleScope::Family(family) if !families.contains(family) => {
-                return Err(Error::not_found("family", family, families.iter().map(String::as_str))
-                    .at(format!("{at}, column \"family\"")));
-            }
-            _ => {}
+            Some(e) => return Err(e),
+            None => {}
         }
         items.push(Located {
             line: l.line,
@@ -175,7 +198,7 @@ pub fn rules(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, on:
             },
         });
     }
-    store_all(w, source, items, on)
+    Ok((store_all(w, source, items, on)?, skipped))
 }
 
 /// Loads teams (`name,contact`).

@@ -80,3 +80,12 @@ pub fn load_demo(w: &Writer<'_>) -> Result<Summary> {
     )?);
     Ok(total)
 }
+
+/// The seeded responsibility rules for NIST SP 800-53 rev5 (and its baselines), applied when such
+/// a catalogue is imported: (source name, CSV text).
+pub fn sp800_53_rules() -> (&'static str, &'static str) {
+    (
+        "seeds/nist-800-53/rules.csv",
+        include_str!("../seeds/nist-800-53/rules.csv"),
+    )
+}

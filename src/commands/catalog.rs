@@ -15,6 +15,23 @@ use crate::output;
 pub enum CatalogCommand {
     /// List catalogues with their counts of controls, families and rules.
     List,
+    /// Import an OSCAL JSON catalog or resolved-profile catalog (OSCAL 1.0 to 1.2).
+    ///
+    /// SP 800-53 catalogues get the seeded responsibility rules. Re-importing under an existing key
+    /// needs --replace: controls that remain keep their overrides and evidence links; those that
+    /// are gone are reported.
+    ///
+    /// Example: ctrlmap catalog import NIST_SP-800-53_rev5_LOW-baseline-resolved-profile_catalog.json --key nist-low
+    Import {
+        /// The OSCAL JSON file.
+        file: PathBuf,
+        /// Key for the catalogue [default: from its title, e.g. nist-800-53].
+        #[arg(long)]
+        key: Option<String>,
+        /// Replace a catalogue that already has this key.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Create (or with --update, refresh) a catalogue from a CSV of controls:
     /// key,title[,family,statement,parent,sort_key,withdrawn].
     ///
@@ -60,6 +77,7 @@ impl CatalogCommand {
                 let headers = ["key", "title", "version", "controls", "families", "rules"];
                 output::print_table(&mut out, &output::table(&headers, rows))
             }
+            CatalogCommand::Import { file, key, replace } => import_oscal(ctx, file, key.as_deref(), *replace),
             CatalogCommand::ImportCsv {
                 file,
                 key,
@@ -98,4 +116,127 @@ impl CatalogCommand {
             }
         }
     }
+}
+
+/// What an OSCAL import did.
+#[derive(Debug, Default, serde::Serialize)]
+struct Imported {
+    catalog: String,
+    controls: crate::load::Summary,
+    withdrawn: usize,
+    rules: Option<crate::load::Summary>,
+    rules_skipped: usize,
+    removed: Vec<String>,
+    kept_withdrawn: Vec<String>,
+    dropped_overrides: i64,
+    dropped_evidence_links: i64,
+}
+
+fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replace: bool) -> Result<()> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_input(file)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::Error::io(file.display(), e))?;
+    let parsed = crate::import::oscal::parse_catalog(&source_name(file), &bytes)?;
+    let key = match key {
+        Some(k) => super::team::check_name("catalogue", k)?,
+        None => parsed.default_key(),
+    };
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let catalog = Catalog {
+        key: key.clone(),
+        title: parsed.title.clone(),
+        version: parsed.version.clone(),
+        source: format!("OSCAL {} catalog {file_name}", parsed.oscal_version),
+    };
+    let report = ctx.db.write(&ctx.actor, |w| {
+        if catalogs::get(w, &key).is_ok() && !replace {
+            return Err(crate::Error::Invalid(format!(
+                "catalogue \"{key}\" already exists: pass --replace to re-import it, or --key to import it beside"
+            )));
+        }
+        save(w, &catalog, OnExisting::Update)?;
+        let (catalog_id, _) = catalogs::get(w, &key)?;
+        let mut imported = Imported {
+            catalog: key.clone(),
+            ..Default::default()
+        };
+        let wanted: std::collections::HashSet<String> = parsed.controls.iter().map(|c| c.key.to_lowercase()).collect();
+        for control in &parsed.controls {
+            let item = catalogs::InCatalog {
+                catalog: key.clone(),
+                catalog_id,
+                item: control.clone(),
+            };
+            let (_, outcome) = save(w, &item, OnExisting::Update)?;
+            imported.controls.count(outcome);
+            imported.withdrawn += usize::from(control.withdrawn);
+        }
+        // Controls the new document no longer has: enhancements before their parents.
+        let mut gone: Vec<(i64, String)> = catalogs::control_ids(w, catalog_id)?
+            .into_iter()
+            .filter(|(_, k)| !wanted.contains(&k.to_lowercase()))
+            .collect();
+        gone.reverse();
+        for (id, control_key) in gone {
+            let (overrides, links, _) = catalogs::dependents(w, id)?;
+            imported.dropped_overrides += overrides;
+            imported.dropped_evidence_links += links;
+            if catalogs::retire_control(w, id)? {
+                imported.removed.push(control_key.clone());
+            } else {
+                imported.kept_withdrawn.push(control_key.clone());
+            }
+            w.audit(
+                "control.retire",
+                &format!("control:{key}:{control_key}"),
+                serde_json::json!({ "overrides": overrides, "evidence_links": links }),
+            )?;
+        }
+        if parsed.is_sp800_53() {
+            let (source, text) = crate::seeds::sp800_53_rules();
+            let (summary, skipped) = crate::load::rules_for(w, &key, source, text.as_bytes(), OnExisting::Keep, true)?;
+            imported.rules = Some(summary);
+            imported.rules_skipped = skipped;
+        }
+        Ok(imported)
+    })?;
+    let mut out = output::stdout();
+    if ctx.json {
+        return output::print_json(&mut out, &report);
+    }
+    use std::io::Write;
+    writeln!(
+        out,
+        "catalogue {}: {} controls ({} withdrawn): {}",
+        report.catalog,
+        parsed.controls.len(),
+        report.withdrawn,
+        report.controls
+    )?;
+    if let Some(rules) = &report.rules {
+        writeln!(
+            out,
+            "responsibility rules for SP 800-53: {rules}; {} not applicable to this catalogue",
+            report.rules_skipped
+        )?;
+    }
+    if !report.removed.is_empty() || !report.kept_withdrawn.is_empty() {
+        writeln!(
+            out,
+            "no longer in the catalogue: {} removed ({}), {} kept as withdrawn because evaluations refer to them ({}); \
+             dropped {} overrides and {} evidence links",
+            report.removed.len(),
+            report.removed.join(", "),
+            report.kept_withdrawn.len(),
+            report.kept_withdrawn.join(", "),
+            report.dropped_overrides,
+            report.dropped_evidence_links
+        )?;
+    }
+    Ok(())
 }

@@ -424,3 +424,46 @@ pub fn rules(conn: &Connection, catalog_id: i64) -> Result<Vec<Rule>> {
         .context("list rules")?;
     rows.collect::<rusqlite::Result<_>>().context("list rules")
 }
+
+/// Every control of a catalogue as (id, key), in catalogue order.
+pub fn control_ids(conn: &Connection, catalog_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn
+        .prepare("SELECT id, key FROM control WHERE catalog_id = ?1 ORDER BY sort_key, key")
+        .context("list controls")?;
+    let rows = stmt
+        .query_map([catalog_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .context("list controls")?;
+    rows.collect::<rusqlite::Result<_>>().context("list controls")
+}
+
+/// What hangs on a control: (overrides and owners, evidence links, evaluation results).
+pub fn dependents(conn: &Connection, control_id: i64) -> Result<(i64, i64, i64)> {
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM implementation WHERE control_id = ?1),
+                (SELECT count(*) FROM evidence_link WHERE control_id = ?1),
+                (SELECT count(*) FROM evaluation_result WHERE control_id = ?1)",
+        [control_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .context("count a control's dependents")
+}
+
+/// Removes a control that a re-imported catalogue no longer has, with its overrides and links;
+/// one that evaluations refer to is kept and marked withdrawn instead. Returns true if removed.
+pub fn retire_control(conn: &Connection, control_id: i64) -> Result<bool> {
+    let (_, _, results) = dependents(conn, control_id)?;
+    conn.execute("UPDATE control SET parent_id = NULL WHERE parent_id = ?1", [control_id])
+        .context("detach enhancements")?;
+    if results > 0 {
+        conn.execute("UPDATE control SET withdrawn = 1 WHERE id = ?1", [control_id])
+            .context("withdraw a control")?;
+        conn.execute("DELETE FROM implementation WHERE control_id = ?1", [control_id])
+            .context("retire a control")?;
+        conn.execute("DELETE FROM evidence_link WHERE control_id = ?1", [control_id])
+            .context("retire a control")?;
+        return Ok(false);
+    }
+    conn.execute("DELETE FROM control WHERE id = ?1", [control_id])
+        .context("retire a control")?;
+    Ok(true)
+}
