@@ -10,5 +10,6 @@ mod concurrency;
 mod evaluation;
 mod evidence;
 mod init;
+mod oscal_import;
 mod responsibility;
 mod services;
