@@ -10,6 +10,7 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod evidence;
+pub mod export;
 pub mod gaps;
 pub mod import;
 pub mod load;

@@ -1,0 +1,3 @@
+//! Exports for other tools: a FedRAMP-style customer responsibility matrix (and, later, OSCAL).
+
+pub mod crm;
