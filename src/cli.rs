@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, demo, evaluation, evidence, gaps, init, offering, owner, report, responsibility, rule,
+    audit, catalog, control, demo, evaluation, evidence, export, gaps, init, offering, owner, report, responsibility, rule,
     service, team,
 };
 
@@ -83,6 +83,9 @@ pub enum Command {
     Evaluation(evaluation::EvaluationCommand),
     /// Write the control-evaluation report (PDF or CSV).
     Report(report::Report),
+    /// Export for other tools: customer responsibility matrix.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),

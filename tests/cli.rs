@@ -9,6 +9,7 @@ mod catalog;
 mod concurrency;
 mod evaluation;
 mod evidence;
+mod export;
 mod init;
 mod oscal_import;
 mod responsibility;

@@ -7,6 +7,7 @@ pub mod control;
 pub mod demo;
 pub mod evaluation;
 pub mod evidence;
+pub mod export;
 pub mod gaps;
 pub mod init;
 pub mod offering;
@@ -74,6 +75,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Gaps(c) => c.run(&mut ctx),
         Command::Evaluation(c) => c.run(&mut ctx),
         Command::Report(c) => c.run(&mut ctx),
+        Command::Export(c) => c.run(&mut ctx),
         Command::Audit(c) => c.run(&mut ctx),
     }
 }
