@@ -121,6 +121,10 @@ impl Matrix {
             write!(out, "{},\"controls\":[", &head[..head.len() - 1])?;
             let mut first = true;
             catalogs::for_each_control(conn, m.catalog_id, None, |c| {
+                if c.control.withdrawn {
+                    // Withdrawn controls stay in the catalogue for history, not in the matrix.
+                    return Ok(());
+                }
                 let row = m.row(&c);
                 let cells: Vec<CellView<'_>> = shown.iter().map(|&i| CellView::from(&row.cells[i])).collect();
                 let item = json!({
@@ -149,6 +153,10 @@ impl Matrix {
         let mut rows = Vec::new();
         let mut overrides = false;
         catalogs::for_each_control(conn, m.catalog_id, None, |c| {
+            if c.control.withdrawn {
+                // Withdrawn controls stay in the catalogue for history, not in the matrix.
+                return Ok(());
+            }
             let row = m.row(&c);
             let mut cells = vec![
                 c.control.key.clone(),
