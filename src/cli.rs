@@ -83,7 +83,7 @@ pub enum Command {
     Evaluation(evaluation::EvaluationCommand),
     /// Write the control-evaluation report (PDF or CSV).
     Report(report::Report),
-    /// Export for other tools: customer responsibility matrix.
+    /// Export for other tools: OSCAL SSP and assessment results, customer responsibility matrix.
     #[command(subcommand)]
     Export(export::ExportCommand),
     /// The hash-chained audit log of every change.

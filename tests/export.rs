@@ -52,3 +52,103 @@ fn the_crm_says_what_can_be_inherited() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("valid json");
     assert_eq!(v.as_array().map(Vec::len), Some(20));
 }
+
+/// Every error of `doc` against an official OSCAL 1.2.1 schema.
+fn schema_errors(file: &str, doc: &serde_json::Value) -> Vec<String> {
+    let path = format!(
+        "{}/tests/fixtures/oscal/schemas-1.2.1/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema is JSON");
+    let validator = jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("written")).expect("JSON")
+}
+
+#[test]
+fn the_exported_ssp_and_assessment_results_are_valid_oscal() {
+    let env = Env::init();
+    env.run(["demo", "--out", "d"]).success();
+    let db = env.path().join("d/demo.db");
+    let db = db.to_str().expect("path");
+    let ssp = env.path().join("ssp.json");
+    env.run([
+        "--db",
+        db,
+        "--today",
+        "2026-12-01",
+        "export",
+        "oscal-ssp",
+        "--out",
+        ssp.to_str().expect("path"),
+    ])
+    .success();
+    let doc = read_json(&ssp);
+    assert_eq!(schema_errors("oscal_ssp_schema.json", &doc), Vec::<String>::new());
+    let reqs = doc["system-security-plan"]["control-implementation"]["implemented-requirements"]
+        .as_array()
+        .expect("requirements");
+    assert_eq!(reqs.len(), 20);
+    // Exporting again gives the same document.
+    let again = env.path().join("ssp2.json");
+    env.run([
+        "--db",
+        db,
+        "--today",
+        "2026-12-01",
+        "export",
+        "oscal-ssp",
+        "--out",
+        again.to_str().expect("path"),
+    ])
+    .success();
+    assert_eq!(std::fs::read(&ssp).expect("ssp"), std::fs::read(&again).expect("ssp2"));
+
+    let ar = env.path().join("ar.json");
+    env.run([
+        "--db",
+        db,
+        "export",
+        "oscal-assessment-results",
+        "--evaluation",
+        "1",
+        "--out",
+        ar.to_str().expect("path"),
+    ])
+    .success();
+    assert_eq!(
+        schema_errors("oscal_assessment-results_schema.json", &read_json(&ar)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_open_evaluation_has_no_assessment_results_yet() {
+    let env = Env::init();
+    env.run(["service", "add", "vm", "--offering", "aws.ec2"]).success();
+    env.run(["evaluation", "open", "Q1"]).success();
+    let out = env.path().join("ar.json");
+    crate::common::rejects_unchanged(
+        &env,
+        &[
+            "export",
+            "oscal-assessment-results",
+            "--evaluation",
+            "1",
+            "--out",
+            out.to_str().expect("path"),
+        ],
+        "open",
+    );
+    assert!(!out.exists());
+}

@@ -22,6 +22,36 @@ pub enum CrmFormat {
 /// Export commands.
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
+    /// An OSCAL 1.2.1 system security plan (customer side): one component per service, the
+    /// provider as a leveraged authorization, per control what is inherited and what is satisfied.
+    ///
+    /// Example: ctrlmap export oscal-ssp --out ssp.json --catalog nist-800-53 --profile-href https://example.com/profile.json
+    OscalSsp {
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Catalogue.
+        #[arg(long, default_value = "srm")]
+        catalog: String,
+        /// The profile the SSP implements [default: a back-matter resource naming the catalogue].
+        #[arg(long, value_name = "URL")]
+        profile_href: Option<String>,
+        /// Organisation name [default: the report template's].
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// OSCAL 1.2.1 assessment results of a closed evaluation: findings per control, observations
+    /// pointing to evidence by hash.
+    ///
+    /// Example: ctrlmap export oscal-assessment-results --evaluation 1 --out ar.json
+    OscalAssessmentResults {
+        /// The closed evaluation.
+        #[arg(long)]
+        evaluation: i64,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// A FedRAMP-style customer responsibility matrix: per control, can it be inherited (Yes /
     /// Partial / No), the provider's part, the customer's part, owning team, evidence status.
     ///
@@ -40,10 +70,53 @@ pub enum ExportCommand {
 }
 
 impl ExportCommand {
+    fn write_json(out: &std::path::Path, doc: &serde_json::Value) -> Result<u64> {
+        crate::files::write_atomically(out, |w| {
+            serde_json::to_writer_pretty(&mut *w, doc).map_err(|e| Error::io(out.display(), e.into()))?;
+            w.write_all(b"\n").map_err(|e| Error::io(out.display(), e))
+        })
+    }
+
     /// Runs the command.
     pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
         let conn = ctx.db.conn();
         match self {
+            ExportCommand::OscalSsp {
+                out,
+                catalog,
+                profile_href,
+                organisation,
+            } => {
+                let organisation = match organisation {
+                    Some(o) => o.clone(),
+                    None => crate::report::template::Template::load(None)?.organisation,
+                };
+                let opts = crate::export::ssp::SspOptions {
+                    catalog: catalog.clone(),
+                    profile_href: profile_href.clone(),
+                    organisation,
+                    date: ctx.today,
+                };
+                let doc = crate::export::ssp::system_security_plan(conn, &opts)?;
+                let bytes = Self::write_json(out, &doc)?;
+                writeln!(
+                    output::stdout(),
+                    "wrote {} ({bytes} bytes, OSCAL 1.2.1 system security plan)",
+                    out.display()
+                )?;
+                Ok(())
+            }
+            ExportCommand::OscalAssessmentResults { evaluation, out } => {
+                let e = crate::db::evaluations::get(conn, *evaluation)?;
+                let doc = crate::export::assessment::assessment_results(conn, &e)?;
+                let bytes = Self::write_json(out, &doc)?;
+                writeln!(
+                    output::stdout(),
+                    "wrote {} ({bytes} bytes, OSCAL 1.2.1 assessment results)",
+                    out.display()
+                )?;
+                Ok(())
+            }
             ExportCommand::Crm { format, out, catalog } => {
                 crate::db::catalogs::get(conn, catalog)?;
                 let source = Source::Live {
