@@ -12,5 +12,6 @@ mod evidence;
 mod export;
 mod init;
 mod oscal_import;
+mod report_pdf;
 mod responsibility;
 mod services;
