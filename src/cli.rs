@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, demo, evaluation, evidence, export, gaps, init, offering, owner, report, responsibility, rule,
-    service, team,
+    audit, catalog, control, demo, evaluation, evidence, export, gaps, init, offering, owner, report, responsibility,
+    rule, service, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each

@@ -49,7 +49,10 @@ fn row(key: &str, title: &str, pairs: &[&Pair]) -> CrmRow {
     // Group the services by (responsibility, rationale) so each distinct reason is said once.
     let mut groups: BTreeMap<(Responsibility, &str), Vec<&str>> = BTreeMap::new();
     for p in pairs {
-        groups.entry((p.responsibility, p.rationale.as_str())).or_default().push(&p.service);
+        groups
+            .entry((p.responsibility, p.rationale.as_str()))
+            .or_default()
+            .push(&p.service);
     }
     let say = |wanted: &[Responsibility]| -> String {
         groups
@@ -80,7 +83,11 @@ fn row(key: &str, title: &str, pairs: &[&Pair]) -> CrmRow {
     let evidence = if states.is_empty() {
         "none".to_string()
     } else {
-        states.iter().map(|(s, ids)| format!("{} {s}", ids.len())).collect::<Vec<_>>().join(", ")
+        states
+            .iter()
+            .map(|(s, ids)| format!("{} {s}", ids.len()))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     CrmRow {
         control: key.to_string(),
@@ -116,8 +123,17 @@ pub fn write_csv(conn: &Connection, source: &Source, out: impl Write) -> Result<
     ])
     .map_err(csv_error)?;
     for_each_row(conn, source, |r| {
-        let cells = [&r.control, &r.title, r.can_be_inherited, &r.provider_part, &r.customer_part, &r.owner, &r.evidence];
-        w.write_record(cells.iter().map(|c| neutralise(c).into_owned())).map_err(csv_error)
+        let cells = [
+            &r.control,
+            &r.title,
+            r.can_be_inherited,
+            &r.provider_part,
+            &r.customer_part,
+            &r.owner,
+            &r.evidence,
+        ];
+        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+            .map_err(csv_error)
     })?;
     w.flush().map_err(|e| Error::io("crm", e))
 }

@@ -60,10 +60,17 @@ impl OscalCatalog {
 pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
     let root: Value = serde_json::from_slice(bytes).map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
-        Error::Invalid(format!("{source}: {what} at line {}, column {}: {e}", e.line(), e.column()))
+        Error::Invalid(format!(
+            "{source}: {what} at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
     })?;
     let Some(catalog) = root.get("catalog") else {
-        let found = root.as_object().and_then(|o| o.keys().next().cloned()).unwrap_or_default();
+        let found = root
+            .as_object()
+            .and_then(|o| o.keys().next().cloned())
+            .unwrap_or_default();
         let hint = match found.as_str() {
             "profile" => "an OSCAL profile, not a resolved catalog: resolve it first (e.g. with oscal-cli or trestle)",
             "system-security-plan" => "an OSCAL system security plan, not a catalog",
@@ -76,11 +83,24 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         };
         return Err(Error::Invalid(format!("{source}: {hint}")));
     };
-    let mut reader = Reader { source, params: HashMap::new(), seen: HashMap::new(), controls: Vec::new() };
+    let mut reader = Reader {
+        source,
+        params: HashMap::new(),
+        seen: HashMap::new(),
+        controls: Vec::new(),
+    };
     let metadata = reader.object(catalog.get("metadata"), "catalog.metadata")?;
     let title = reader.text(metadata.get("title"), "catalog.metadata.title")?;
-    let version = metadata.get("version").and_then(Value::as_str).unwrap_or("").to_string();
-    let oscal_version = metadata.get("oscal-version").and_then(Value::as_str).unwrap_or("").to_string();
+    let version = metadata
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let oscal_version = metadata
+        .get("oscal-version")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     reader.text(catalog.get("uuid"), "catalog.uuid")?;
     // Parameters may be referenced before (or far from) where they are defined: collect them first.
     reader.collect_params(catalog, "catalog")?;
@@ -89,7 +109,12 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
     if reader.controls.is_empty() {
         return Err(Error::Invalid(format!("{source}: catalog has no controls")));
     }
-    Ok(OscalCatalog { title, version, oscal_version, controls: reader.controls })
+    Ok(OscalCatalog {
+        title,
+        version,
+        oscal_version,
+        controls: reader.controls,
+    })
 }
 
 struct Reader<'a> {
@@ -132,7 +157,11 @@ impl Reader<'_> {
     }
 
     fn collect_params(&mut self, node: &Value, path: &str) -> Result<()> {
-        for (i, p) in self.array(node.get("params"), &format!("{path}.params"))?.iter().enumerate() {
+        for (i, p) in self
+            .array(node.get("params"), &format!("{path}.params"))?
+            .iter()
+            .enumerate()
+        {
             let at = format!("{path}.params[{i}]");
             let id = self.text(p.get("id"), &format!("{at}.id"))?;
             self.params.insert(id, describe_param(p));
@@ -146,7 +175,11 @@ impl Reader<'_> {
     }
 
     fn groups(&mut self, node: &Value, path: &str, family: &str) -> Result<()> {
-        for (i, g) in self.array(node.get("groups"), &format!("{path}.groups"))?.iter().enumerate() {
+        for (i, g) in self
+            .array(node.get("groups"), &format!("{path}.groups"))?
+            .iter()
+            .enumerate()
+        {
             let at = format!("{path}.groups[{i}]");
             self.object(Some(g), &at)?;
             let title = self.text(g.get("title"), &format!("{at}.title"))?;
@@ -158,19 +191,31 @@ impl Reader<'_> {
     }
 
     fn controls_of(&mut self, node: &Value, path: &str, family: &str, parent: Option<&str>) -> Result<()> {
-        for (i, c) in self.array(node.get("controls"), &format!("{path}.controls"))?.iter().enumerate() {
+        for (i, c) in self
+            .array(node.get("controls"), &format!("{path}.controls"))?
+            .iter()
+            .enumerate()
+        {
             let at = format!("{path}.controls[{i}]");
             self.object(Some(c), &at)?;
             let id = self.text(c.get("id"), &format!("{at}.id"))?;
             if let Some(first) = self.seen.insert(id.clone(), at.clone()) {
-                return Err(self.error(&format!("{at}.id"), &format!("duplicate control id \"{id}\" (first at {first})")));
+                return Err(self.error(
+                    &format!("{at}.id"),
+                    &format!("duplicate control id \"{id}\" (first at {first})"),
+                ));
             }
             let title = self.text(c.get("title"), &format!("{at}.title"))?;
             let props = self.array(c.get("props"), &format!("{at}.props"))?;
             let prop = |name: &str| -> Option<&str> {
-                let matching = props.iter().filter(|p| p.get("name").and_then(Value::as_str) == Some(name));
+                let matching = props
+                    .iter()
+                    .filter(|p| p.get("name").and_then(Value::as_str) == Some(name));
                 let plain = matching.clone().find(|p| p.get("class").is_none());
-                plain.or_else(|| matching.clone().next()).and_then(|p| p.get("value")).and_then(Value::as_str)
+                plain
+                    .or_else(|| matching.clone().next())
+                    .and_then(|p| p.get("value"))
+                    .and_then(Value::as_str)
             };
             let key = prop("label").map(str::to_string).unwrap_or_else(|| id.to_uppercase());
             let withdrawn = prop("status").is_some_and(|s| s.eq_ignore_ascii_case("withdrawn"));
@@ -192,7 +237,11 @@ impl Reader<'_> {
     /// The control's statement part, flattened: each item on its own line with its label.
     fn statement(&self, control: &Value, path: &str) -> Result<String> {
         let mut lines = Vec::new();
-        for (i, part) in self.array(control.get("parts"), &format!("{path}.parts"))?.iter().enumerate() {
+        for (i, part) in self
+            .array(control.get("parts"), &format!("{path}.parts"))?
+            .iter()
+            .enumerate()
+        {
             if part.get("name").and_then(Value::as_str) == Some("statement") {
                 self.flatten(part, &format!("{path}.parts[{i}]"), 0, &mut lines)?;
             }
@@ -207,7 +256,11 @@ impl Reader<'_> {
             .find(|p| p.get("name").and_then(Value::as_str) == Some("label") && p.get("class").is_none())
             .and_then(|p| p.get("value"))
             .and_then(Value::as_str);
-        let prose = part.get("prose").and_then(Value::as_str).map(|p| self.insert_params(p)).unwrap_or_default();
+        let prose = part
+            .get("prose")
+            .and_then(Value::as_str)
+            .map(|p| self.insert_params(p))
+            .unwrap_or_default();
         let text = match label {
             Some(l) => format!("{l} {prose}"),
             None => prose,
@@ -216,7 +269,11 @@ impl Reader<'_> {
         if !text.is_empty() {
             lines.push(format!("{}{text}", "  ".repeat(depth.saturating_sub(1))));
         }
-        for (i, child) in self.array(part.get("parts"), &format!("{path}.parts"))?.iter().enumerate() {
+        for (i, child) in self
+            .array(part.get("parts"), &format!("{path}.parts"))?
+            .iter()
+            .enumerate()
+        {
             if child.get("name").and_then(Value::as_str) == Some("item") {
                 self.flatten(child, &format!("{path}.parts[{i}]"), depth + 1, lines)?;
             }
@@ -240,7 +297,11 @@ fn insert_params(prose: &str, params: &HashMap<String, String>, active: &mut Has
             return out;
         };
         let inner = rest[start + 2..start + end].trim();
-        let id = inner.strip_prefix("insert:").map(str::trim).and_then(|r| r.strip_prefix("param,")).map(str::trim);
+        let id = inner
+            .strip_prefix("insert:")
+            .map(str::trim)
+            .and_then(|r| r.strip_prefix("param,"))
+            .map(str::trim);
         match id.and_then(|id| params.get(id).map(|text| (id, text))) {
             // A parameter whose text refers back to itself is shown as its id, not expanded forever.
             Some((id, text)) if active.insert(id.to_string()) => {
@@ -318,14 +379,25 @@ mod tests {
     #[test]
     fn errors_name_the_json_path() {
         let dup = MINI.replace("\"id\": \"ac-2.2\"", "\"id\": \"ac-2.1\"");
-        let err = parse_catalog("x.json", dup.as_bytes()).expect_err("duplicate").to_string();
-        assert!(err.contains("catalog.groups[0].controls[0].controls[1].id: duplicate control id \"ac-2.1\""), "{err}");
+        let err = parse_catalog("x.json", dup.as_bytes())
+            .expect_err("duplicate")
+            .to_string();
+        assert!(
+            err.contains("catalog.groups[0].controls[0].controls[1].id: duplicate control id \"ac-2.1\""),
+            "{err}"
+        );
         let no_title = MINI.replace("\"title\": \"Account Management\",", "");
-        let err = parse_catalog("x.json", no_title.as_bytes()).expect_err("title").to_string();
+        let err = parse_catalog("x.json", no_title.as_bytes())
+            .expect_err("title")
+            .to_string();
         assert!(err.contains("catalog.groups[0].controls[0].title: is missing"), "{err}");
-        let err = parse_catalog("x.json", &MINI.as_bytes()[..100]).expect_err("truncated").to_string();
+        let err = parse_catalog("x.json", &MINI.as_bytes()[..100])
+            .expect_err("truncated")
+            .to_string();
         assert!(err.contains("truncated JSON"), "{err}");
-        let err = parse_catalog("x.json", b"{\"profile\": {}}").expect_err("profile").to_string();
+        let err = parse_catalog("x.json", b"{\"profile\": {}}")
+            .expect_err("profile")
+            .to_string();
         assert!(err.contains("profile, not a resolved catalog"), "{err}");
         let err = parse_catalog("x.json", b"hello").expect_err("not json").to_string();
         assert!(err.contains("not valid JSON"), "{err}");
