@@ -26,6 +26,7 @@ const EVIDENCE: Columns = Columns {
     required: &["control", "title", "collected", "submitted_by"],
     optional: &[
         "service",
+        "file",
         "url",
         "note",
         "expires",
@@ -126,7 +127,7 @@ impl Demo {
             ctx.actor = row.required("submitted_by")?;
             let add = super::evidence::Add {
                 control: row.required("control")?,
-                file: None,
+                file: row.optional("file").map(|name| self.demo_file(&name)).transpose()?,
                 url: row.optional("url"),
                 note: row.optional("note"),
                 service: row.optional("service"),
@@ -165,6 +166,25 @@ impl Demo {
             .map_err(|e| e.at(row.location()))?;
         }
         super::evaluation::close(&mut ctx, None)
+    }
+}
+
+impl Demo {
+    /// Writes a demo evidence file from seeds/demo/files into `<out>/evidence-files/`.
+    fn demo_file(&self, name: &str) -> Result<PathBuf> {
+        let content = match name {
+            "patch-report-2026-11.txt" => include_str!("../../seeds/demo/files/patch-report-2026-11.txt"),
+            other => {
+                return Err(Error::Invalid(format!(
+                    "seeds/demo/evidence.csv: no demo file \"{other}\""
+                )));
+            }
+        };
+        let dir = self.out.join("evidence-files");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
+        let path = dir.join(name);
+        std::fs::write(&path, content).map_err(|e| Error::io(path.display(), e))?;
+        Ok(path)
     }
 }
 

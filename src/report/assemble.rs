@@ -85,6 +85,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
 
     pairs::for_each_control(conn, &opts.source, |info, all| {
         let kept: Vec<&Pair> = all.iter().filter(|p| opts.keeps(p)).collect();
+        let mut control_findings = Vec::new();
         for p in &kept {
             fingerprint.add(p)?;
             services.entry(p.service.clone()).or_insert_with(|| ServiceLine {
@@ -111,7 +112,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
                 });
                 entry.1.insert(info.key.clone());
             }
-            pair_findings(info, p, &mut findings);
+            pair_findings(info, p, &mut control_findings);
             if p.responsibility.customer_has_a_part() {
                 let team = p.owner.clone().unwrap_or_else(|| "(no owner)".to_string());
                 let line = teams.entry(team.clone()).or_insert_with(|| TeamLine {
@@ -127,6 +128,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
                 line.failing += u64::from(p.result.is_failing());
             }
         }
+        findings.extend(group_findings(control_findings));
         let line = control_line(info, &kept);
         let responsibility = line_responsibility(&kept);
         *by_responsibility.entry(responsibility).or_default() += 1;
@@ -289,6 +291,38 @@ pub fn control_line(info: &ControlInfo, pairs: &[&Pair]) -> ControlLine {
         evidence_count: counting.len() as u64,
         freshest: counting.values().max().map(|d| d.to_string()).unwrap_or_default(),
     }
+}
+
+/// Services shown by name in a grouped finding before "and N more".
+const NAMED_SERVICES: usize = 8;
+
+/// One finding per (kind, detail) of a control, naming the services it concerns, so a large
+/// estate gives a reviewer a list per control rather than one line per service.
+fn group_findings(found: Vec<Finding>) -> Vec<Finding> {
+    let mut groups: Vec<(Finding, Vec<String>)> = Vec::new();
+    for f in found {
+        match groups
+            .iter_mut()
+            .find(|(g, _)| g.kind == f.kind && g.detail == f.detail)
+        {
+            Some((_, services)) => services.push(f.service),
+            None => {
+                let service = f.service.clone();
+                groups.push((f, vec![service]));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(mut f, services)| {
+            let shown: Vec<&str> = services.iter().take(NAMED_SERVICES).map(String::as_str).collect();
+            f.service = match services.len() {
+                n if n > NAMED_SERVICES => format!("{} and {} more", shown.join(", "), n - NAMED_SERVICES),
+                _ => shown.join(", "),
+            };
+            f
+        })
+        .collect()
 }
 
 /// What a reviewer should see about one pair.
