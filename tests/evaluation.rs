@@ -317,3 +317,11 @@ fn bad_evaluation_input_is_refused() {
     );
     assert!(!env.path().join("x.csv").exists());
 }
+
+#[test]
+fn csv_lines_end_in_crlf() {
+    let env = estate();
+    let text = csv(&env, &[]);
+    assert!(text.ends_with("\r\n"));
+    assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
+}

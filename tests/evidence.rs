@@ -523,3 +523,55 @@ fn hash_prints_what_a_file_would_be_stored_under_without_a_database() {
         ));
     assert!(!env.db.exists());
 }
+
+#[test]
+fn adding_the_genuine_file_again_repairs_an_altered_copy() {
+    let env = estate();
+    let e = add_file(&env);
+    let sha = e["sha256"].as_str().expect("sha").to_string();
+    let path = PathBuf::from(format!(
+        "{}.evidence/sha256/{}/{}",
+        env.db.display(),
+        &sha[..2],
+        &sha[2..]
+    ));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    std::fs::write(&path, b"forged").expect("tamper");
+    env.run(["evidence", "verify"]).code(1);
+    let again = env.file("again.pdf", "all prod hosts patched\n");
+    env.run(["evidence", "add", "SRM-PATCH", again.to_str().expect("path")])
+        .success();
+    env.run(["evidence", "verify"]).success();
+    assert_eq!(std::fs::read(&path).expect("stored"), b"all prod hosts patched\n");
+}
+
+#[test]
+fn separation_of_duties_ignores_case_and_notes_may_start_with_a_dash() {
+    let env = estate();
+    env.run_as(
+        "bob",
+        [
+            "evidence",
+            "add",
+            "SRM-TRAIN",
+            "--note",
+            "-2 contractors missing",
+            "--expires",
+            "30d",
+        ],
+    )
+    .success();
+    assert_eq!(
+        env.json(["evidence", "show", "1", "--json"])["evidence"]["note"],
+        "-2 contractors missing"
+    );
+    rejects_unchanged(
+        &env,
+        &["--actor", "BOB", "evidence", "review", "1", "--accept"],
+        "separation of duties",
+    );
+}

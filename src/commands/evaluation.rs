@@ -47,7 +47,7 @@ pub enum EvaluationCommand {
         #[arg(long)]
         service: Option<String>,
         /// The assessor's note.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
         note: String,
         /// Which evaluation [default: the only open one].
         #[arg(long)]

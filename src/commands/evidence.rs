@@ -51,7 +51,7 @@ pub enum EvidenceCommand {
         #[arg(long)]
         reject: bool,
         /// The reviewer's note.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
         note: String,
     },
     /// Re-hash every stored file; name each missing or altered one (exit 1 if any).
@@ -85,7 +85,7 @@ pub struct Add {
     #[arg(long, conflicts_with = "file")]
     pub url: Option<String>,
     /// A written statement as evidence, or a note on a file or URL.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub note: Option<String>,
     /// The service it is for; without it, it is for the control organisation-wide.
     #[arg(long)]
@@ -100,7 +100,7 @@ pub struct Add {
     #[arg(long, value_parser = Day::parse)]
     pub collected: Option<Day>,
     /// When it stops counting: a date, or a duration from --collected (90d, 12w, 6m, 1y).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub expires: Option<String>,
 }
 
@@ -509,7 +509,7 @@ fn show(ctx: &Ctx, id: i64) -> Result<()> {
 pub(crate) fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result<()> {
     let e = store_db::get(ctx.db.conn(), id)?;
     let note = note.trim();
-    if accept && e.submitted_by == ctx.actor {
+    if accept && e.submitted_by.eq_ignore_ascii_case(&ctx.actor) {
         return Err(Error::Invalid(format!(
             "evidence {id} was submitted by {}: the submitter cannot accept their own evidence (separation of duties); ask another reviewer",
             e.submitted_by

@@ -69,6 +69,7 @@ impl Gaps {
         }
         out.flush()?;
         let mut kinds: Vec<&str> = found.iter().map(|g| g.kind.as_str()).collect();
+        kinds.sort_unstable();
         kinds.dedup();
         Err(Error::CheckFailed(format!(
             "{} gaps found ({})",

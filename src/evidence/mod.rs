@@ -88,11 +88,15 @@ impl Store {
             tmp.file.sync_all().map_err(|e| Error::io(tmp.path.display(), e))?;
             let dest = self.path_of(&sha256)?;
             if dest.exists() {
-                return Ok(Put {
-                    sha256,
-                    size,
-                    new: false,
-                });
+                if self.check(&sha256)? == Check::Intact {
+                    return Ok(Put {
+                        sha256,
+                        size,
+                        new: false,
+                    });
+                }
+                // The stored copy was altered behind our back: the genuine bytes just read repair it.
+                set_mode(&dest, 0o600)?;
             }
             let dir = dest.parent().expect("store paths have a parent");
             create_private_dir(dir)?;
@@ -177,6 +181,13 @@ impl Store {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{}: the directory {} does not exist",
+                out.display(),
+                dir.display()
+            )));
+        }
         let tmp = tempfile_in(dir)?;
         let result = (|| {
             let mut w = io::BufWriter::with_capacity(CHUNK, &tmp.file);

@@ -110,7 +110,9 @@ pub fn for_each_row(conn: &Connection, source: &Source, mut each: impl FnMut(Crm
 
 /// Writes the CRM as CSV.
 pub fn write_csv(conn: &Connection, source: &Source, out: impl Write) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
     let csv_error = |e: csv::Error| Error::Invalid(format!("CSV: {e}"));
     w.write_record([
         "control",

@@ -96,11 +96,13 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let oscal_version = metadata
-        .get("oscal-version")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let oscal_version = reader.text(metadata.get("oscal-version"), "catalog.metadata.oscal-version")?;
+    if !["1.0.", "1.1.", "1.2."].iter().any(|v| oscal_version.starts_with(v)) {
+        return Err(reader.error(
+            "catalog.metadata.oscal-version",
+            &format!("OSCAL {oscal_version} is not supported: ctrlmap reads OSCAL 1.0 to 1.2"),
+        ));
+    }
     reader.text(catalog.get("uuid"), "catalog.uuid")?;
     // Parameters may be referenced before (or far from) where they are defined: collect them first.
     reader.collect_params(catalog, "catalog")?;
@@ -346,7 +348,7 @@ fn describe_param(p: &Value) -> String {
 mod tests {
     use super::*;
 
-    const MINI: &str = r#"{"catalog": {"uuid": "u", "metadata": {"title": "Mini", "version": "1"},
+    const MINI: &str = r#"{"catalog": {"uuid": "u", "metadata": {"title": "Mini", "version": "1", "oscal-version": "1.1.2"},
       "groups": [{"id": "ac", "title": "Access Control", "controls": [
         {"id": "ac-2", "title": "Account Management",
          "params": [{"id": "p1", "label": "organization-defined frequency"},
@@ -399,6 +401,14 @@ mod tests {
             .expect_err("profile")
             .to_string();
         assert!(err.contains("profile, not a resolved catalog"), "{err}");
+        let future = MINI.replace("1.1.2", "2.0.0");
+        let err = parse_catalog("x.json", future.as_bytes())
+            .expect_err("version")
+            .to_string();
+        assert!(
+            err.contains("catalog.metadata.oscal-version: OSCAL 2.0.0 is not supported"),
+            "{err}"
+        );
         let err = parse_catalog("x.json", b"hello").expect_err("not json").to_string();
         assert!(err.contains("not valid JSON"), "{err}");
     }

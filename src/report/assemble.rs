@@ -157,7 +157,10 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
             } else {
                 rollup(seen)
             };
-            per_category.entry(*category).or_default().push((info.title.clone(), r));
+            per_category
+                .entry(*category)
+                .or_default()
+                .push((format!("{} {}", info.key, info.title), r));
         }
         controls.push(line);
         Ok(())

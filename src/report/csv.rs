@@ -66,7 +66,9 @@ pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[Str
         pairs::Source::Live { catalog, .. } => catalog.clone(),
         pairs::Source::Frozen(e) => e.catalog.clone(),
     };
-    let mut w = csv::WriterBuilder::new().from_writer(out);
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
     w.write_record(columns).map_err(csv_error)?;
     let mut row: Vec<String> = Vec::with_capacity(columns.len());
     pairs::for_each_control(conn, &opts.source, |info, all| {
