@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, demo, evaluation, evidence, export, gaps, init, offering, owner, report, responsibility,
-    rule, service, team,
+    audit, catalog, control, demo, evaluation, evidence, export, gaps, implementation, init, offering, owner, report,
+    responsibility, rule, service, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
@@ -86,6 +86,9 @@ pub enum Command {
     /// Export for other tools: OSCAL SSP and assessment results, customer responsibility matrix.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// How far each control is implemented: status and statement, per service or organisation-wide.
+    #[command(subcommand)]
+    Implementation(implementation::ImplementationCommand),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),

@@ -325,3 +325,36 @@ fn csv_lines_end_in_crlf() {
     assert!(text.ends_with("\r\n"));
     assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
 }
+
+#[test]
+fn implementation_status_shows_in_reports() {
+    let env = estate();
+    env.run([
+        "implementation",
+        "set",
+        "SRM-PATCH",
+        "--service",
+        "web",
+        "--status",
+        "implemented",
+        "--statement",
+        "SSM baseline",
+    ])
+    .success();
+    let text = csv(&env, &["--level", "service"]);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("srm,SRM-PATCH,") && l.contains(",web,"))
+        .expect("row");
+    assert!(row.contains(",implemented,"), "{row}");
+    rejects_unchanged(
+        &env,
+        &["implementation", "set", "SRM-PATCH", "--status", "done"],
+        "unknown implementation status",
+    );
+    env.run(["implementation", "unset", "SRM-PATCH", "--service", "web"])
+        .success();
+    assert_eq!(env.count("SELECT count(*) FROM implementation"), 0);
+    let entry = env.json(["audit", "log", "--limit", "1", "--json"]);
+    assert_eq!(entry[0]["action"], "implementation.unset");
+}

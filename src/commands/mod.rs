@@ -9,6 +9,7 @@ pub mod evaluation;
 pub mod evidence;
 pub mod export;
 pub mod gaps;
+pub mod implementation;
 pub mod init;
 pub mod offering;
 pub mod owner;
@@ -71,6 +72,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Rule(c) => c.run(&mut ctx),
         Command::Responsibility(c) => c.run(&mut ctx),
         Command::Owner(c) => c.run(&mut ctx),
+        Command::Implementation(c) => c.run(&mut ctx),
         Command::Evidence(c) => c.run(&mut ctx),
         Command::Gaps(c) => c.run(&mut ctx),
         Command::Evaluation(c) => c.run(&mut ctx),

@@ -111,3 +111,32 @@ pub fn set_owner(conn: &Connection, control_id: i64, service_id: Option<i64>, te
     .context("set an owner")?;
     drop_if_empty(conn, control_id, service_id)
 }
+
+/// Sets (or with `None` clears) the implementation status and statement.
+pub fn set_status(
+    conn: &Connection,
+    control_id: i64,
+    service_id: Option<i64>,
+    status: Option<&str>,
+    statement: &str,
+) -> Result<()> {
+    ensure_row(conn, control_id, service_id)?;
+    conn.execute(
+        "UPDATE implementation SET status = ?3, statement = ?4 WHERE control_id = ?1 AND service_id IS ?2",
+        params![control_id, service_id, status, statement],
+    )
+    .context("set an implementation status")?;
+    drop_if_empty(conn, control_id, service_id)
+}
+
+/// The implementation statement recorded for a control on a service (or organisation-wide).
+pub fn statement(conn: &Connection, control_id: i64, service_id: Option<i64>) -> Result<String> {
+    conn.query_row(
+        "SELECT statement FROM implementation WHERE control_id = ?1 AND service_id IS ?2",
+        params![control_id, service_id],
+        |r| r.get(0),
+    )
+    .optional()
+    .context("read an implementation statement")
+    .map(Option::unwrap_or_default)
+}

@@ -107,6 +107,22 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How far a control is implemented (OSCAL's implementation states).
+    ImplementationStatus, "implementation status" {
+        /// In place.
+        Implemented = "implemented",
+        /// Partly in place.
+        Partial = "partial",
+        /// Planned.
+        Planned = "planned",
+        /// Met another way.
+        Alternative = "alternative",
+        /// Does not apply.
+        NotApplicable = "not-applicable",
+    }
+}
+
 impl Responsibility {
     /// True when the customer has anything to do for the control (shared or customer).
     pub fn customer_has_a_part(self) -> bool {

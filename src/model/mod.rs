@@ -9,5 +9,5 @@ pub mod derive;
 pub mod evaluation;
 pub mod evidence;
 
-pub use kinds::{Category, Responsibility, UnknownValue};
+pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue};
 pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Team};
