@@ -10,7 +10,9 @@
 //!
 //! Text uses the builtin Helvetica and Courier faces, which only encode WinAnsi: [`clean`] maps
 //! everything else to an equivalent or to `?`. Widths come from printpdf's copies of the faces,
-//! and every table cell is wrapped with them ([`wrap`]), so no text leaves its cell.
+//! and every table cell is wrapped with them ([`wrap`]), so no text leaves its cell. When the
+//! data holds text WinAnsi cannot encode, DejaVu Sans (regular and bold, subset to the glyphs
+//! drawn, with a ToUnicode map) replaces Helvetica for the whole report; Courier stays.
 //!
 //! Page contents are written straight into compact content streams (a few bytes per operator)
 //! instead of printpdf `Op` values (128 bytes each, several per piece of text), so a report with
@@ -20,6 +22,8 @@
 //! trailer `/ID` (random in printpdf) is replaced by a hash of the bytes, so the same data always
 //! gives the same file.
 
+use std::cell::Cell as StdCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::sync::OnceLock;
 
@@ -39,6 +43,8 @@ pub fn render(data: &ReportData, paper: Paper) -> Result<Vec<u8>> {
         return Err(Error::Invalid("the report has no sections to draw".into()));
     }
     let date = parse_date(&data.generated_on)?;
+    // Text WinAnsi cannot encode switches every face but Courier to embedded DejaVu Sans.
+    let _mode = UnicodeMode::set(needs_unicode(data));
     let mut r = Renderer::new(data, paper);
     for section in &data.sections {
         match section {
@@ -54,7 +60,8 @@ pub fn render(data: &ReportData, paper: Paper) -> Result<Vec<u8>> {
     let outline = std::mem::take(&mut r.outline);
     let fonts_used = r.c.fonts_used;
     let pages = r.c.finish(&footer_text(data), &data.generated_on);
-    assemble(data, paper, date, pages, &outline, fonts_used)
+    let glyphs = std::mem::take(&mut r.c.glyphs);
+    assemble(data, paper, date, pages, &outline, fonts_used, &glyphs)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,6 +112,7 @@ fn assemble(
     pages: Vec<Vec<u8>>,
     outline: &[(String, usize)],
     fonts_used: [bool; 4],
+    glyphs: &[BTreeMap<u16, char>; 2],
 ) -> Result<Vec<u8>> {
     let (w_mm, h_mm) = paper_mm(paper);
     let mut doc = PdfDocument::new(&data.title);
@@ -170,6 +178,7 @@ fn assemble(
             lopdf::Object::Stream(lopdf::Stream::new(lopdf::Dictionary::new(), content)),
         );
     }
+    embed_fonts(&mut lo, page_ids.first().copied(), glyphs)?;
     // printpdf writes /PageMode as a string; viewers want a name.
     if !outline.is_empty() {
         let root = lo
@@ -320,9 +329,14 @@ fn clean_text(s: &str, keep_newlines: bool) -> String {
     if s.bytes().all(|b| (0x20..=0x7E).contains(&b)) {
         return s.to_string();
     }
+    let unicode = unicode_mode();
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c != '\u{AD}' && win_ansi_byte(c).is_some() {
+            out.push(c);
+            continue;
+        }
+        if unicode && embeddable(c) {
             out.push(c);
             continue;
         }
@@ -407,6 +421,9 @@ impl Metrics {
     }
 
     fn char_width(&self, font: Font, c: char) -> u32 {
+        if let Some(f) = unicode_face(font).and_then(embedded) {
+            return f.width(c);
+        }
         let b = win_ansi_byte(c).unwrap_or(b'?');
         u32::from(self.widths[font.index()][usize::from(b)])
     }
@@ -517,6 +534,426 @@ fn fit(text: &str, font: Font, size: f32, width: f32) -> String {
     out.truncate(trimmed);
     out.push('\u{2026}');
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedded Unicode font (DejaVu Sans), for text WinAnsi cannot encode
+// ---------------------------------------------------------------------------------------------
+
+/// DejaVu Sans and DejaVu Sans Bold (licence: `assets/fonts/LICENSE-DejaVu.txt`).
+const EMBEDDED_FONTS: [(&[u8], &str); 2] = [
+    (include_bytes!("../../assets/fonts/DejaVuSans.ttf"), "DejaVuSans"),
+    (
+        include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf"),
+        "DejaVuSans-Bold",
+    ),
+];
+
+/// Resource names of the embedded faces, as written in content streams.
+const EMBEDDED_NAMES: [&str; 2] = ["/DJR", "/DJB"];
+
+thread_local! {
+    /// Whether the report being drawn on this thread uses the embedded faces.
+    static UNICODE: StdCell<bool> = const { StdCell::new(false) };
+}
+
+/// Sets the font mode for the report drawn on this thread; the previous mode comes back
+/// when dropped.
+struct UnicodeMode(bool);
+
+impl UnicodeMode {
+    fn set(on: bool) -> UnicodeMode {
+        UnicodeMode(UNICODE.with(|u| u.replace(on)))
+    }
+}
+
+impl Drop for UnicodeMode {
+    fn drop(&mut self) {
+        UNICODE.with(|u| u.set(self.0));
+    }
+}
+
+fn unicode_mode() -> bool {
+    UNICODE.with(StdCell::get)
+}
+
+/// The embedded face (0 regular, 1 bold) `font` is drawn with, when the embedded faces are in
+/// use; Courier stays builtin (hashes are ASCII). Italic is the regular face, slanted.
+fn unicode_face(font: Font) -> Option<usize> {
+    if !unicode_mode() {
+        return None;
+    }
+    match font {
+        Font::Regular | Font::Italic => Some(0),
+        Font::Bold => Some(1),
+        Font::Mono => None,
+    }
+}
+
+/// One embedded face: its parsed tables and the widths of Latin-1.
+struct Face {
+    bytes: &'static [u8],
+    name: &'static str,
+    parsed: printpdf::ParsedFont,
+    latin: [u16; 256],
+}
+
+impl Face {
+    fn load(bytes: &'static [u8], name: &'static str) -> Option<Face> {
+        let mut warnings = Vec::new();
+        let parsed = printpdf::ParsedFont::from_bytes(bytes, 0, &mut warnings)?;
+        if parsed.units_per_em == 0 || parsed.codepoint_to_glyph.is_empty() {
+            return None;
+        }
+        let mut face = Face {
+            bytes,
+            name,
+            parsed,
+            latin: [0; 256],
+        };
+        for b in 0..=255u8 {
+            face.latin[usize::from(b)] = face.glyph_width(face.glyph(char::from(b)));
+        }
+        Some(face)
+    }
+
+    fn lookup(&self, c: char) -> Option<u16> {
+        self.parsed.lookup_glyph_index(u32::from(c)).filter(|&g| g != 0)
+    }
+
+    /// The glyph drawn for `c`: its own, else the question mark's.
+    fn glyph(&self, c: char) -> u16 {
+        self.lookup(c).or_else(|| self.lookup('?')).unwrap_or(0)
+    }
+
+    /// Advance of glyph `gid` in thousandths of an em.
+    fn glyph_width(&self, gid: u16) -> u16 {
+        let upm = u32::from(self.parsed.units_per_em);
+        let w = u32::from(self.parsed.get_glyph_width(gid).unwrap_or(0));
+        u16::try_from((w * 1000 + upm / 2) / upm).unwrap_or(u16::MAX)
+    }
+
+    fn width(&self, c: char) -> u32 {
+        match u8::try_from(u32::from(c)) {
+            Ok(b) => u32::from(self.latin[usize::from(b)]),
+            Err(_) => u32::from(self.glyph_width(self.glyph(c))),
+        }
+    }
+}
+
+/// The embedded face `i` (0 regular, 1 bold), parsed once; `None` if it cannot be read.
+fn embedded(i: usize) -> Option<&'static Face> {
+    static FACES: OnceLock<[Option<Face>; 2]> = OnceLock::new();
+    FACES
+        .get_or_init(|| EMBEDDED_FONTS.map(|(bytes, name)| Face::load(bytes, name)))
+        .get(i)?
+        .as_ref()
+}
+
+/// Characters [`clean`] drops or turns into spaces whatever the fonts.
+fn ignorable(c: char) -> bool {
+    c.is_control()
+        || c.is_whitespace()
+        || matches!(
+            c,
+            '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{0300}'..='\u{036F}'
+        )
+}
+
+/// Whether both embedded faces can draw `c` (outside WinAnsi, it is kept as it is).
+fn embeddable(c: char) -> bool {
+    !ignorable(c) && (0..2).all(|i| embedded(i).is_some_and(|f| f.lookup(c).is_some()))
+}
+
+/// Whether some text of `data` needs the embedded faces: a character outside WinAnsi they
+/// can draw.
+fn needs_unicode(data: &ReportData) -> bool {
+    let Ok(json) = serde_json::to_string(data) else {
+        return false;
+    };
+    !json.is_ascii() && json.chars().any(|c| win_ansi_byte(c).is_none() && embeddable(c))
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Sum of the big-endian words of `b` (zero-padded), as TrueType checksums are.
+fn ttf_checksum(b: &[u8]) -> u32 {
+    b.chunks(4).fold(0u32, |sum, w| {
+        let mut word = [0u8; 4];
+        word[..w.len()].copy_from_slice(w);
+        sum.wrapping_add(u32::from_be_bytes(word))
+    })
+}
+
+/// The TrueType font `font` with only the outlines of `used` (and of glyph 0 and the
+/// components they use); glyph ids stay the same, so content streams need no remapping. Keeps
+/// the tables PDF needs of an embedded TrueType program.
+fn subset_ttf(font: &[u8], used: &BTreeSet<u16>) -> Option<Vec<u8>> {
+    let num_tables = usize::from(be16(font, 4)?);
+    let mut tables: BTreeMap<[u8; 4], &[u8]> = BTreeMap::new();
+    for i in 0..num_tables {
+        let rec = 12 + 16 * i;
+        let tag: [u8; 4] = font.get(rec..rec + 4)?.try_into().ok()?;
+        let off = usize::try_from(be32(font, rec + 8)?).ok()?;
+        let len = usize::try_from(be32(font, rec + 12)?).ok()?;
+        tables.insert(tag, font.get(off..off.checked_add(len)?)?);
+    }
+    let head = *tables.get(b"head")?;
+    let loca = *tables.get(b"loca")?;
+    let glyf = *tables.get(b"glyf")?;
+    let n = usize::from(be16(tables.get(b"maxp")?, 4)?);
+    if head.len() < 54 {
+        return None;
+    }
+    let long = be16(head, 50)? == 1;
+    let offset = |g: usize| -> Option<usize> {
+        if long {
+            usize::try_from(be32(loca, 4 * g)?).ok()
+        } else {
+            Some(usize::from(be16(loca, 2 * g)?) * 2)
+        }
+    };
+    let glyph = |g: usize| -> Option<&[u8]> { glyf.get(offset(g)?..offset(g + 1)?) };
+
+    let mut keep: BTreeSet<u16> = used.clone();
+    keep.insert(0);
+    let mut todo: Vec<u16> = keep.iter().copied().collect();
+    while let Some(g) = todo.pop() {
+        if usize::from(g) >= n {
+            return None;
+        }
+        let data = glyph(usize::from(g))?;
+        if data.len() < 10 || be16(data, 0)? & 0x8000 == 0 {
+            continue;
+        }
+        // A composite glyph: its components are kept too.
+        let mut at = 10;
+        loop {
+            let flags = be16(data, at)?;
+            let component = be16(data, at + 2)?;
+            if keep.insert(component) {
+                todo.push(component);
+            }
+            at += 4 + if flags & 0x0001 != 0 { 4 } else { 2 };
+            at += if flags & 0x0008 != 0 {
+                2
+            } else if flags & 0x0040 != 0 {
+                4
+            } else if flags & 0x0080 != 0 {
+                8
+            } else {
+                0
+            };
+            if flags & 0x0020 == 0 {
+                break;
+            }
+        }
+    }
+
+    let mut new_glyf = Vec::new();
+    let mut new_loca = Vec::with_capacity(4 * (n + 1));
+    for g in 0..n {
+        new_loca.extend_from_slice(&u32::try_from(new_glyf.len()).ok()?.to_be_bytes());
+        if keep.contains(&u16::try_from(g).ok()?) {
+            new_glyf.extend_from_slice(glyph(g)?);
+            new_glyf.resize(new_glyf.len().next_multiple_of(4), 0);
+        }
+    }
+    new_loca.extend_from_slice(&u32::try_from(new_glyf.len()).ok()?.to_be_bytes());
+    let mut new_head = head.to_vec();
+    new_head[8..12].copy_from_slice(&[0; 4]);
+    new_head[50..52].copy_from_slice(&[0, 1]);
+
+    // Sorted by tag, as the table directory must be.
+    let mut out_tables: Vec<(&[u8; 4], &[u8])> = Vec::new();
+    for tag in [
+        b"OS/2", b"cvt ", b"fpgm", b"glyf", b"head", b"hhea", b"hmtx", b"loca", b"maxp", b"prep",
+    ] {
+        let data: &[u8] = match tag {
+            b"glyf" => &new_glyf,
+            b"loca" => &new_loca,
+            b"head" => &new_head,
+            _ => match tables.get(tag) {
+                Some(t) => t,
+                None => continue,
+            },
+        };
+        out_tables.push((tag, data));
+    }
+    let count = out_tables.len();
+    let entry_selector = count.max(1).ilog2();
+    let search_range = 16usize << entry_selector;
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x0001_0000u32.to_be_bytes());
+    for v in [
+        count,
+        search_range,
+        usize::try_from(entry_selector).ok()?,
+        count * 16 - search_range,
+    ] {
+        out.extend_from_slice(&u16::try_from(v).ok()?.to_be_bytes());
+    }
+    let mut data_at = 12 + 16 * count;
+    let mut head_at = 0;
+    for (tag, data) in &out_tables {
+        if *tag == b"head" {
+            head_at = data_at;
+        }
+        out.extend_from_slice(*tag);
+        out.extend_from_slice(&ttf_checksum(data).to_be_bytes());
+        out.extend_from_slice(&u32::try_from(data_at).ok()?.to_be_bytes());
+        out.extend_from_slice(&u32::try_from(data.len()).ok()?.to_be_bytes());
+        data_at += data.len().next_multiple_of(4);
+    }
+    for (_, data) in &out_tables {
+        out.extend_from_slice(data);
+        out.resize(out.len().next_multiple_of(4), 0);
+    }
+    let adjustment = 0xB1B0_AFBAu32.wrapping_sub(ttf_checksum(&out));
+    out[head_at + 8..head_at + 12].copy_from_slice(&adjustment.to_be_bytes());
+    Some(out)
+}
+
+/// Adds the embedded faces that drew glyphs to the document's font dictionary (shared by every
+/// page; `first_page` leads to it): subset TrueType programs as Identity-H Type0 fonts, with
+/// widths and a ToUnicode CMap so text extraction gives the characters back.
+fn embed_fonts(
+    lo: &mut lopdf::Document,
+    first_page: Option<lopdf::ObjectId>,
+    glyphs: &[BTreeMap<u16, char>; 2],
+) -> Result<()> {
+    use lopdf::Object::{Array, Dictionary, Integer, Name, Reference};
+    if glyphs.iter().all(BTreeMap::is_empty) {
+        return Ok(());
+    }
+    let missing = || Error::Invalid("could not build the PDF: no page to hold the fonts".into());
+    let page = first_page.ok_or_else(missing)?;
+    let resources = lo
+        .get_dictionary(page)
+        .and_then(|d| d.get(b"Resources"))
+        .and_then(lopdf::Object::as_reference)
+        .map_err(lopdf_error)?;
+    let fonts = lo
+        .get_dictionary(resources)
+        .and_then(|d| d.get(b"Font"))
+        .and_then(lopdf::Object::as_reference)
+        .map_err(lopdf_error)?;
+    for (i, used) in glyphs.iter().enumerate() {
+        if used.is_empty() {
+            continue;
+        }
+        let face = embedded(i).ok_or_else(|| Error::Invalid("could not read the embedded font".into()))?;
+        let gids: BTreeSet<u16> = used.keys().copied().collect();
+        let (program, name) = match subset_ttf(face.bytes, &gids) {
+            Some(program) => {
+                // The subset tag: six capitals from the glyphs kept.
+                let mut hasher = Sha256::new();
+                for g in &gids {
+                    hasher.update(g.to_be_bytes());
+                }
+                let tag: String = hasher.finalize()[..6]
+                    .iter()
+                    .map(|b| char::from(b'A' + b % 26))
+                    .collect();
+                (program, format!("{tag}+{}", face.name))
+            }
+            None => (face.bytes.to_vec(), face.name.to_string()),
+        };
+        let mut widths = Vec::new();
+        let mut run: Option<(u16, u16, Vec<lopdf::Object>)> = None;
+        for &g in &gids {
+            let w = Integer(i64::from(face.glyph_width(g)));
+            match &mut run {
+                Some((_, last, ws)) if g == last.wrapping_add(1) => {
+                    *last = g;
+                    ws.push(w);
+                }
+                _ => {
+                    if let Some((first, _, ws)) = run.take() {
+                        widths.extend([Integer(i64::from(first)), Array(ws)]);
+                    }
+                    run = Some((g, g, vec![w]));
+                }
+            }
+        }
+        if let Some((first, _, ws)) = run {
+            widths.extend([Integer(i64::from(first)), Array(ws)]);
+        }
+        let cmap = printpdf::ToUnicodeCMap {
+            mappings: used.iter().map(|(&g, &c)| (u32::from(g), vec![u32::from(c)])).collect(),
+        };
+        let to_unicode = lo.add_object(lopdf::Stream::new(
+            lopdf::Dictionary::new(),
+            cmap.to_cmap_string(&EMBEDDED_NAMES[i][1..]).into_bytes(),
+        ));
+        let mut file_dict = lopdf::Dictionary::new();
+        file_dict.set("Length1", Integer(i64::try_from(program.len()).unwrap_or(i64::MAX)));
+        let file = lo.add_object(lopdf::Stream::new(file_dict, program));
+        let m = &face.parsed.pdf_font_metrics;
+        let upm = f32::from(face.parsed.units_per_em);
+        let scale = |v: i16| (f32::from(v) * 1000.0 / upm).round() as i64;
+        let ascent = scale(face.parsed.font_metrics.ascent);
+        let stem_v = if m.us_weight_class == 0 {
+            80
+        } else {
+            50 + (f32::from(m.us_weight_class) / 65.0).powi(2).round() as i64
+        };
+        let descriptor = lo.add_object(lopdf::Dictionary::from_iter(vec![
+            ("Type", Name(b"FontDescriptor".to_vec())),
+            ("FontName", Name(name.clone().into_bytes())),
+            ("Flags", Integer(32)),
+            (
+                "FontBBox",
+                Array(vec![
+                    Integer(scale(m.x_min)),
+                    Integer(scale(m.y_min)),
+                    Integer(scale(m.x_max)),
+                    Integer(scale(m.y_max)),
+                ]),
+            ),
+            ("ItalicAngle", Integer(0)),
+            ("Ascent", Integer(ascent)),
+            ("Descent", Integer(scale(face.parsed.font_metrics.descent))),
+            ("CapHeight", Integer(ascent)),
+            ("StemV", Integer(stem_v)),
+            ("FontFile2", Reference(file)),
+        ]));
+        let descendant = lopdf::Dictionary::from_iter(vec![
+            ("Type", Name(b"Font".to_vec())),
+            ("Subtype", Name(b"CIDFontType2".to_vec())),
+            ("BaseFont", Name(name.clone().into_bytes())),
+            (
+                "CIDSystemInfo",
+                Dictionary(lopdf::Dictionary::from_iter(vec![
+                    ("Registry", lopdf::Object::string_literal("Adobe")),
+                    ("Ordering", lopdf::Object::string_literal("Identity")),
+                    ("Supplement", Integer(0)),
+                ])),
+            ),
+            ("FontDescriptor", Reference(descriptor)),
+            ("DW", Integer(1000)),
+            ("W", Array(widths)),
+            ("CIDToGIDMap", Name(b"Identity".to_vec())),
+        ]);
+        let font = lo.add_object(lopdf::Dictionary::from_iter(vec![
+            ("Type", Name(b"Font".to_vec())),
+            ("Subtype", Name(b"Type0".to_vec())),
+            ("BaseFont", Name(name.into_bytes())),
+            ("Encoding", Name(b"Identity-H".to_vec())),
+            ("DescendantFonts", Array(vec![Dictionary(descendant)])),
+            ("ToUnicode", Reference(to_unicode)),
+        ]));
+        lo.get_dictionary_mut(fonts)
+            .map_err(lopdf_error)?
+            .set(&EMBEDDED_NAMES[i][1..], Reference(font));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,6 +1139,8 @@ struct Canvas {
     fill: Option<Rgb>,
     font: Option<(Font, f32)>,
     fonts_used: [bool; 4],
+    /// Glyphs drawn with each embedded face (regular, bold), with the character each shows.
+    glyphs: [BTreeMap<u16, char>; 2],
     /// Running header (left, right) drawn on each new page, if any.
     running: Option<(String, String)>,
 }
@@ -727,6 +1166,7 @@ impl Canvas {
             fill: None,
             font: None,
             fonts_used: [false; 4],
+            glyphs: [BTreeMap::new(), BTreeMap::new()],
             running: None,
         }
     }
@@ -808,6 +1248,10 @@ impl Canvas {
             return;
         }
         self.set_fill(st.color);
+        if let Some(face) = unicode_face(st.font) {
+            self.text_embedded(x, baseline, st, face, s);
+            return;
+        }
         self.fonts_used[st.font.index()] = true;
         self.cur.extend_from_slice(b"BT ");
         if self.font != Some((st.font, st.size)) {
@@ -830,6 +1274,41 @@ impl Canvas {
             self.cur.push(b);
         }
         self.cur.extend_from_slice(b") Tj ET\n");
+    }
+
+    /// [`Canvas::text`] with an embedded face: glyph ids in a hex string (Identity-H), the
+    /// italic face slanted.
+    fn text_embedded(&mut self, x: f32, baseline: f32, st: Style, face: usize, s: &str) {
+        let Some(f) = embedded(face) else {
+            return;
+        };
+        self.cur.extend_from_slice(b"BT ");
+        if self.font != Some((st.font, st.size)) {
+            self.cur.extend_from_slice(EMBEDDED_NAMES[face].as_bytes());
+            self.cur.push(b' ');
+            push_num(&mut self.cur, st.size, 2);
+            self.cur.extend_from_slice(b" Tf ");
+            self.font = Some((st.font, st.size));
+        }
+        let y = self.page_h - baseline;
+        if st.font == Font::Italic {
+            self.cur.extend_from_slice(b"1 0 0.2 1 ");
+            push_num(&mut self.cur, x, 2);
+            self.cur.push(b' ');
+            push_num(&mut self.cur, y, 2);
+            self.cur.extend_from_slice(b" Tm <");
+        } else {
+            push_num(&mut self.cur, x, 2);
+            self.cur.push(b' ');
+            push_num(&mut self.cur, y, 2);
+            self.cur.extend_from_slice(b" Td <");
+        }
+        for c in s.chars() {
+            let gid = f.glyph(c);
+            self.glyphs[face].entry(gid).or_insert(c);
+            let _ = write!(self.cur, "{gid:04X}");
+        }
+        self.cur.extend_from_slice(b"> Tj ET\n");
     }
 
     fn text_right(&mut self, right: f32, baseline: f32, st: Style, s: &str) {
@@ -861,7 +1340,7 @@ impl Canvas {
     }
 
     /// Finishes the last page, adds the footers and returns every page's content.
-    fn finish(mut self, footer: &str, date: &str) -> Vec<Vec<u8>> {
+    fn finish(&mut self, footer: &str, date: &str) -> Vec<Vec<u8>> {
         if self.started {
             let content = std::mem::take(&mut self.cur);
             self.pages.push((content, self.cur_footer));
@@ -2591,12 +3070,86 @@ mod tests {
             assert!(win_ansi_byte(c).is_some(), "{c:?} is WinAnsi");
         }
 
+        // WinAnsi text keeps the builtin faces; the rest embeds DejaVu Sans, which draws the
+        // Polish letters and the arrow but no CJK.
         let mut data = sample();
+        data.findings[0].detail = "port (5432) \\ open \u{2014} fix".into();
+        let all = page_texts(&render(&data, Paper::A4).expect("render")).join("\n");
+        assert!(all.contains("port (5432) \\ open \u{2014} fix"), "escapes");
         data.organisation = "\u{141}\u{f3}d\u{17a} Caf\u{e9} \u{2014} \u{6f22}".into();
         data.findings[0].detail = "port (5432) \\ open \u{2192} fix".into();
         let all = page_texts(&render(&data, Paper::A4).expect("render")).join("\n");
-        assert!(all.contains("L\u{f3}dz Caf\u{e9} \u{2014} ?"), "organisation mapped");
-        assert!(all.contains("port (5432) \\ open -> fix"), "escapes and arrows");
+        assert!(
+            all.contains("\u{141}\u{f3}d\u{17a} Caf\u{e9} \u{2014} ?"),
+            "organisation kept"
+        );
+        assert!(all.contains("port (5432) \\ open \u{2192} fix"), "arrow kept");
+    }
+
+    fn unicode_sample() -> ReportData {
+        let mut data = sample();
+        data.scope_services[0].name = "d\u{f6}nerdb-\u{3a9}-\u{2713}".into();
+        data.controls[0].title = "Backups of d\u{f6}nerdb-\u{3a9}-\u{2713} \u{2192} \u{141}\u{f3}d\u{17a}".into();
+        data.findings[0].service = "d\u{f6}nerdb-\u{3a9}-\u{2713}".into();
+        data
+    }
+
+    #[test]
+    fn text_outside_win_ansi_embeds_dejavu_sans() {
+        let data = unicode_sample();
+        let a = render(&data, Paper::A4).expect("render");
+        let b = render(&data, Paper::A4).expect("render");
+        assert!(a == b, "two renders differ");
+        assert!(find(&a, b"/FontFile2").is_some(), "a font is embedded");
+        let pages = page_texts(&a);
+        let all = pages.join("\n");
+        assert!(
+            all.contains("d\u{f6}nerdb-\u{3a9}-\u{2713}"),
+            "the service name comes back: {all}"
+        );
+        assert!(
+            all.contains("\u{2192} \u{141}\u{f3}d\u{17a}"),
+            "the control title comes back"
+        );
+        // Courier hashes and builtin-independent text still read back.
+        assert!(all.contains(&hash(1)));
+        assert!(all.contains("Control evaluation report"));
+        assert_footers(&pages);
+        // The embedded programs are subsets: far smaller than the two faces.
+        let full: usize = EMBEDDED_FONTS.iter().map(|(f, _)| f.len()).sum();
+        assert!(a.len() < full / 4, "{} bytes", a.len());
+    }
+
+    #[test]
+    fn win_ansi_text_embeds_no_font() {
+        let bytes = render(&sample(), Paper::A4).expect("render");
+        assert!(find(&bytes, b"/FontFile2").is_none());
+        assert!(find(&bytes, b"DejaVu").is_none());
+        // Characters neither encoding nor font can show do not embed it either.
+        let mut data = sample();
+        data.organisation = "Caf\u{e9} \u{6f22}\u{5b57}".into();
+        let bytes = render(&data, Paper::A4).expect("render");
+        assert!(find(&bytes, b"/FontFile2").is_none());
+        assert!(page_texts(&bytes).join("\n").contains("Caf\u{e9} ??"));
+    }
+
+    #[test]
+    fn subsets_keep_glyph_ids_and_composites() {
+        let (font, _) = EMBEDDED_FONTS[0];
+        let face = embedded(0).expect("DejaVu Sans");
+        let used: BTreeSet<u16> = "d\u{f6}\u{3a9}\u{2713}\u{1e9b}"
+            .chars()
+            .map(|c| face.glyph(c))
+            .collect();
+        let sub = subset_ttf(font, &used).expect("subset");
+        assert!(sub.len() < font.len() / 4, "{} bytes", sub.len());
+        assert_eq!(ttf_checksum(&sub), 0xB1B0_AFBA, "checksum adjustment");
+        let mut warnings = Vec::new();
+        let parsed = printpdf::ParsedFont::from_bytes(&sub, 0, &mut warnings).expect("the subset parses");
+        assert_eq!(parsed.units_per_em, face.parsed.units_per_em);
+        for g in &used {
+            assert_eq!(parsed.get_glyph_width(*g), face.parsed.get_glyph_width(*g));
+        }
     }
 
     #[test]
@@ -2671,6 +3224,8 @@ mod tests {
         live.findings.clear();
         live.evidence.clear();
         std::fs::write(dir.join("live.pdf"), render(&live, Paper::A4).expect("render")).expect("write");
+        let unicode = render(&unicode_sample(), Paper::A4).expect("render");
+        std::fs::write(dir.join("unicode.pdf"), unicode).expect("write");
         let started = std::time::Instant::now();
         let big = render(&large(50_000), Paper::A4).expect("render");
         eprintln!(
