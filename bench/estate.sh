@@ -4,26 +4,10 @@
 #
 #   bench/estate.sh [SERVICES]      (default 1000)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 n="${1:-1000}"
-cargo build --release --locked --quiet
-bin="$PWD/target/release/ctrlmap"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-export CTRLMAP_DB="$work/bench.db" CTRLMAP_ACTOR=bench
-
-# A generated estate: services spread over offerings of all three categories and ten teams.
-offerings=(aws.ec2 aws.vpc aws.ebs aws.rds aws.emr aws.elasticbeanstalk aws.s3 aws.dynamodb aws.sqs aws.lambda)
-{
-    echo "name,contact"
-    for t in $(seq 1 10); do echo "team-$t,team-$t@example.com"; done
-} >"$work/teams.csv"
-{
-    echo "name,offering,team,environment,region,data_classification"
-    for i in $(seq 1 "$n"); do
-        echo "svc-$i,${offerings[$((i % 10))]},team-$((i % 10 + 1)),prod,eu-west-1,internal"
-    done
-} >"$work/services.csv"
+# shellcheck source=bench/common.sh
+source "$(dirname "$0")/common.sh"
+generate_estate "$n"
 
 # Wall-clock seconds and peak RSS (MB) of one command, via GNU time when present.
 measure() {

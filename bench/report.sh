@@ -5,41 +5,15 @@
 #
 #   bench/report.sh [SERVICES]      (default 1000)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 n="${1:-1000}"
-cargo build --release --locked --quiet
-bin="$PWD/target/release/ctrlmap"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-export CTRLMAP_DB="$work/bench.db" CTRLMAP_ACTOR=bench
-
-offerings=(aws.ec2 aws.vpc aws.ebs aws.rds aws.emr aws.elasticbeanstalk aws.s3 aws.dynamodb aws.sqs aws.lambda)
-{
-    echo "name,contact"
-    for t in $(seq 1 10); do echo "team-$t,team-$t@example.com"; done
-} >"$work/teams.csv"
-{
-    echo "name,offering,team,environment,region,data_classification"
-    for i in $(seq 1 "$n"); do
-        echo "svc-$i,${offerings[$((i % 10))]},team-$((i % 10 + 1)),prod,eu-west-1,internal"
-    done
-} >"$work/services.csv"
+# shellcheck source=bench/common.sh
+source "$(dirname "$0")/common.sh"
+generate_estate "$n"
 "$bin" init >/dev/null
 "$bin" team import "$work/teams.csv" >/dev/null
 "$bin" service import "$work/services.csv" >/dev/null
 "$bin" evidence add SRM-TRAIN --note "training records" >/dev/null
 CTRLMAP_ACTOR=reviewer "$bin" evidence review 1 --accept >/dev/null
-
-run() {
-    local label="$1"
-    shift
-    local out
-    out=$( { /usr/bin/time -v "$@" >/dev/null; } 2>&1 )
-    local wall rss
-    wall=$(echo "$out" | awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }')
-    rss=$(echo "$out" | awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }')
-    printf "%-40s %10s wall  %8s MB peak\n" "$label" "$wall" "$rss"
-}
 
 echo "ctrlmap report benchmark: $n services x $("$bin" control list --json | grep -c '"key"') srm controls"
 run "report csv --level control" "$bin" report --format csv --out "$work/c.csv" --date 2026-12-01

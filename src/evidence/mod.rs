@@ -177,23 +177,11 @@ impl Store {
                 out.display()
             )));
         }
-        let dir = out
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !dir.is_dir() {
-            return Err(Error::Invalid(format!(
-                "{}: the directory {} does not exist",
-                out.display(),
-                dir.display()
-            )));
-        }
-        let tmp = tempfile_in(dir)?;
-        let result = (|| {
-            let mut w = io::BufWriter::with_capacity(CHUNK, &tmp.file);
-            let (actual, size) = copy_hashing(&mut file, &mut w, 0, &path)?;
-            w.flush().map_err(|e| Error::io(tmp.path.display(), e))?;
-            drop(w);
+        // Written beside `out` and renamed only when the bytes hashed right: an altered file
+        // never appears under the name asked for.
+        let mut size = 0;
+        crate::files::write_atomically(out, |w| {
+            let (actual, n) = copy_hashing(&mut file, w, 0, &path)?;
             if actual != sha256 {
                 return Err(Error::Integrity(format!(
                     "stored file {} was altered: its content now hashes to {}; refusing to export it",
@@ -201,12 +189,10 @@ impl Store {
                     &actual[..12]
                 )));
             }
-            tmp.file.sync_all().map_err(|e| Error::io(tmp.path.display(), e))?;
-            fs::rename(&tmp.path, out).map_err(|e| Error::io(out.display(), e))?;
-            Ok(size)
-        })();
-        let _ = fs::remove_file(&tmp.path);
-        result
+            size = n;
+            Ok(())
+        })?;
+        Ok(size)
     }
 }
 

@@ -1,0 +1,37 @@
+# Shared by the bench scripts (sourced, not run): a release build, a scratch directory, a
+# generated estate, and a measuring helper. Benchmarks print figures; they assert nothing about time.
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cargo build --release --locked --quiet
+bin="$PWD/target/release/ctrlmap"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export CTRLMAP_DB="$work/bench.db" CTRLMAP_ACTOR=bench
+
+# Writes $work/teams.csv (10 teams) and $work/services.csv ($1 services over ten offerings of all
+# three categories).
+generate_estate() {
+    local n="$1"
+    local offerings=(aws.ec2 aws.vpc aws.ebs aws.rds aws.emr aws.elasticbeanstalk aws.s3 aws.dynamodb aws.sqs aws.lambda)
+    {
+        echo "name,contact"
+        for t in $(seq 1 10); do echo "team-$t,team-$t@example.com"; done
+    } >"$work/teams.csv"
+    {
+        echo "name,offering,team,environment,region,data_classification"
+        for i in $(seq 1 "$n"); do
+            echo "svc-$i,${offerings[$((i % 10))]},team-$((i % 10 + 1)),prod,eu-west-1,internal"
+        done
+    } >"$work/services.csv"
+}
+
+# Runs a command and prints its wall time and peak memory (from /usr/bin/time -v).
+run() {
+    local label="$1"
+    shift
+    local out wall rss
+    out=$( { /usr/bin/time -v "$@" >/dev/null; } 2>&1 )
+    wall=$(echo "$out" | awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }')
+    rss=$(echo "$out" | awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }')
+    printf "%-46s %10s wall  %8s MB peak\n" "$label" "$wall" "$rss"
+}
