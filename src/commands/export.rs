@@ -97,8 +97,15 @@ impl ExportCommand {
                     organisation,
                     date: ctx.today,
                 };
-                let doc = crate::export::ssp::system_security_plan(conn, &opts)?;
-                let bytes = Self::write_json(out, &doc)?;
+                let bytes = crate::files::write_atomically(out, |w| {
+                    crate::export::ssp::write_system_security_plan(conn, &opts, w).map_err(|e| match e {
+                        Error::Io { path, source } if path == crate::export::ssp::OUTPUT => {
+                            Error::io(out.display(), source)
+                        }
+                        e => e,
+                    })?;
+                    w.write_all(b"\n").map_err(|e| Error::io(out.display(), e))
+                })?;
                 writeln!(
                     output::stdout(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 system security plan)",

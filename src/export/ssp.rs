@@ -25,6 +25,7 @@
 //! documents (the assessment results reuse it).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
 
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -429,8 +430,39 @@ fn requirement(estate: &Estate, info: &ControlInfo, pairs: &[Pair], named: &mut 
 }
 
 /// The OSCAL 1.2.1 system security plan (customer side) of catalogue `opts.catalog` over every
-/// in-scope service, from the live state. See the module documentation for the mapping.
+/// in-scope service, from the live state, as one value: the document [`write_system_security_plan`]
+/// writes, parsed back. See the module documentation for the mapping.
 pub fn system_security_plan(conn: &Connection, opts: &SspOptions) -> Result<Value> {
+    let mut bytes = Vec::new();
+    write_system_security_plan(conn, opts, &mut bytes)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Invalid(format!("the system security plan is not valid JSON: {e}")))
+}
+
+/// The name an I/O error on the writer of [`write_system_security_plan`] carries as its path (the
+/// caller knows the real one).
+pub const OUTPUT: &str = "<output>";
+
+fn output_error(e: std::io::Error) -> Error {
+    Error::io(OUTPUT, e)
+}
+
+/// Writes `value` as compact JSON.
+fn write_value(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(|e| output_error(e.into()))
+}
+
+/// Writes the OSCAL 1.2.1 system security plan (customer side) of catalogue `opts.catalog` over
+/// every in-scope service, from the live state, to `out` as compact JSON (no final newline),
+/// streaming the implemented requirements one control at a time instead of holding them all.
+/// See the module documentation for the mapping.
+///
+/// Keys come out in sorted order, as serde_json writes a map: `back-matter`,
+/// `control-implementation` (streamed), then the parts that depend on the traversal (`metadata`
+/// names the teams the requirements name). I/O errors on `out` come back as [`Error::Io`] with
+/// the path [`OUTPUT`]. On an error, what was written so far is not a document; nothing is
+/// written when the catalogue has no controls.
+pub fn write_system_security_plan(conn: &Connection, opts: &SspOptions, out: &mut impl Write) -> Result<()> {
     let organisation = line(&opts.organisation);
     if organisation.is_empty() {
         return Err(Error::Invalid("the organisation's name must not be empty".into()));
@@ -449,8 +481,31 @@ pub fn system_security_plan(conn: &Connection, opts: &SspOptions) -> Result<Valu
     let estate = Estate::load(conn, organisation.clone(), catalog.key.clone(), catalog_id)?;
     let day = opts.date.to_string();
 
+    let catalog_resource = uuid(&["resource", "catalog", &catalog.key]);
+    let mut back_matter = json!({
+        "resources": [{
+            "uuid": catalog_resource,
+            "title": line(&catalog.title),
+            "description": format!(
+                "Catalogue {} as ctrlmap holds it: version {}, from {}.",
+                catalog.key,
+                line(&catalog.version),
+                line(&catalog.source)
+            ),
+            "props": [ns_prop("catalog", &catalog.key)],
+        }],
+    });
+    prune(&mut back_matter);
+    let implementation_description = format!(
+        "Every control of catalogue {} on every in-scope service: what the provider does \
+         (inherited) and what {organisation} does (satisfied), as of {day}.",
+        catalog.key
+    );
+
+    // The document up to the implemented requirements, written with the first of them, then each
+    // requirement as it is built: never an empty array, and nothing written for no controls.
     let mut named = BTreeSet::new();
-    let mut requirements = Vec::new();
+    let mut written = 0usize;
     let source = Source::Live {
         catalog: catalog.key.clone(),
         services: None,
@@ -458,15 +513,31 @@ pub fn system_security_plan(conn: &Connection, opts: &SspOptions) -> Result<Valu
         today: opts.date,
     };
     pairs::for_each_control(conn, &source, |info, pairs| {
-        requirements.push(requirement(&estate, info, pairs, &mut named));
+        let mut req = requirement(&estate, info, pairs, &mut named);
+        prune(&mut req);
+        if written == 0 {
+            out.write_all(br#"{"system-security-plan":{"back-matter":"#)
+                .map_err(output_error)?;
+            write_value(out, &back_matter)?;
+            out.write_all(br#","control-implementation":{"description":"#)
+                .map_err(output_error)?;
+            write_value(out, &implementation_description)?;
+            out.write_all(br#","implemented-requirements":["#)
+                .map_err(output_error)?;
+        } else {
+            out.write_all(b",").map_err(output_error)?;
+        }
+        write_value(out, &req)?;
+        written += 1;
         Ok(())
     })?;
-    if requirements.is_empty() {
+    if written == 0 {
         return Err(Error::Invalid(format!(
             "catalogue {} has no controls to put in a system security plan",
             catalog.key
         )));
     }
+    out.write_all(b"]}").map_err(output_error)?;
 
     // Parties and roles.
     let org_party = uuid(&["party", "organisation", &organisation]);
@@ -649,11 +720,15 @@ pub fn system_security_plan(conn: &Connection, opts: &SspOptions) -> Result<Valu
         "role-ids": ["asset-owner", "control-owner"],
     }]);
 
-    let catalog_resource = uuid(&["resource", "catalog", &catalog.key]);
-    let mut doc = json!({
-        "system-security-plan": {
-            "uuid": uuid(&["ssp", &organisation, &catalog.key]),
-            "metadata": {
+    // The rest, in key order after "control-implementation", each part pruned as a whole.
+    let rest = [
+        (
+            "import-profile",
+            json!({ "href": profile_href.unwrap_or_else(|| format!("#{catalog_resource}")) }),
+        ),
+        (
+            "metadata",
+            json!({
                 "title": format!("{organisation} system security plan: {}", line(&catalog.title)),
                 "last-modified": format!("{day}T00:00:00Z"),
                 "version": day,
@@ -663,41 +738,27 @@ pub fn system_security_plan(conn: &Connection, opts: &SspOptions) -> Result<Valu
                 "responsible-parties": responsible,
                 "remarks": "Exported by ctrlmap: the customer side of the cloud shared responsibility model. \
                             `inherited` entries are the provider's part, `satisfied` entries the customer's.",
-            },
-            "import-profile": {
-                "href": profile_href.unwrap_or_else(|| format!("#{catalog_resource}")),
-            },
-            "system-characteristics": system_characteristics,
-            "system-implementation": {
+            }),
+        ),
+        ("system-characteristics", system_characteristics),
+        (
+            "system-implementation",
+            json!({
                 "leveraged-authorizations": leveraged,
                 "users": users,
                 "components": components,
-            },
-            "control-implementation": {
-                "description": format!(
-                    "Every control of catalogue {} on every in-scope service: what the provider does \
-                     (inherited) and what {organisation} does (satisfied), as of {day}.",
-                    catalog.key
-                ),
-                "implemented-requirements": requirements,
-            },
-            "back-matter": {
-                "resources": [{
-                    "uuid": catalog_resource,
-                    "title": line(&catalog.title),
-                    "description": format!(
-                        "Catalogue {} as ctrlmap holds it: version {}, from {}.",
-                        catalog.key,
-                        line(&catalog.version),
-                        line(&catalog.source)
-                    ),
-                    "props": [ns_prop("catalog", &catalog.key)],
-                }],
-            },
-        }
-    });
-    prune(&mut doc);
-    Ok(doc)
+            }),
+        ),
+        ("uuid", json!(uuid(&["ssp", &organisation, &catalog.key]))),
+    ];
+    for (key, mut value) in rest {
+        prune(&mut value);
+        out.write_all(b",").map_err(output_error)?;
+        write_value(out, &key)?;
+        out.write_all(b":").map_err(output_error)?;
+        write_value(out, &value)?;
+    }
+    out.write_all(b"}}").map_err(output_error)
 }
 
 /// Checks for exported OSCAL documents that their schema cannot make.
@@ -1151,6 +1212,43 @@ mod tests {
         assert_eq!(a, text(&first), "twice from one database");
         let second = database(two.path(), true);
         assert_eq!(a, text(&second), "from a second database with the same data");
+    }
+
+    #[test]
+    fn the_streamed_plan_is_the_plan() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = database(dir.path(), true);
+        let mut bytes = Vec::new();
+        write_system_security_plan(db.conn(), &options(), &mut bytes).expect("export");
+        let streamed: Value = serde_json::from_slice(&bytes).expect("the stream is JSON");
+        assert_eq!(streamed, system_security_plan(db.conn(), &options()).expect("export"));
+        assert_clean("schema", &schema_errors("oscal_ssp_schema.json", &streamed));
+        assert_clean("references", &reference_problems(&streamed));
+        assert_eq!(
+            bytes,
+            serde_json::to_vec(&streamed).expect("serialises"),
+            "compact, with keys in the order serde_json writes them"
+        );
+        let mut again = Vec::new();
+        write_system_security_plan(db.conn(), &options(), &mut again).expect("export");
+        assert_eq!(bytes, again, "the same bytes twice");
+    }
+
+    #[test]
+    fn a_failed_write_is_an_io_error_on_the_output() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = database(dir.path(), true);
+        let err = write_system_security_plan(db.conn(), &options(), &mut Full).expect_err("the write fails");
+        assert!(matches!(&err, Error::Io { path, .. } if path == OUTPUT), "{err:?}");
     }
 
     #[test]
