@@ -226,3 +226,11 @@ fn control_characters_in_imported_names_are_refused() {
         "control characters",
     );
 }
+
+#[test]
+fn a_database_stamped_by_a_newer_ctrlmap_is_refused() {
+    let env = Env::init();
+    env.sql().pragma_update(None, "user_version", 999).expect("stamp");
+    rejects_unchanged(&env, &["service", "list"], "newer ctrlmap");
+    rejects_unchanged(&env, &["init"], "newer ctrlmap");
+}

@@ -131,6 +131,12 @@ impl Db {
         } else {
             0
         };
+        // `user_version` mirrors the schema version, for tools (and future ctrlmaps) that read it.
+        let stamped: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .context("read the schema version")?;
+        let have = have.max(stamped);
         if have > know {
             return Err(Error::Database(format!(
                 "{} was written by a newer ctrlmap (schema version {have}; this ctrlmap knows up to {know}): upgrade ctrlmap",
@@ -147,6 +153,9 @@ impl Db {
             .set_abort_divergent(true)
             .run(&mut self.conn)
             .map_err(|e| Error::Database(format!("migrate {}: {e}", self.path.display())))?;
+        self.conn
+            .pragma_update(None, "user_version", latest_known_version())
+            .context("stamp the schema version")?;
         Ok(())
     }
 
