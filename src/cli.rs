@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, demo, evaluation, evidence, export, gaps, implementation, init, offering, owner, report,
-    responsibility, rule, service, team,
+    audit, catalog, control, demo, evaluation, evidence, export, gaps, implementation, init, mapping, offering, owner,
+    report, responsibility, rule, service, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
@@ -89,6 +89,9 @@ pub enum Command {
     /// How far each control is implemented: status and statement, per service or organisation-wide.
     #[command(subcommand)]
     Implementation(implementation::ImplementationCommand),
+    /// Crosswalks: map controls between catalogues (equal, subset, superset, intersect, related).
+    #[command(subcommand)]
+    Mapping(mapping::MappingCommand),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),

@@ -126,6 +126,7 @@ struct Imported {
     withdrawn: usize,
     rules: Option<crate::load::Summary>,
     rules_skipped: usize,
+    crosswalk: Option<crate::load::Summary>,
     removed: Vec<String>,
     kept_withdrawn: Vec<String>,
     dropped_overrides: i64,
@@ -202,6 +203,7 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
             let (summary, skipped) = crate::load::rules_for(w, &key, source, text.as_bytes(), OnExisting::Keep, true)?;
             imported.rules = Some(summary);
             imported.rules_skipped = skipped;
+            imported.crosswalk = crate::crosswalk::apply_seed(w, &key)?.map(|(summary, _)| summary);
         }
         Ok(imported)
     })?;
@@ -224,6 +226,9 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
             "responsibility rules for SP 800-53: {rules}; {} not applicable to this catalogue",
             report.rules_skipped
         )?;
+    }
+    if let Some(crosswalk) = &report.crosswalk {
+        writeln!(out, "crosswalk from srm: {crosswalk}")?;
     }
     if !report.removed.is_empty() || !report.kept_withdrawn.is_empty() {
         writeln!(

@@ -11,6 +11,7 @@ pub mod export;
 pub mod gaps;
 pub mod implementation;
 pub mod init;
+pub mod mapping;
 pub mod offering;
 pub mod owner;
 pub mod report;
@@ -73,6 +74,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Responsibility(c) => c.run(&mut ctx),
         Command::Owner(c) => c.run(&mut ctx),
         Command::Implementation(c) => c.run(&mut ctx),
+        Command::Mapping(c) => c.run(&mut ctx),
         Command::Evidence(c) => c.run(&mut ctx),
         Command::Gaps(c) => c.run(&mut ctx),
         Command::Evaluation(c) => c.run(&mut ctx),

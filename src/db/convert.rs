@@ -28,6 +28,8 @@ text_column!(Responsibility);
 text_column!(crate::model::evidence::EvidenceKind);
 text_column!(crate::model::evidence::ReviewStatus);
 text_column!(crate::model::evaluation::ResultValue);
+text_column!(crate::model::mapping::Relationship);
+text_column!(crate::model::mapping::Origin);
 
 impl ToSql for crate::model::evidence::Day {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {

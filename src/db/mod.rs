@@ -10,6 +10,7 @@ pub mod catalogs;
 pub mod evaluations;
 pub mod evidence;
 pub mod implementations;
+pub mod mappings;
 pub mod offerings;
 pub mod services;
 pub mod teams;

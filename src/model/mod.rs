@@ -8,6 +8,7 @@ mod records;
 pub mod derive;
 pub mod evaluation;
 pub mod evidence;
+pub mod mapping;
 
 pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue};
 pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Team};
