@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, demo, evaluation, evidence, export, gaps, implementation, init, mapping, offering, owner,
-    report, responsibility, rule, service, team,
+    audit, catalog, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init, mapping,
+    offering, owner, report, responsibility, rule, service, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
@@ -92,6 +92,8 @@ pub enum Command {
     /// Crosswalks: map controls between catalogues (equal, subset, superset, intersect, related).
     #[command(subcommand)]
     Mapping(mapping::MappingCommand),
+    /// Coverage of a catalogue through a crosswalk: covered, partly covered or not, and by what.
+    Coverage(coverage::CoverageArgs),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod coverage;
 pub mod crosswalk;
 pub mod db;
 pub mod error;

@@ -7,6 +7,7 @@ mod audit;
 mod bad_input;
 mod catalog;
 mod concurrency;
+mod crosswalk;
 mod evaluation;
 mod evidence;
 mod export;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod control;
+pub mod coverage;
 pub mod demo;
 pub mod evaluation;
 pub mod evidence;
@@ -75,6 +76,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Owner(c) => c.run(&mut ctx),
         Command::Implementation(c) => c.run(&mut ctx),
         Command::Mapping(c) => c.run(&mut ctx),
+        Command::Coverage(c) => c.run(&mut ctx),
         Command::Evidence(c) => c.run(&mut ctx),
         Command::Gaps(c) => c.run(&mut ctx),
         Command::Evaluation(c) => c.run(&mut ctx),

@@ -1,0 +1,265 @@
+//! Crosswalks between catalogues and coverage through them.
+
+use crate::common::{Env, count, pluck, rejects_unchanged};
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/oscal/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The baseline and SP 800-53 (with its seeded crosswalk from srm), one EC2 service.
+fn with_nist() -> Env {
+    let env = Env::init();
+    env.run(["catalog", "import", &fixture("NIST_SP-800-53_rev5.0.1_catalog.json")])
+        .success()
+        .stdout(predicates::str::contains("crosswalk from srm:"));
+    env.run(["team", "add", "platform"]).success();
+    env.run(["service", "add", "vm", "--offering", "aws.ec2", "--team", "platform"])
+        .success();
+    env
+}
+
+#[test]
+fn mappings_are_added_listed_and_replaced() {
+    let env = with_nist();
+    // The seeded crosswalk already maps SRM-PATCH to SI-2 as equal: the same relationship with new
+    // words updates the rationale.
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-PATCH",
+        "nist-800-53:SI-2",
+        "--relationship",
+        "equal",
+        "--why",
+        "both require timely flaw remediation",
+    ])
+    .success();
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-ZONE",
+        "nist-800-53:SC-7",
+        "--relationship",
+        "subset",
+        "--why",
+        "zone routing is one part of boundary protection",
+    ])
+    .success();
+    let list = env.json(["mapping", "list", "--from", "srm", "--to", "nist-800-53", "--json"]);
+    let patch = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|m| m["source"] == "SRM-PATCH" && m["target"] == "SI-2");
+    let patch = patch.expect("mapped").clone();
+    assert_eq!(patch["relationship"], "equal");
+    assert_eq!(patch["rationale"], "both require timely flaw remediation");
+    assert_eq!(patch["origin"], "user");
+    rejects_unchanged(
+        &env,
+        &[
+            "mapping",
+            "add",
+            "srm:SRM-PATCH",
+            "nist-800-53:SI-2",
+            "--relationship",
+            "subset",
+            "--why",
+            "x",
+        ],
+        "already exists (equal); pass --replace",
+    );
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-PATCH",
+        "nist-800-53:SI-2",
+        "--relationship",
+        "subset",
+        "--why",
+        "x",
+        "--replace",
+    ])
+    .success();
+    env.run(["mapping", "remove", "srm:SRM-PATCH", "nist-800-53:SI-2"])
+        .success();
+    let after = env.json(["mapping", "list", "--from", "srm", "--to", "nist-800-53", "--json"]);
+    assert_eq!(count(&after), count(&list).map(|n| n - 1));
+}
+
+#[test]
+fn bad_mappings_are_refused() {
+    let env = with_nist();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "mapping",
+                "add",
+                "srm:SRM-NOPE",
+                "nist-800-53:SI-2",
+                "--relationship",
+                "equal",
+                "--why",
+                "x",
+            ],
+            "unknown control",
+        ),
+        (
+            vec![
+                "mapping",
+                "add",
+                "srm:SRM-PATCH",
+                "nist-800-53:SI-99",
+                "--relationship",
+                "equal",
+                "--why",
+                "x",
+            ],
+            "unknown control",
+        ),
+        (
+            vec![
+                "mapping",
+                "add",
+                "nope:X",
+                "nist-800-53:SI-2",
+                "--relationship",
+                "equal",
+                "--why",
+                "x",
+            ],
+            "unknown control",
+        ),
+        (
+            vec![
+                "mapping",
+                "add",
+                "SRM-PATCH",
+                "nist-800-53:SI-2",
+                "--relationship",
+                "equal",
+                "--why",
+                "x",
+            ],
+            "CATALOG:KEY",
+        ),
+        (
+            vec![
+                "mapping",
+                "add",
+                "srm:SRM-PATCH",
+                "nist-800-53:SI-2",
+                "--relationship",
+                "same",
+                "--why",
+                "x",
+            ],
+            "unknown relationship",
+        ),
+        (
+            vec![
+                "mapping",
+                "add",
+                "srm:SRM-FW",
+                "srm:SRM-ZONE",
+                "--relationship",
+                "equal",
+                "--why",
+                "x",
+            ],
+            "only be mapped as related",
+        ),
+        (vec!["mapping", "list", "--from", "nope"], "unknown catalog"),
+    ];
+    for (args, message) in cases {
+        rejects_unchanged(&env, &args, message);
+    }
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-FW",
+        "srm:SRM-ZONE",
+        "--relationship",
+        "related",
+        "--why",
+        "neighbours",
+    ])
+    .success();
+    let bad = env.file("bad.csv", "source,target,relationship,rationale\nsrm:SRM-FW,nist-800-53:AC-3,equal,ok\nsrm:SRM-FW,nist-800-53:AC-3,subset,again\n");
+    rejects_unchanged(
+        &env,
+        &["mapping", "import", bad.to_str().expect("path")],
+        "bad.csv line 3: duplicate mapping",
+    );
+    let bad = env.file(
+        "bad2.csv",
+        "source,target,relationship,rationale\nsrm:SRM-FW,nist-800-53:AC-3,sideways,ok\n",
+    );
+    rejects_unchanged(
+        &env,
+        &["mapping", "import", bad.to_str().expect("path")],
+        "bad2.csv line 2, column \"relationship\"",
+    );
+    let good = env.file(
+        "good.csv",
+        "source,target,relationship,rationale\nsrm:SRM-FW,nist-800-53:AC-3,intersect,both limit access\n",
+    );
+    env.run(["mapping", "import", good.to_str().expect("path")])
+        .success()
+        .stdout(predicates::str::contains("1 added"));
+}
+
+#[test]
+fn coverage_follows_the_relationship_and_carries_source_evidence() {
+    let env = with_nist();
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-REGION",
+        "nist-800-53:SA-9",
+        "--relationship",
+        "related",
+        "--why",
+        "x",
+        "--replace",
+    ])
+    .success();
+    env.run(["evidence", "add", "SRM-PATCH", "--service", "vm", "--note", "patched"])
+        .success();
+    env.run_as("bob", ["evidence", "review", "1", "--accept"]).success();
+    let all = env.json(["coverage", "--catalog", "nist-800-53", "--via", "srm", "--json"]);
+    let find = |key: &str| {
+        all.as_array()
+            .expect("array")
+            .iter()
+            .find(|t| t["key"] == key)
+            .expect("target")
+            .clone()
+    };
+    // equal -> covered, with the source's evidence.
+    assert_eq!(find("SI-2")["coverage"], "covered");
+    assert_eq!(find("SI-2")["evidence"], 1);
+    assert_eq!(find("SI-2")["sources"][0]["key"], "SRM-PATCH");
+    assert_eq!(find("SI-2")["sources"][0]["state"]["evidence_count"], 1);
+    // subset -> partly.
+    assert_eq!(find("SC-7")["coverage"], "partly");
+    assert!(pluck(&find("SC-7")["sources"], "key").contains(&"SRM-ZONE".into()));
+    // related -> not covered, and its evidence does not count.
+    assert_eq!(find("SA-9")["coverage"], "not-covered");
+    // nothing mapped -> not covered, no sources.
+    assert_eq!(find("AU-2")["coverage"], "not-covered");
+    assert_eq!(count(&find("AU-2")["sources"]), Some(0));
+    let out = env
+        .run([
+            "coverage",
+            "--catalog",
+            "nist-800-53",
+            "--via",
+            "srm",
+            "--only",
+            "covered",
+        ])
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("SI-2") && text.contains("SRM-PATCH (equal)") && !text.contains("AU-2 "));
+}
