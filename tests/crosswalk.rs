@@ -263,3 +263,117 @@ fn coverage_follows_the_relationship_and_carries_source_evidence() {
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.contains("SI-2") && text.contains("SRM-PATCH (equal)") && !text.contains("AU-2 "));
 }
+
+#[test]
+fn a_report_through_the_crosswalk_carries_the_source_evidence_and_results() {
+    let env = with_nist();
+    env.run([
+        "evidence",
+        "add",
+        "SRM-PATCH",
+        "--service",
+        "vm",
+        "--note",
+        "patch report",
+        "--title",
+        "November patching",
+    ])
+    .success();
+    env.run_as("bob", ["evidence", "review", "1", "--accept"]).success();
+    env.run(["evaluation", "open", "Q4", "--catalog", "srm"]).success();
+    env.run([
+        "evaluation",
+        "record",
+        "SRM-PATCH",
+        "--result",
+        "satisfied",
+        "--note",
+        "all patched",
+    ])
+    .success();
+    env.run(["evaluation", "record", "SRM-ZONE", "--result", "satisfied"])
+        .success();
+    env.run(["evaluation", "close"]).success();
+    let out = env.path().join("nist-view.csv");
+    env.run([
+        "report",
+        "--format",
+        "csv",
+        "--level",
+        "service",
+        "--catalog",
+        "nist-800-53",
+        "--via",
+        "srm",
+        "--evaluation",
+        "1",
+        "--out",
+        out.to_str().expect("path"),
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let text = std::fs::read_to_string(&out).expect("csv");
+    let row = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("nist-800-53,{key},")))
+            .expect("row")
+            .to_string()
+    };
+    // SI-2 is equal to SRM-PATCH: satisfied, with SRM-PATCH's evidence.
+    assert!(
+        row("SI-2").contains(",crosswalk,platform,,satisfied,SRM-PATCH: all patched,1,"),
+        "{}",
+        row("SI-2")
+    );
+    // SC-7 is only partly covered by SRM-ZONE (and SRM-FW): satisfied sources make it partial at best.
+    assert!(!row("SC-7").contains(",satisfied,"), "{}", row("SC-7"));
+    // AU-2 has no source: its own derivation, not assessed.
+    assert!(
+        row("AU-2").contains(",rule,") && row("AU-2").contains(",not-assessed,"),
+        "{}",
+        row("AU-2")
+    );
+
+    let pdf = env.path().join("nist-view.pdf");
+    env.run([
+        "report",
+        "--format",
+        "pdf",
+        "--catalog",
+        "nist-800-53",
+        "--via",
+        "srm",
+        "--evaluation",
+        "1",
+        "--out",
+        pdf.to_str().expect("path"),
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let doc = lopdf::Document::load(&pdf).expect("pdf");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("text");
+    assert!(
+        text.contains("[via SRM-PATCH] November patching"),
+        "the evidence index names the source"
+    );
+    rejects_unchanged(
+        &env,
+        &[
+            "report",
+            "--format",
+            "csv",
+            "--catalog",
+            "nist-800-53",
+            "--via",
+            "nist-800-53",
+            "--evaluation",
+            "1",
+            "--out",
+            "x.csv",
+        ],
+        "not of --via",
+    );
+}

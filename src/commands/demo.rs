@@ -82,6 +82,7 @@ impl Demo {
                 out: self.out.join(name),
                 evaluation: Some(1),
                 catalog: "srm".to_string(),
+                via: None,
                 team: None,
                 template: None,
                 date: None,

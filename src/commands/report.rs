@@ -40,9 +40,13 @@ pub struct Report {
     /// The evaluation to report on [default: the live state].
     #[arg(long)]
     pub evaluation: Option<i64>,
-    /// Catalogue, for a live report.
+    /// Catalogue, for a live report (or the catalogue seen through --via).
     #[arg(long, default_value = "srm")]
     pub catalog: String,
+    /// Report --catalog as seen through the crosswalk from this catalogue: its controls take
+    /// responsibility, owners, results and evidence from the source controls that cover them.
+    #[arg(long, value_name = "CATALOG")]
+    pub via: Option<String>,
     /// Only controls and services owned by this team.
     #[arg(long)]
     pub team: Option<String>,
@@ -75,14 +79,33 @@ impl Report {
         if let Some(team) = &self.team {
             crate::db::teams::id(conn, team)?;
         }
-        let source = match self.evaluation {
+        let inner = match self.evaluation {
             Some(id) => Source::of_evaluation(evaluations::get(conn, id)?, date),
             None => {
-                crate::db::catalogs::get(conn, &self.catalog)?;
+                let catalog = self.via.as_deref().unwrap_or(&self.catalog);
+                crate::db::catalogs::get(conn, catalog)?;
                 Source::Live {
-                    catalog: self.catalog.clone(),
+                    catalog: catalog.to_string(),
                     services: None,
                     evaluation: None,
+                    today: date,
+                }
+            }
+        };
+        let source = match &self.via {
+            None => inner,
+            Some(via) => {
+                crate::db::catalogs::get(conn, &self.catalog)?;
+                if !inner.catalog().eq_ignore_ascii_case(via) {
+                    return Err(Error::Invalid(format!(
+                        "evaluation {} is of catalogue {}, not of --via {via}",
+                        self.evaluation.unwrap_or_default(),
+                        inner.catalog()
+                    )));
+                }
+                Source::Via {
+                    target: self.catalog.clone(),
+                    via: Box::new(inner),
                     today: date,
                 }
             }

@@ -62,12 +62,7 @@ impl Fingerprint {
 
 /// Builds the report data in one pass over the source.
 pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
-    let (catalog_key, evaluation) = match &opts.source {
-        Source::Live {
-            catalog, evaluation, ..
-        } => (catalog.clone(), evaluation.clone()),
-        Source::Frozen(e) => (e.catalog.clone(), Some(e.clone())),
-    };
+    let (catalog_key, evaluation) = (opts.source.catalog().to_string(), opts.source.evaluation().cloned());
     let (catalog_id, catalog) = catalogs::get(conn, &catalog_key)?;
     let book = RuleBook::new(catalogs::rules(conn, catalog_id)?);
 

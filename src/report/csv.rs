@@ -62,10 +62,7 @@ pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[Str
             )));
         }
     }
-    let catalog = match &opts.source {
-        pairs::Source::Live { catalog, .. } => catalog.clone(),
-        pairs::Source::Frozen(e) => e.catalog.clone(),
-    };
+    let catalog = opts.source.catalog().to_string();
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);

@@ -39,9 +39,38 @@ pub enum Source {
     },
     /// A closed evaluation's snapshot.
     Frozen(Evaluation),
+    /// Catalogue `target` as seen through a crosswalk from the catalogue of `via`: a target control
+    /// takes responsibility, owner, results and evidence from the source controls that cover it
+    /// (fully or partly); one no source covers keeps its own derivation.
+    Via {
+        /// The catalogue reported on.
+        target: String,
+        /// Where the source pairs come from.
+        via: Box<Source>,
+        /// The day evidence is judged on.
+        today: Day,
+    },
 }
 
 impl Source {
+    /// The catalogue whose controls the pairs are about.
+    pub fn catalog(&self) -> &str {
+        match self {
+            Source::Live { catalog, .. } => catalog,
+            Source::Frozen(e) => &e.catalog,
+            Source::Via { target, .. } => target,
+        }
+    }
+
+    /// The evaluation the results come from, if any.
+    pub fn evaluation(&self) -> Option<&Evaluation> {
+        match self {
+            Source::Live { evaluation, .. } => evaluation.as_ref(),
+            Source::Frozen(e) => Some(e),
+            Source::Via { via, .. } => via.evaluation(),
+        }
+    }
+
     /// The source for an evaluation: its snapshot when closed, the live state with its results when open.
     pub fn of_evaluation(e: Evaluation, today: Day) -> Source {
         if e.is_closed() {
@@ -62,6 +91,15 @@ pub fn for_each_control(
     conn: &Connection,
     source: &Source,
     mut each: impl FnMut(&ControlInfo, &[Pair]) -> Result<()>,
+) -> Result<()> {
+    each_control(conn, source, &mut each)
+}
+
+/// The non-generic body of [`for_each_control`] (a crosswalk source nests another source).
+fn each_control(
+    conn: &Connection,
+    source: &Source,
+    each: &mut dyn FnMut(&ControlInfo, &[Pair]) -> Result<()>,
 ) -> Result<()> {
     match source {
         Source::Live {
@@ -109,7 +147,105 @@ pub fn for_each_control(
             }
             Ok(())
         }
+        Source::Via { target, via, today } => via_pairs(conn, target, via, *today, each),
     }
+}
+
+/// The pairs of `target` seen through the crosswalk from `via`'s catalogue.
+fn via_pairs(
+    conn: &Connection,
+    target: &str,
+    via: &Source,
+    today: Day,
+    each: &mut dyn FnMut(&ControlInfo, &[Pair]) -> Result<()>,
+) -> Result<()> {
+    use crate::model::derive::rollup;
+    use crate::model::evaluation::combine;
+    use crate::model::mapping::Coverage;
+
+    let mut by_key: HashMap<String, Vec<Pair>> = HashMap::new();
+    let mut scope: Vec<String> = Vec::new();
+    each_control(conn, via, &mut |info, pairs| {
+        for p in pairs {
+            if !scope.contains(&p.service) {
+                scope.push(p.service.clone());
+            }
+        }
+        by_key.insert(info.key.clone(), pairs.to_vec());
+        Ok(())
+    })?;
+    let (target_id, _) = catalogs::get(conn, target)?;
+    let (via_id, _) = catalogs::get(conn, via.catalog())?;
+    let sources = crate::db::mappings::sources(conn, target_id, via_id)?;
+    let live = Live::load(conn, target, Some(&scope), None, today)?;
+    catalogs::for_each_control(conn, target_id, None, |c| {
+        if c.control.withdrawn {
+            return Ok(());
+        }
+        let info = ControlInfo {
+            key: c.control.key.clone(),
+            title: c.control.title.clone(),
+            family: c.control.family.clone(),
+        };
+        let mut pairs = live.pairs(&c);
+        let covering: Vec<_> = sources
+            .get(&c.id)
+            .map(|s| {
+                s.iter()
+                    .filter(|s| s.relationship.contributes() != Coverage::NotCovered)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for p in &mut pairs {
+            let from: Vec<_> = covering
+                .iter()
+                .filter_map(|s| {
+                    by_key
+                        .get(&s.key)?
+                        .iter()
+                        .find(|sp| sp.service == p.service)
+                        .map(|sp| (*s, sp))
+                })
+                .collect();
+            if from.is_empty() {
+                continue;
+            }
+            let full = from
+                .iter()
+                .any(|(s, _)| s.relationship.contributes() == Coverage::Covered);
+            p.responsibility = rollup(from.iter().map(|(_, sp)| sp.responsibility));
+            p.provenance = "crosswalk".to_string();
+            p.rationale = from
+                .iter()
+                .map(|(s, sp)| format!("via {} ({}): {}", s.key, s.relationship, sp.rationale))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            p.owner = from.iter().find_map(|(_, sp)| sp.owner.clone()).or(p.owner.take());
+            let result = combine(from.iter().map(|(_, sp)| sp.result));
+            // A source that covers only part of the target cannot satisfy all of it.
+            p.result = if !full && result == ResultValue::Satisfied {
+                ResultValue::PartiallySatisfied
+            } else {
+                result
+            };
+            p.note = from
+                .iter()
+                .filter(|(_, sp)| !sp.note.is_empty())
+                .map(|(s, sp)| format!("{}: {}", s.key, sp.note))
+                .collect::<Vec<_>>()
+                .join("; ");
+            for (s, sp) in &from {
+                for e in &sp.evidence {
+                    if !p.evidence.iter().any(|x| x.id == e.id) {
+                        let mut e = e.clone();
+                        e.title = format!("[via {}] {}", s.key, e.title);
+                        p.evidence.push(e);
+                    }
+                }
+            }
+        }
+        each(&info, &pairs)
+    })
 }
 
 /// The inputs of live pairs, loaded once.
