@@ -377,3 +377,108 @@ fn a_report_through_the_crosswalk_carries_the_source_evidence_and_results() {
         "not of --via",
     );
 }
+
+#[test]
+fn the_oscal_mapping_collection_is_valid_and_round_trips() {
+    let env = with_nist();
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-FW",
+        "nist-800-53:AC-3",
+        "--relationship",
+        "intersect",
+        "--why",
+        "both limit access",
+    ])
+    .success();
+    let out = env.path().join("map.json");
+    env.run([
+        "--today",
+        "2026-12-01",
+        "export",
+        "oscal-mapping",
+        "--from",
+        "srm",
+        "--to",
+        "nist-800-53",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("map")).expect("json");
+    assert_eq!(
+        crate::common::schema_errors("oscal_mapping_schema.json", &doc),
+        Vec::<String>::new()
+    );
+    let maps = doc["mapping-collection"]["mappings"][0]["maps"]
+        .as_array()
+        .expect("maps");
+    let fw = maps
+        .iter()
+        .find(|m| m["targets"][0]["id-ref"] == "ac-3")
+        .expect("the added mapping");
+    assert_eq!(fw["relationship"], "intersects-with");
+    assert_eq!(fw["sources"][0]["id-ref"], "srm-fw");
+    assert_eq!(fw["remarks"], "both limit access");
+
+    // Into a fresh database with the same catalogues: the same mappings come back.
+    let other = Env::init();
+    other
+        .run(["catalog", "import", &fixture("NIST_SP-800-53_rev5.0.1_catalog.json")])
+        .success();
+    other
+        .run(["mapping", "remove", "srm:SRM-PATCH", "nist-800-53:SI-2"])
+        .success();
+    other
+        .run(["mapping", "import", out.to_str().expect("path"), "--replace"])
+        .success();
+    let strip = |v: serde_json::Value| -> Vec<(
+        serde_json::Value,
+        serde_json::Value,
+        serde_json::Value,
+        serde_json::Value,
+    )> {
+        let mut rows: Vec<_> = v
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|m| {
+                (
+                    m["source"].clone(),
+                    m["target"].clone(),
+                    m["relationship"].clone(),
+                    m["rationale"].clone(),
+                )
+            })
+            .collect();
+        rows.sort_by_key(|r| format!("{r:?}"));
+        rows
+    };
+    assert_eq!(
+        strip(other.json(["mapping", "list", "--from", "srm", "--to", "nist-800-53", "--json"])),
+        strip(env.json(["mapping", "list", "--from", "srm", "--to", "nist-800-53", "--json"]))
+    );
+    // Bad documents name the JSON path.
+    let bad = std::fs::read_to_string(&out)
+        .expect("map")
+        .replace("\"ac-3\"", "\"ac-999\"");
+    let bad = other.file("bad.json", bad);
+    rejects_unchanged(
+        &other,
+        &["mapping", "import", bad.to_str().expect("path")],
+        ".targets[0].id-ref: no control \"ac-999\"",
+    );
+    let truncated = other.file("cut.json", "{\"mapping-collection\": {");
+    rejects_unchanged(
+        &other,
+        &["mapping", "import", truncated.to_str().expect("path")],
+        "truncated JSON",
+    );
+    let wrong = other.file("ssp.json", "{\"system-security-plan\": {}}");
+    rejects_unchanged(
+        &other,
+        &["mapping", "import", wrong.to_str().expect("path")],
+        "not an OSCAL mapping collection",
+    );
+}

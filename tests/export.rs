@@ -1,6 +1,6 @@
 //! Exports: the customer responsibility matrix.
 
-use crate::common::Env;
+use crate::common::{Env, schema_errors};
 
 #[test]
 fn the_crm_says_what_can_be_inherited() {
@@ -51,24 +51,6 @@ fn the_crm_says_what_can_be_inherited() {
     .success();
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("valid json");
     assert_eq!(v.as_array().map(Vec::len), Some(20));
-}
-
-/// Every error of `doc` against an official OSCAL 1.2.1 schema.
-fn schema_errors(file: &str, doc: &serde_json::Value) -> Vec<String> {
-    let path = format!(
-        "{}/tests/fixtures/oscal/schemas-1.2.1/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema is JSON");
-    let validator = jsonschema::draft7::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the schema compiles");
-    validator
-        .iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
 }
 
 fn read_json(path: &std::path::Path) -> serde_json::Value {

@@ -40,6 +40,20 @@ pub enum ExportCommand {
         #[arg(long)]
         organisation: Option<String>,
     },
+    /// An OSCAL 1.2.1 mapping collection of the crosswalk from one catalogue to another.
+    ///
+    /// Example: ctrlmap export oscal-mapping --from srm --to nist-800-53 --out map.json
+    OscalMapping {
+        /// Source catalogue.
+        #[arg(long)]
+        from: String,
+        /// Target catalogue.
+        #[arg(long)]
+        to: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// OSCAL 1.2.1 assessment results of a closed evaluation: findings per control, observations
     /// pointing to evidence by hash.
     ///
@@ -109,6 +123,16 @@ impl ExportCommand {
                 writeln!(
                     output::stdout(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 system security plan)",
+                    out.display()
+                )?;
+                Ok(())
+            }
+            ExportCommand::OscalMapping { from, to, out } => {
+                let doc = crate::export::mapping::mapping_collection(conn, from, to, ctx.today)?;
+                let bytes = Self::write_json(out, &doc)?;
+                writeln!(
+                    output::stdout(),
+                    "wrote {} ({bytes} bytes, OSCAL 1.2.1 mapping collection)",
                     out.display()
                 )?;
                 Ok(())

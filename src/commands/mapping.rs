@@ -39,13 +39,22 @@ pub enum MappingCommand {
         /// Target control, CATALOG:KEY.
         target: String,
     },
-    /// Import mappings from CSV (source,target,relationship,rationale), in one transaction.
+    /// Import mappings from CSV (source,target,relationship,rationale) or an OSCAL 1.2 mapping
+    /// collection (JSON), in one transaction.
+    ///
+    /// Example: ctrlmap mapping import crosswalk.csv ; ctrlmap mapping import mapping-collection.json
     Import {
-        /// The file.
+        /// The file (.csv, or .json for OSCAL).
         file: PathBuf,
         /// Change mappings that already exist.
         #[arg(long)]
         replace: bool,
+        /// Source catalogue of an OSCAL collection [default: from its back-matter].
+        #[arg(long)]
+        from: Option<String>,
+        /// Target catalogue of an OSCAL collection [default: from its back-matter].
+        #[arg(long)]
+        to: Option<String>,
     },
     /// List mappings, optionally from one catalogue to another.
     List {
@@ -118,10 +127,37 @@ impl MappingCommand {
                 writeln!(output::stdout(), "removed the mapping {source} -> {target}")?;
                 Ok(())
             }
-            MappingCommand::Import { file, replace } => {
-                let input = open_input(file)?;
-                let (summary, _) = ctx.db.write(&ctx.actor, |w| {
-                    crate::crosswalk::load_csv(w, &source_name(file), input, Origin::Import, *replace, false)
+            MappingCommand::Import {
+                file,
+                replace,
+                from,
+                to,
+            } => {
+                use std::io::Read;
+                let mut bytes = Vec::new();
+                open_input(file)?
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::io(file.display(), e))?;
+                let name = source_name(file);
+                let is_json = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                    || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+                let summary = ctx.db.write(&ctx.actor, |w| {
+                    if !is_json {
+                        return crate::crosswalk::load_csv(w, &name, bytes.as_slice(), Origin::Import, *replace, false)
+                            .map(|(s, _)| s);
+                    }
+                    let read =
+                        crate::export::mapping::read_collection(w, &name, &bytes, from.as_deref(), to.as_deref())?;
+                    let mut summary = crate::load::Summary::default();
+                    for (sc, sk, tc, tk, relationship, rationale, at) in read {
+                        let s = catalogs::find_control(w, &sk, Some(&sc))?;
+                        let t = catalogs::find_control(w, &tk, Some(&tc))?;
+                        let outcome =
+                            crate::crosswalk::save(w, &s, &t, relationship, &rationale, Origin::Import, *replace)
+                                .map_err(|e| e.at(format!("{name}: {at}")))?;
+                        summary.count(outcome);
+                    }
+                    Ok(summary)
                 })?;
                 report_import(ctx, "mappings", summary)
             }

@@ -1,5 +1,7 @@
-//! Exports for other tools: a FedRAMP-style customer responsibility matrix (and, later, OSCAL).
+//! Exports for other tools: OSCAL system security plan, assessment results and mapping
+//! collection, and a FedRAMP-style customer responsibility matrix.
 
 pub mod assessment;
 pub mod crm;
+pub mod mapping;
 pub mod ssp;

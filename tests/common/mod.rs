@@ -132,3 +132,21 @@ pub(crate) fn pluck(list: &serde_json::Value, key: &str) -> Vec<serde_json::Valu
 pub(crate) fn count(list: &serde_json::Value) -> Option<usize> {
     list.as_array().map(Vec::len)
 }
+
+/// Every error of `doc` against an official OSCAL 1.2.1 schema.
+pub(crate) fn schema_errors(file: &str, doc: &serde_json::Value) -> Vec<String> {
+    let path = format!(
+        "{}/tests/fixtures/oscal/schemas-1.2.1/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema is JSON");
+    let validator = jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}

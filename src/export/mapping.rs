@@ -1,0 +1,218 @@
+//! The OSCAL 1.2 mapping model: a `mapping-collection` from one catalogue to another, exported
+//! from and imported into ctrlmap's crosswalks.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::ssp::{NS, OSCAL_VERSION, line, ns_prop, oscal_id, prune, uuid};
+use crate::db::{Connection, catalogs, mappings};
+use crate::error::{Error, Result};
+use crate::model::evidence::Day;
+use crate::model::mapping::Relationship;
+
+/// The mapping-collection of every mapping from catalogue `from` to catalogue `to`.
+pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) -> Result<Value> {
+    let (_, source) = catalogs::get(conn, from)?;
+    let (_, target) = catalogs::get(conn, to)?;
+    let list = mappings::list(conn, Some(&source.key), Some(&target.key))?;
+    if list.is_empty() {
+        return Err(Error::Invalid(format!(
+            "no mappings from {} to {}: nothing to export",
+            source.key, target.key
+        )));
+    }
+    let resource = |key: &str| uuid(&["mapping-collection", "resource", key]);
+    let maps: Vec<Value> = list
+        .iter()
+        .map(|m| {
+            json!({
+                "uuid": uuid(&["mapping", &m.source_catalog, &m.source, &m.target_catalog, &m.target]),
+                "relationship": m.relationship.oscal(),
+                "sources": [{ "type": "control", "id-ref": oscal_id(&m.source) }],
+                "targets": [{ "type": "control", "id-ref": oscal_id(&m.target) }],
+                "props": [ns_prop("origin", m.origin.as_str())],
+                "remarks": m.rationale,
+            })
+        })
+        .collect();
+    let sides = if source.key == target.key {
+        vec![&source]
+    } else {
+        vec![&source, &target]
+    };
+    let resources: Vec<Value> = sides
+        .iter()
+        .map(|c| json!({ "uuid": resource(&c.key), "title": line(&c.title), "props": [ns_prop("catalog", &c.key)] }))
+        .collect();
+    let mut doc = json!({
+        "mapping-collection": {
+            "uuid": uuid(&["mapping-collection", &source.key, &target.key]),
+            "metadata": {
+                "title": format!("Crosswalk from {} to {}", line(&source.title), line(&target.title)),
+                "last-modified": format!("{date}T00:00:00Z"),
+                "version": date.to_string(),
+                "oscal-version": OSCAL_VERSION,
+            },
+            "provenance": {
+                "method": "human",
+                "matching-rationale": "semantic",
+                "status": "draft",
+                "mapping-description": format!(
+                    "Controls of {} mapped to controls of {} by ctrlmap: equal and superset sources cover \
+                     their target, subset and intersect sources cover part of it, related ones none.",
+                    source.key, target.key
+                ),
+            },
+            "mappings": [{
+                "uuid": uuid(&["mapping-collection", &source.key, &target.key, "mapping"]),
+                "source-resource": { "type": "catalog", "href": format!("#{}", resource(&source.key)) },
+                "target-resource": { "type": "catalog", "href": format!("#{}", resource(&target.key)) },
+                "maps": maps,
+            }],
+            "back-matter": {
+                "resources": resources,
+            },
+        }
+    });
+    prune(&mut doc);
+    Ok(doc)
+}
+
+/// A mapping read from a mapping-collection: (source catalogue, source key, target catalogue,
+/// target key, relationship, rationale), with the JSON path it came from.
+pub type ReadMapping = (String, String, String, String, Relationship, String, String);
+
+/// Reads a mapping-collection. Catalogues are taken from the resources' ctrlmap `catalog` props,
+/// or from `from` / `to` when given; control ids are matched against the catalogues' controls.
+pub fn read_collection(
+    conn: &Connection,
+    source_name: &str,
+    bytes: &[u8],
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Vec<ReadMapping>> {
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+        let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
+        Error::Invalid(format!(
+            "{source_name}: {what} at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let err = |path: &str, what: &str| Error::Invalid(format!("{source_name}: {path}: {what}"));
+    let Some(collection) = root.get("mapping-collection") else {
+        return Err(Error::Invalid(format!(
+            "{source_name}: not an OSCAL mapping collection (no \"mapping-collection\")"
+        )));
+    };
+    let resources: HashMap<String, String> = collection
+        .pointer("/back-matter/resources")
+        .and_then(Value::as_array)
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| {
+                    let uuid = r.get("uuid")?.as_str()?;
+                    let key = r.get("props")?.as_array()?.iter().find(|p| {
+                        p.get("name").and_then(Value::as_str) == Some("catalog")
+                            && p.get("ns").and_then(Value::as_str) == Some(NS)
+                    })?;
+                    Some((format!("#{uuid}"), key.get("value")?.as_str()?.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let groups = collection
+        .get("mappings")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err("mapping-collection.mappings", "is missing"))?;
+    for (g, group) in groups.iter().enumerate() {
+        let at = format!("mapping-collection.mappings[{g}]");
+        let catalog = |side: &str, given: Option<&str>| -> Result<(String, HashMap<String, String>)> {
+            let key = match given {
+                Some(k) => k.to_string(),
+                None => {
+                    let href = group
+                        .pointer(&format!("/{side}/href"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    resources.get(href).cloned().ok_or_else(|| {
+                        err(
+                            &format!("{at}.{side}.href"),
+                            "names no catalogue ctrlmap knows: pass --from and --to",
+                        )
+                    })?
+                }
+            };
+            let (id, c) = catalogs::get(conn, &key).map_err(|e| e.at(format!("{source_name}: {at}.{side}")))?;
+            let ids = catalogs::control_ids(conn, id)?
+                .into_iter()
+                .map(|(_, k)| (oscal_id(&k), k))
+                .collect();
+            Ok((c.key, ids))
+        };
+        let (source_catalog, source_ids) = catalog("source-resource", from)?;
+        let (target_catalog, target_ids) = catalog("target-resource", to)?;
+        let maps = group
+            .get("maps")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err(&format!("{at}.maps"), "is missing"))?;
+        for (m, map) in maps.iter().enumerate() {
+            let at = format!("{at}.maps[{m}]");
+            let token = map
+                .get("relationship")
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(&format!("{at}.relationship"), "is missing"))?;
+            let relationship = Relationship::from_oscal(token).ok_or_else(|| {
+                err(
+                    &format!("{at}.relationship"),
+                    &format!("unknown relationship \"{token}\""),
+                )
+            })?;
+            let rationale = map
+                .get("remarks")
+                .or_else(|| map.get("matching-rationale"))
+                .and_then(Value::as_str)
+                .map(line)
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| format!("imported from {source_name}"));
+            let side = |name: &str, ids: &HashMap<String, String>| -> Result<Vec<String>> {
+                let items = map
+                    .get(name)
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| err(&format!("{at}.{name}"), "is missing"))?;
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let id = item
+                            .get("id-ref")
+                            .and_then(Value::as_str)
+                            .ok_or_else(|| err(&format!("{at}.{name}[{i}].id-ref"), "is missing"))?;
+                        ids.get(&id.to_lowercase()).cloned().ok_or_else(|| {
+                            err(
+                                &format!("{at}.{name}[{i}].id-ref"),
+                                &format!("no control \"{id}\" in the catalogue"),
+                            )
+                        })
+                    })
+                    .collect()
+            };
+            for s in side("sources", &source_ids)? {
+                for t in side("targets", &target_ids)? {
+                    out.push((
+                        source_catalog.clone(),
+                        s.clone(),
+                        target_catalog.clone(),
+                        t,
+                        relationship,
+                        rationale.clone(),
+                        at.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
