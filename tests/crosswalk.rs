@@ -482,3 +482,34 @@ fn the_oscal_mapping_collection_is_valid_and_round_trips() {
         "not an OSCAL mapping collection",
     );
 }
+
+#[test]
+fn the_ssp_can_be_seen_through_the_crosswalk() {
+    let env = with_nist();
+    env.run(["evidence", "add", "SRM-PATCH", "--service", "vm", "--note", "patched"])
+        .success();
+    let out = env.path().join("ssp.json");
+    env.run([
+        "--today",
+        "2026-12-01",
+        "export",
+        "oscal-ssp",
+        "--catalog",
+        "nist-800-53",
+        "--via",
+        "srm",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("ssp")).expect("json");
+    assert_eq!(
+        crate::common::schema_errors("oscal_ssp_schema.json", &doc),
+        Vec::<String>::new()
+    );
+    let text = doc.to_string();
+    assert!(
+        text.contains("via SRM-PATCH (equal)"),
+        "the SI-2 requirement says where it comes from"
+    );
+}

@@ -39,6 +39,9 @@ pub enum ExportCommand {
         /// Organisation name [default: the report template's].
         #[arg(long)]
         organisation: Option<String>,
+        /// See --catalog through the crosswalk from this catalogue (e.g. srm).
+        #[arg(long, value_name = "CATALOG")]
+        via: Option<String>,
     },
     /// An OSCAL 1.2.1 mapping collection of the crosswalk from one catalogue to another.
     ///
@@ -100,6 +103,7 @@ impl ExportCommand {
                 catalog,
                 profile_href,
                 organisation,
+                via,
             } => {
                 let organisation = match organisation {
                     Some(o) => o.clone(),
@@ -110,6 +114,7 @@ impl ExportCommand {
                     profile_href: profile_href.clone(),
                     organisation,
                     date: ctx.today,
+                    via: via.clone(),
                 };
                 let bytes = crate::files::write_atomically(out, |w| {
                     crate::export::ssp::write_system_security_plan(conn, &opts, w).map_err(|e| match e {

@@ -59,6 +59,8 @@ pub struct SspOptions {
     pub organisation: String,
     /// The day the plan speaks for: evidence is judged on it and it is the `last-modified` date.
     pub date: Day,
+    /// See the catalogue through the crosswalk from this one (its controls' state and evidence).
+    pub via: Option<String>,
 }
 
 /// A v5 UUID from the parts of a stable key (`ctrlmap:part:part...`, `:` and `%` escaped).
@@ -506,11 +508,22 @@ pub fn write_system_security_plan(conn: &Connection, opts: &SspOptions, out: &mu
     // requirement as it is built: never an empty array, and nothing written for no controls.
     let mut named = BTreeSet::new();
     let mut written = 0usize;
-    let source = Source::Live {
-        catalog: catalog.key.clone(),
+    let live = |catalog: String| Source::Live {
+        catalog,
         services: None,
         evaluation: None,
         today: opts.date,
+    };
+    let source = match &opts.via {
+        None => live(catalog.key.clone()),
+        Some(via) => {
+            let (_, via) = catalogs::get(conn, via)?;
+            Source::Via {
+                target: catalog.key.clone(),
+                via: Box::new(live(via.key)),
+                today: opts.date,
+            }
+        }
     };
     pairs::for_each_control(conn, &source, |info, pairs| {
         let mut req = requirement(&estate, info, pairs, &mut named);
@@ -953,6 +966,7 @@ mod tests {
             profile_href: None,
             organisation: "Example Corp".to_string(),
             date: day(),
+            via: None,
         }
     }
 
