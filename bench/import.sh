@@ -20,3 +20,9 @@ if "$bin" export --help | grep -q oscal-ssp; then
     run "export oscal-ssp ($n services)" "$bin" export oscal-ssp --catalog nist-800-53 --out "$work/ssp.json"
     printf "ssp size: %s bytes\n" "$(wc -c <"$work/ssp.json")"
 fi
+
+# Coverage of the whole of SP 800-53 through the seeded crosswalk from srm, over the estate.
+run "coverage --catalog nist-800-53 --via srm" "$bin" coverage --catalog nist-800-53 --via srm
+run "coverage ... --json" "$bin" coverage --catalog nist-800-53 --via srm --json
+run "report csv --catalog nist-800-53 --via srm (service level)" "$bin" report --format csv --level service --catalog nist-800-53 --via srm --out "$work/via.csv" --date 2026-12-01
+run "report pdf --catalog nist-800-53 --via srm" "$bin" report --format pdf --catalog nist-800-53 --via srm --out "$work/via.pdf" --date 2026-12-01
