@@ -20,6 +20,17 @@ pub const COLUMNS: Columns = Columns {
     optional: &[],
 };
 
+/// Resolves a control written `CATALOG:KEY`; an unknown catalogue is named as such.
+pub fn resolve(conn: &crate::db::Connection, name: &str) -> Result<ControlRow> {
+    let Some((catalog, key)) = name.split_once(':') else {
+        return Err(Error::Invalid(format!(
+            "\"{name}\": write controls as CATALOG:KEY, e.g. srm:{name}"
+        )));
+    };
+    let (_, c) = catalogs::get(conn, catalog)?;
+    catalogs::find_control(conn, key, Some(&c.key))
+}
+
 fn name(c: &ControlRow) -> String {
     format!("{}:{}", c.catalog, c.control.key)
 }
@@ -41,6 +52,14 @@ pub fn save(
     if source.id == target.id {
         return Err(Error::Invalid(format!("{} cannot be mapped to itself", name(source))));
     }
+    for c in [source, target] {
+        if c.control.withdrawn {
+            return Err(Error::Invalid(format!(
+                "{} is withdrawn from its catalogue: map what replaced it",
+                name(c)
+            )));
+        }
+    }
     if source.catalog == target.catalog && relationship != Relationship::Related {
         return Err(Error::Invalid(format!(
             "{} and {} are in the same catalogue: they can only be mapped as related",
@@ -57,9 +76,12 @@ pub fn save(
             Ok(Outcome::Added)
         }
         Some((_, r, why, _)) if r == relationship && why == rationale => Ok(Outcome::Unchanged),
-        // The same relationship with new words is not a conflict: the rationale is updated.
-        Some((_, r, _, _)) if !replace && r != relationship => Err(Error::Invalid(format!(
-            "the mapping {} -> {} already exists ({r}); pass --replace to change it",
+        // Seeds never overwrite a mapping that exists: a person's or an import's word stands.
+        Some(_) if origin == Origin::Seed => Ok(Outcome::Kept),
+        // A person may take over a seeded mapping of the same relationship with their own words;
+        // anything else that exists needs --replace.
+        Some((_, r, _, o)) if !replace && !(o == Origin::Seed && r == relationship) => Err(Error::Invalid(format!(
+            "the mapping {} -> {} already exists ({r}, {o}); pass --replace to change it",
             name(source),
             name(target)
         ))),
@@ -96,7 +118,7 @@ pub fn load_csv(
             if !key.contains(':') {
                 return Err(row.invalid(column, &format!("write controls as CATALOG:KEY, e.g. srm:{key}")));
             }
-            match catalogs::find_control(w, &key, None) {
+            match resolve(w, &key) {
                 Ok(c) => Ok(Some(c)),
                 Err(Error::NotFound { .. }) if skip_missing => Ok(None),
                 Err(e) => Err(e.at(format!("{at}, column \"{column}\""))),

@@ -67,7 +67,7 @@ fn mappings_are_added_listed_and_replaced() {
             "--why",
             "x",
         ],
-        "already exists (equal); pass --replace",
+        "already exists (equal, user); pass --replace",
     );
     env.run([
         "mapping",
@@ -128,7 +128,7 @@ fn bad_mappings_are_refused() {
                 "--why",
                 "x",
             ],
-            "unknown control",
+            "unknown catalog \"nope\"",
         ),
         (
             vec![
@@ -512,4 +512,126 @@ fn the_ssp_can_be_seen_through_the_crosswalk() {
         text.contains("via SRM-PATCH (equal)"),
         "the SI-2 requirement says where it comes from"
     );
+}
+
+#[test]
+fn reimporting_the_catalogue_keeps_mappings_people_made() {
+    let env = with_nist();
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-PATCH",
+        "nist-800-53:SI-2",
+        "--relationship",
+        "equal",
+        "--why",
+        "mine",
+    ])
+    .success();
+    env.run([
+        "mapping",
+        "add",
+        "srm:SRM-FW",
+        "nist-800-53:SC-7",
+        "--relationship",
+        "equal",
+        "--why",
+        "x",
+        "--replace",
+    ])
+    .success();
+    env.run([
+        "catalog",
+        "import",
+        &fixture("NIST_SP-800-53_rev5.0.1_catalog.json"),
+        "--replace",
+    ])
+    .success();
+    let list = env.json(["mapping", "list", "--from", "srm", "--to", "nist-800-53", "--json"]);
+    let find = |s: &str, t: &str| {
+        list.as_array()
+            .expect("array")
+            .iter()
+            .find(|m| m["source"] == s && m["target"] == t)
+            .expect("mapping")
+            .clone()
+    };
+    assert_eq!(find("SRM-PATCH", "SI-2")["rationale"], "mine");
+    assert_eq!(find("SRM-FW", "SC-7")["relationship"], "equal");
+    // A withdrawn control cannot be mapped; an unclosed quote is named.
+    rejects_unchanged(
+        &env,
+        &[
+            "mapping",
+            "add",
+            "srm:SRM-PATCH",
+            "nist-800-53:SI-2(1)",
+            "--relationship",
+            "equal",
+            "--why",
+            "x",
+        ],
+        "withdrawn",
+    );
+    let bad = env.file(
+        "q.csv",
+        "source,target,relationship,rationale\nsrm:SRM-APP,nist-800-53:SA-10,related,\"abc\n",
+    );
+    rejects_unchanged(
+        &env,
+        &["mapping", "import", bad.to_str().expect("path")],
+        "q.csv line 2: a quoted field",
+    );
+}
+
+#[test]
+fn oscal_maps_must_name_controls_once() {
+    let env = with_nist();
+    let out = env.path().join("map.json");
+    env.run([
+        "export",
+        "oscal-mapping",
+        "--from",
+        "srm",
+        "--to",
+        "nist-800-53",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let text = std::fs::read_to_string(&out).expect("map");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut d = doc.clone();
+        f(&mut d["mapping-collection"]["mappings"][0]["maps"]);
+        d.to_string()
+    };
+    let cases = [
+        (
+            "empty.json",
+            edit(&|m| m[0]["sources"] = serde_json::json!([])),
+            "maps[0].sources: must name at least one control",
+        ),
+        (
+            "stmt.json",
+            edit(&|m| m[0]["targets"][0]["type"] = serde_json::json!("statement")),
+            "maps[0].targets[0].type",
+        ),
+        (
+            "dup.json",
+            edit(&|m| {
+                let first = m[0].clone();
+                m.as_array_mut().expect("maps").push(first);
+            }),
+            "again (first at",
+        ),
+    ];
+    for (name, contents, message) in cases {
+        let file = env.file(name, contents);
+        rejects_unchanged(
+            &env,
+            &["mapping", "import", file.to_str().expect("path"), "--replace"],
+            message,
+        );
+    }
 }

@@ -69,12 +69,7 @@ pub enum MappingCommand {
 
 /// Resolves CATALOG:KEY, insisting on the catalogue part.
 pub(crate) fn qualified(conn: &crate::db::Connection, name: &str) -> Result<catalogs::ControlRow> {
-    if !name.contains(':') {
-        return Err(Error::Invalid(format!(
-            "\"{name}\": write controls as CATALOG:KEY, e.g. srm:{name}"
-        )));
-    }
-    catalogs::find_control(conn, name, None)
+    crate::crosswalk::resolve(conn, name)
 }
 
 impl MappingCommand {

@@ -122,6 +122,7 @@ pub fn read_collection(
                 .collect()
         })
         .unwrap_or_default();
+    let mut seen: HashMap<(String, String, String, String), String> = HashMap::new();
     let mut out = Vec::new();
     let groups = collection
         .get("mappings")
@@ -182,10 +183,20 @@ pub fn read_collection(
                     .get(name)
                     .and_then(Value::as_array)
                     .ok_or_else(|| err(&format!("{at}.{name}"), "is missing"))?;
+                if items.is_empty() {
+                    return Err(err(&format!("{at}.{name}"), "must name at least one control"));
+                }
                 items
                     .iter()
                     .enumerate()
                     .map(|(i, item)| {
+                        let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
+                        if kind != "control" {
+                            return Err(err(
+                                &format!("{at}.{name}[{i}].type"),
+                                &format!("\"{kind}\": ctrlmap maps controls (type \"control\"), not statements"),
+                            ));
+                        }
                         let id = item
                             .get("id-ref")
                             .and_then(Value::as_str)
@@ -201,6 +212,10 @@ pub fn read_collection(
             };
             for s in side("sources", &source_ids)? {
                 for t in side("targets", &target_ids)? {
+                    let pair = (source_catalog.clone(), s.clone(), target_catalog.clone(), t.clone());
+                    if let Some(first) = seen.insert(pair, at.clone()) {
+                        return Err(err(&at, &format!("maps {s} to {t} again (first at {first})")));
+                    }
                     out.push((
                         source_catalog.clone(),
                         s.clone(),

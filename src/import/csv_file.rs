@@ -24,8 +24,17 @@ pub struct CsvFile {
 
 impl CsvFile {
     /// Reads `reader` (named `source` in messages), checking the header against `columns`.
-    pub fn read(source: &str, reader: impl Read, columns: Columns) -> Result<CsvFile> {
-        let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+    pub fn read(source: &str, mut reader: impl Read, columns: Columns) -> Result<CsvFile> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| Error::io(source, e))?;
+        if let Some(line) = unclosed_quote(&bytes) {
+            return Err(Error::Invalid(format!(
+                "{source} line {line}: a quoted field opened here is never closed"
+            )));
+        }
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(bytes.as_slice());
         let expected = || {
             columns
                 .required
@@ -182,6 +191,25 @@ impl<'a> Row<'a> {
     }
 }
 
+/// The line of a quote that opens a field and is never closed (the csv crate reads such a field
+/// to the end of the file without complaint).
+fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
+    let (mut line, mut open_at, mut quoted) = (1u64, 0u64, false);
+    for &b in bytes {
+        match b {
+            b'"' => {
+                quoted = !quoted;
+                if quoted {
+                    open_at = line;
+                }
+            }
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    quoted.then_some(open_at)
+}
+
 /// Parses yes/no style flags.
 pub fn parse_flag(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
@@ -224,6 +252,13 @@ mod tests {
         assert!(err(b"name,offering,colour\n").contains("unknown column \"colour\""));
         assert!(err(b"name\n").contains("missing column \"offering\""));
         assert!(err(b"name,name,offering\n").contains("appears twice"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named() {
+        let err = read(b"name,offering\na,b\n\"c,d\n").expect_err("unclosed").to_string();
+        assert_eq!(err, "s.csv line 3: a quoted field opened here is never closed");
+        assert!(read(b"name,offering\n\"a \"\"quoted\"\"\",b\n").is_ok());
     }
 
     #[test]

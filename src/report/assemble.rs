@@ -227,7 +227,10 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
         organisation,
         generated_on: opts.date.to_string(),
         catalog_key: catalog.key,
-        catalog_title: catalog.title,
+        catalog_title: match &opts.source {
+            Source::Via { via, .. } => format!("{} (seen through the crosswalk from {})", catalog.title, via.catalog()),
+            _ => catalog.title,
+        },
         scope_teams,
         scope_services: services.into_values().collect(),
         evaluation: evaluation_line,

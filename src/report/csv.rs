@@ -34,6 +34,7 @@ const CONTROL_COLUMNS: &[&str] = &[
     "evidence_sha256",
     "freshest_evidence",
     "expired_evidence",
+    "via",
 ];
 const SERVICE_ONLY: &[&str] = &["service", "offering", "category", "provenance", "rationale"];
 
@@ -125,8 +126,23 @@ fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> (String, String,
     )
 }
 
+/// The source controls a crosswalk pair came from, e.g. `SRM-PATCH (equal)`; empty otherwise.
+fn via(p: &Pair) -> Vec<&str> {
+    if p.provenance != "crosswalk" {
+        return Vec::new();
+    }
+    p.rationale
+        .split(" | ")
+        .filter_map(|part| part.strip_prefix("via ")?.split_once(": ").map(|(source, _)| source))
+        .collect()
+}
+
 fn control_cell(column: &str, catalog: &str, info: &ControlInfo, pairs: &[&Pair]) -> String {
     match column {
+        "via" => {
+            let set: BTreeSet<&str> = pairs.iter().flat_map(|p| via(p)).collect();
+            set.into_iter().collect::<Vec<_>>().join("; ")
+        }
         "catalog" => catalog.to_string(),
         "control" => info.key.clone(),
         "title" => info.title.clone(),
@@ -169,6 +185,7 @@ fn control_cell(column: &str, catalog: &str, info: &ControlInfo, pairs: &[&Pair]
 
 fn pair_cell(column: &str, catalog: &str, info: &ControlInfo, p: &Pair) -> String {
     match column {
+        "via" => via(p).join("; "),
         "catalog" => catalog.to_string(),
         "control" => info.key.clone(),
         "title" => info.title.clone(),
