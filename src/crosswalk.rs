@@ -80,7 +80,7 @@ pub fn save(
         Some(_) if origin == Origin::Seed => Ok(Outcome::Kept),
         // A person may take over a seeded mapping of the same relationship with their own words;
         // anything else that exists needs --replace.
-        Some((_, r, _, o)) if !replace && !(o == Origin::Seed && r == relationship) => Err(Error::Invalid(format!(
+        Some((_, r, _, o)) if !(replace || (o == Origin::Seed && r == relationship)) => Err(Error::Invalid(format!(
             "the mapping {} -> {} already exists ({r}, {o}); pass --replace to change it",
             name(source),
             name(target)
