@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    audit, catalog, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init, mapping,
-    offering, owner, report, responsibility, rule, service, team,
+    audit, catalog, completions, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init,
+    mapping, offering, owner, report, responsibility, rule, service, status, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
@@ -94,6 +94,12 @@ pub enum Command {
     Mapping(mapping::MappingCommand),
     /// Coverage of a catalogue through a crosswalk: covered, partly covered or not, and by what.
     Coverage(coverage::CoverageArgs),
+    /// One screen: services, controls by responsibility, evaluation progress, evidence, top gaps.
+    Status(status::Status),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Completions),
+    /// Print the manual page (roff).
+    Man(completions::Man),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),

@@ -16,3 +16,4 @@ mod oscal_import;
 mod report_pdf;
 mod responsibility;
 mod services;
+mod status;

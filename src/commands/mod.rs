@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod completions;
 pub mod control;
 pub mod coverage;
 pub mod demo;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod responsibility;
 pub mod rule;
 pub mod service;
+pub mod status;
 pub mod team;
 
 use std::path::Path;
@@ -53,6 +55,8 @@ fn run_command(cli: Cli) -> Result<()> {
     let actor = actor(cli.actor.as_deref())?;
     match &cli.command {
         Command::Init(c) => return c.run(&cli.db, &actor, cli.json),
+        Command::Completions(c) => return c.run(),
+        Command::Man(c) => return c.run(),
         Command::Demo(c) => return c.run(&actor, cli.json, cli.today.unwrap_or_else(crate::clock::today)),
         Command::Evidence(evidence::EvidenceCommand::Hash { file }) => return evidence::hash(file),
         _ => {}
@@ -65,7 +69,10 @@ fn run_command(cli: Cli) -> Result<()> {
         today,
     };
     match &cli.command {
-        Command::Init(_) | Command::Demo(_) => unreachable!("handled above"),
+        Command::Init(_) | Command::Demo(_) | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("handled above")
+        }
+        Command::Status(c) => c.run(&mut ctx),
         Command::Offering(c) => c.run(&mut ctx),
         Command::Team(c) => c.run(&mut ctx),
         Command::Service(c) => c.run(&mut ctx),
