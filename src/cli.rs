@@ -33,6 +33,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// No confirmations or progress bars; errors and the data asked for still print.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
     /// The date to treat as today for expiry and defaults (YYYY-MM-DD) [default: today, UTC].
     #[arg(long, global = true, env = "CTRLMAP_TODAY", value_name = "DATE", value_parser = crate::model::evidence::Day::parse)]
     pub today: Option<crate::model::evidence::Day>,

@@ -34,6 +34,27 @@ impl Drop for Out {
     }
 }
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Silences confirmations and progress bars (`--quiet`); data a command was asked for still prints.
+pub(crate) fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Where confirmations go: standard output, or nowhere under `--quiet`.
+pub(crate) fn note() -> Box<dyn Write> {
+    if quiet() {
+        Box::new(io::sink())
+    } else {
+        Box::new(stdout())
+    }
+}
+
 /// Buffered standard output.
 pub(crate) fn stdout() -> Out {
     Out(BufWriter::new(io::stdout()))

@@ -32,3 +32,12 @@ fn completions_and_man_page_come_from_the_command_tree() {
     assert!(text.starts_with(".ie") || text.contains(".TH ctrlmap"), "roff expected");
     assert!(!env.db.exists(), "neither needs a database");
 }
+
+#[test]
+fn quiet_silences_confirmations_but_not_data() {
+    let env = Env::init();
+    let out = env.run(["--quiet", "team", "add", "platform"]).success();
+    assert!(out.get_output().stdout.is_empty());
+    let teams = env.json(["-q", "team", "list", "--json"]);
+    assert_eq!(teams[0]["name"], "platform");
+}

@@ -237,7 +237,7 @@ pub(crate) fn record(
     let on = service
         .as_ref()
         .map_or("all services in scope".to_string(), |s| s.service.name.clone());
-    writeln!(output::stdout(), "{} on {on}: {result}", control.control.key)?;
+    writeln!(output::note(), "{} on {on}: {result}", control.control.key)?;
     Ok(())
 }
 

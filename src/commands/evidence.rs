@@ -181,7 +181,7 @@ impl EvidenceCommand {
 /// `evidence hash`: needs no database.
 pub(crate) fn hash(file: &Path) -> Result<()> {
     let (sha, size) = crate::evidence::hash_file(file)?;
-    writeln!(output::stdout(), "{sha}  {size} bytes  {}", file.display())?;
+    writeln!(output::note(), "{sha}  {size} bytes  {}", file.display())?;
     Ok(())
 }
 
@@ -549,7 +549,7 @@ pub(crate) fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result
             json!({ "old": e.status, "new": decision, "note": note }),
         )
     })?;
-    writeln!(output::stdout(), "evidence {id} {decision} by {}", ctx.actor)?;
+    writeln!(output::note(), "evidence {id} {decision} by {}", ctx.actor)?;
     Ok(())
 }
 

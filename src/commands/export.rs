@@ -173,7 +173,7 @@ impl ExportCommand {
                         w.write_all(b"\n").map_err(|e| Error::io(out.display(), e))
                     }
                 })?;
-                writeln!(output::stdout(), "wrote {} ({bytes} bytes)", out.display())?;
+                writeln!(output::note(), "wrote {} ({bytes} bytes)", out.display())?;
                 Ok(())
             }
         }

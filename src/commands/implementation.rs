@@ -76,7 +76,7 @@ impl ImplementationCommand {
             .as_ref()
             .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
         match status {
-            Some(s) => writeln!(output::stdout(), "{} is {s} {on}", control.control.key)?,
+            Some(s) => writeln!(output::note(), "{} is {s} {on}", control.control.key)?,
             None => writeln!(
                 output::stdout(),
                 "removed the implementation record of {} {on}",

@@ -119,7 +119,7 @@ impl MappingCommand {
                         serde_json::json!({}),
                     )
                 })?;
-                writeln!(output::stdout(), "removed the mapping {source} -> {target}")?;
+                writeln!(output::note(), "removed the mapping {source} -> {target}")?;
                 Ok(())
             }
             MappingCommand::Import {

@@ -52,6 +52,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
 }
 
 fn run_command(cli: Cli) -> Result<()> {
+    crate::output::set_quiet(cli.quiet);
     let actor = actor(cli.actor.as_deref())?;
     match &cli.command {
         Command::Init(c) => return c.run(&cli.db, &actor, cli.json),

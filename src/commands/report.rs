@@ -135,7 +135,7 @@ impl Report {
                 })?
             }
         };
-        writeln!(output::stdout(), "wrote {} ({bytes} bytes)", self.out.display())?;
+        writeln!(output::note(), "wrote {} ({bytes} bytes)", self.out.display())?;
         Ok(())
     }
 }

@@ -227,7 +227,7 @@ impl ResponsibilityCommand {
                 let (control, service) = target(ctx, key, catalog.as_deref(), service.as_deref())?;
                 ctx.db
                     .write(&ctx.actor, |w| record(w, &control, service.as_ref(), None))?;
-                writeln!(output::stdout(), "removed the override of {}", control.control.key)?;
+                writeln!(output::note(), "removed the override of {}", control.control.key)?;
                 Ok(())
             }
         }

@@ -57,7 +57,7 @@ impl TeamCommand {
                     contact: contact.trim().to_string(),
                 };
                 ctx.db.write(&ctx.actor, |w| save(w, &team, OnExisting::Fail))?;
-                writeln!(output::stdout(), "added team {}", team.name)?;
+                writeln!(output::note(), "added team {}", team.name)?;
                 Ok(())
             }
             TeamCommand::List => {

@@ -205,7 +205,7 @@ pub fn hash_file(path: &Path) -> Result<(String, u64)> {
 
 /// Streams `input` to `out` in fixed chunks while hashing; shows progress for large inputs on a terminal.
 fn copy_hashing(input: &mut impl Read, out: &mut impl Write, len: u64, name: &Path) -> Result<(String, u64)> {
-    let progress = (len > PROGRESS_OVER && io::stderr().is_terminal()).then(|| {
+    let progress = (len > PROGRESS_OVER && io::stderr().is_terminal() && !crate::output::quiet()).then(|| {
         let bar = indicatif::ProgressBar::new(len);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
