@@ -358,3 +358,49 @@ fn implementation_status_shows_in_reports() {
     let entry = env.json(["audit", "log", "--limit", "1", "--json"]);
     assert_eq!(entry[0]["action"], "implementation.unset");
 }
+
+#[test]
+fn the_xlsx_report_has_a_sheet_per_section_and_the_same_totals() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let env = estate();
+    open_and_record(&env);
+    let out = env.path().join("q4.xlsx");
+    env.run([
+        "report",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().expect("path"),
+        "--evaluation",
+        "1",
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let mut book: Xlsx<_> = open_workbook(&out).expect("an xlsx calamine can read");
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "Matrix", "Controls", "Findings", "Evidence"]
+    );
+    let controls = book.worksheet_range("Controls").expect("controls sheet");
+    assert_eq!(controls.height(), 21, "header and 20 controls");
+    let fw = controls
+        .rows()
+        .find(|r| r[0].to_string() == "SRM-FW")
+        .expect("SRM-FW row");
+    assert_eq!(fw[5].to_string(), "not-satisfied");
+    let again = env.path().join("again.xlsx");
+    env.run([
+        "report",
+        "--format",
+        "xlsx",
+        "--out",
+        again.to_str().expect("path"),
+        "--evaluation",
+        "1",
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    assert_eq!(std::fs::read(&out).expect("xlsx"), std::fs::read(&again).expect("xlsx"));
+}

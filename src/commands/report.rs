@@ -23,9 +23,11 @@ pub enum Format {
     Pdf,
     /// RFC 4180 CSV, one row per control or per control and service.
     Csv,
+    /// An Excel workbook: one sheet per section, frozen headers, filters, responsibility colours.
+    Xlsx,
 }
 
-/// Writes the control-evaluation report: of an evaluation (frozen when closed) or of the live state
+/// Writes the control-evaluation report (PDF, CSV or XLSX): of an evaluation (frozen when closed) or of the live state
 /// (results "not assessed"). The same database and --date give byte-identical output.
 ///
 /// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
@@ -123,6 +125,13 @@ impl Report {
                 let pdf = crate::report::pdf::render(&data, self.paper)?;
                 crate::files::write_atomically(&self.out, |w| {
                     w.write_all(&pdf).map_err(|e| Error::io(self.out.display(), e))
+                })?
+            }
+            Format::Xlsx => {
+                let data = assemble::build(conn, &opts)?;
+                let book = crate::report::xlsx::render(&data)?;
+                crate::files::write_atomically(&self.out, |w| {
+                    w.write_all(&book).map_err(|e| Error::io(self.out.display(), e))
                 })?
             }
             Format::Csv => {

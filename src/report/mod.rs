@@ -8,3 +8,4 @@ pub mod data;
 pub mod pairs;
 pub mod pdf;
 pub mod template;
+pub mod xlsx;
