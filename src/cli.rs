@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     audit, catalog, completions, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init,
-    mapping, offering, owner, report, responsibility, rule, service, status, team,
+    mapping, offering, owner, package, report, responsibility, rule, service, status, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
@@ -98,6 +98,11 @@ pub enum Command {
     Mapping(mapping::MappingCommand),
     /// Coverage of a catalogue through a crosswalk: covered, partly covered or not, and by what.
     Coverage(coverage::CoverageArgs),
+    /// The reviewer's package: reports, evidence, digest and manifest in one zip; `package verify` checks one.
+    Package(package::Package),
+    /// Keys that sign packages.
+    #[command(subcommand)]
+    Key(package::KeyCommand),
     /// One screen: services, controls by responsibility, evaluation progress, evidence, top gaps.
     Status(status::Status),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).

@@ -18,6 +18,7 @@ pub mod import;
 pub mod load;
 pub mod matrix;
 pub mod model;
+pub mod package;
 pub mod report;
 pub mod seeds;
 

@@ -13,6 +13,7 @@ mod evidence;
 mod export;
 mod init;
 mod oscal_import;
+mod package;
 mod report_pdf;
 mod responsibility;
 mod services;

@@ -16,6 +16,7 @@ pub mod init;
 pub mod mapping;
 pub mod offering;
 pub mod owner;
+pub mod package;
 pub mod report;
 pub mod responsibility;
 pub mod rule;
@@ -57,6 +58,13 @@ fn run_command(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init(c) => return c.run(&cli.db, &actor, cli.json),
         Command::Completions(c) => return c.run(),
+        Command::Key(package::KeyCommand::Generate { out }) => return package::generate(out),
+        Command::Package(package::Package {
+            command: Some(package::PackageCommand::Verify { file, public_key }),
+            ..
+        }) => {
+            return package::verify(file, public_key.as_deref());
+        }
         Command::Man(c) => return c.run(),
         Command::Demo(c) => return c.run(&actor, cli.json, cli.today.unwrap_or_else(crate::clock::today)),
         Command::Evidence(evidence::EvidenceCommand::Hash { file }) => return evidence::hash(file),
@@ -70,7 +78,8 @@ fn run_command(cli: Cli) -> Result<()> {
         today,
     };
     match &cli.command {
-        Command::Init(_) | Command::Demo(_) | Command::Completions(_) | Command::Man(_) => {
+        Command::Package(c) => c.run(&mut ctx),
+        Command::Init(_) | Command::Demo(_) | Command::Completions(_) | Command::Man(_) | Command::Key(_) => {
             unreachable!("handled above")
         }
         Command::Status(c) => c.run(&mut ctx),

@@ -150,7 +150,7 @@ impl Report {
 }
 
 /// The date of SOURCE_DATE_EPOCH (seconds since 1970, UTC), if set.
-fn source_date_epoch() -> Result<Option<Day>> {
+pub(crate) fn source_date_epoch() -> Result<Option<Day>> {
     let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") else {
         return Ok(None);
     };

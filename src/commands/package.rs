@@ -1,0 +1,151 @@
+//! `ctrlmap package` and `ctrlmap key`: the reviewer's package (reports, evidence, digest,
+//! manifest, optional Ed25519 signature) and the keys that sign it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::Ctx;
+use crate::db::evaluations;
+use crate::error::{Error, Result};
+use crate::model::evidence::Day;
+use crate::output;
+
+/// Builds a zip a reviewer can archive and check: report.pdf, report.csv, report.xlsx, the evidence
+/// files (checked against their hashes on the way in), README.txt, manifest.json and digest.txt
+/// (SHA-256 of every member), plus digest.sig with --sign. The same data and --date give the same
+/// bytes.
+///
+/// Example: ctrlmap package --evaluation 1 --sign assessor.key --out q4-2026.zip
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Package {
+    /// Check a package instead of building one.
+    #[command(subcommand)]
+    pub command: Option<PackageCommand>,
+    /// The evaluation to package.
+    #[arg(long, required = true)]
+    pub evaluation: Option<i64>,
+    /// Where to write the zip.
+    #[arg(long, required = true)]
+    pub out: Option<PathBuf>,
+    /// Sign digest.txt with this private key (from `ctrlmap key generate`).
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
+    /// The package's date [default: SOURCE_DATE_EPOCH, else --today, else today].
+    #[arg(long, value_parser = Day::parse)]
+    pub date: Option<Day>,
+    /// Replace an existing file at --out.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Package subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PackageCommand {
+    /// Re-hash every member against digest.txt (and check the signature with --public-key); exit 1
+    /// naming what differs.
+    ///
+    /// Example: ctrlmap package verify q4-2026.zip --public-key assessor.pub
+    Verify {
+        /// The package.
+        file: PathBuf,
+        /// The signer's public key.
+        #[arg(long, value_name = "PUB")]
+        public_key: Option<PathBuf>,
+    },
+}
+
+/// Key commands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate an Ed25519 key pair: the private key at --out (owner-only), the public key beside
+    /// it with the extension .pub; prints the public key.
+    ///
+    /// Example: ctrlmap key generate --out assessor.key
+    Generate {
+        /// Where to write the private key.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+impl Package {
+    /// Builds a package (needs the database).
+    pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
+        let (Some(id), Some(out)) = (self.evaluation, &self.out) else {
+            return Err(Error::Invalid("package needs --evaluation ID and --out FILE".into()));
+        };
+        if out.exists() && !self.force {
+            return Err(Error::Invalid(format!(
+                "{}: already exists; pass --force to replace it",
+                out.display()
+            )));
+        }
+        let e = evaluations::get(ctx.db.conn(), id)?;
+        let date = match self.date {
+            Some(d) => d,
+            None => super::report::source_date_epoch()?.unwrap_or(ctx.today),
+        };
+        let summary = crate::package::build(ctx.db.conn(), ctx.db.path(), &e, date, self.sign.as_deref(), out)?;
+        let mut note = output::note();
+        writeln!(
+            note,
+            "wrote {} ({} members, {} bytes{}; sha256 {})",
+            out.display(),
+            summary.members,
+            summary.bytes,
+            if summary.signed { ", signed" } else { "" },
+            summary.digest_sha256
+        )?;
+        Ok(())
+    }
+}
+
+/// `package verify`: needs no database.
+pub(crate) fn verify(file: &Path, public_key: Option<&Path>) -> Result<()> {
+    let checked = crate::package::verify(file, public_key)?;
+    let mut out = output::stdout();
+    for p in &checked.problems {
+        writeln!(out, "{p}")?;
+    }
+    if checked.problems.is_empty() {
+        let signed = if public_key.is_some() { ", signature valid" } else { "" };
+        writeln!(
+            out,
+            "{}: {} members match digest.txt{signed}",
+            file.display(),
+            checked.members
+        )?;
+        return Ok(());
+    }
+    out.flush()?;
+    Err(Error::CheckFailed(format!(
+        "{}: {} problems",
+        file.display(),
+        checked.problems.len()
+    )))
+}
+
+/// `key generate`: needs no database.
+pub(crate) fn generate(out: &Path) -> Result<()> {
+    let public = out.with_extension("pub");
+    if public.exists() {
+        return Err(Error::Invalid(format!("{}: already exists", public.display())));
+    }
+    let hex = crate::package::generate_key(out)?;
+    // The library writes `<out>.pub`; people expect `assessor.pub` beside `assessor.key`.
+    let written = PathBuf::from(format!("{}.pub", out.display()));
+    if written != public {
+        std::fs::rename(&written, &public).map_err(|e| Error::io(public.display(), e))?;
+    }
+    writeln!(output::stdout(), "{hex}")?;
+    writeln!(
+        output::note(),
+        "private key: {} (owner-only); public key: {}",
+        out.display(),
+        public.display()
+    )?;
+    Ok(())
+}
