@@ -765,6 +765,7 @@ mod tests {
                 "README.txt",
                 "report.pdf",
                 "report.csv",
+                "report.xlsx",
                 "evidence/SRM-FW/2-fw_rules__export.txt",
                 "evidence/SRM-FW/3-fw_rules__export.txt",
                 "evidence/SRM-BACKUP/1-restore-log.txt",
@@ -774,19 +775,19 @@ mod tests {
         );
         assert_eq!(summary.members, all.len());
         assert!(all[1].1.starts_with(b"%PDF"));
-        assert_eq!(all[5].1, b"restore of orders-db succeeded in 23 minutes\n");
+        assert_eq!(all[6].1, b"restore of orders-db succeeded in 23 minutes\n");
         let readme = String::from_utf8(all[0].1.clone()).expect("utf-8");
         assert!(readme.contains("ctrlmap package verify FILE [--public-key PUB]"));
         assert!(readme.contains("sha256sum -c digest.txt"));
 
-        let digest = String::from_utf8(all[7].1.clone()).expect("utf-8");
+        let digest = String::from_utf8(all[8].1.clone()).expect("utf-8");
         let lines: Vec<&str> = digest.lines().collect();
-        assert_eq!(lines.len(), 7);
+        assert_eq!(lines.len(), 8);
         for ((name, bytes), line) in all.iter().zip(&lines) {
             assert_eq!(*line, format!("{}  {name}", crate::hex::encode(&Sha256::digest(bytes))));
         }
 
-        let manifest: serde_json::Value = serde_json::from_slice(&all[6].1).expect("json");
+        let manifest: serde_json::Value = serde_json::from_slice(&all[7].1).expect("json");
         assert_eq!(manifest["evaluation"]["id"], 1);
         assert_eq!(manifest["evaluation"]["name"], "Demo evaluation");
         assert_eq!(manifest["evaluation"]["catalog"], "srm");
@@ -794,7 +795,7 @@ mod tests {
         assert_eq!(manifest["evaluation"]["fingerprint"].as_str().map(str::len), Some(64));
         assert_eq!(manifest["date"], "2026-11-20");
         let listed = manifest["members"].as_array().expect("members");
-        assert_eq!(listed.len(), 6);
+        assert_eq!(listed.len(), 7);
         for (m, (name, bytes)) in listed.iter().zip(&all) {
             assert_eq!(m["path"], name.as_str());
             assert_eq!(m["size"], bytes.len());
@@ -809,7 +810,7 @@ mod tests {
         assert_eq!(evidence[1]["controls"], json!(["SRM-FW"]));
 
         let checked = verify(&out, None).expect("verify");
-        assert_eq!(checked.members, 7);
+        assert_eq!(checked.members, 8);
         assert!(checked.problems.is_empty(), "{:?}", checked.problems);
     }
 
@@ -819,7 +820,7 @@ mod tests {
         let ctx = evaluated(dir.path(), false);
         let out = dir.path().join("open.zip");
         package(&ctx, &out, None);
-        let manifest: serde_json::Value = serde_json::from_slice(&members(&out)[6].1).expect("manifest json");
+        let manifest: serde_json::Value = serde_json::from_slice(&members(&out)[7].1).expect("manifest json");
         assert_eq!(manifest["evaluation"]["closed"], false);
         assert!(verify(&out, None).expect("verify").problems.is_empty());
     }

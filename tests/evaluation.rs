@@ -384,10 +384,7 @@ fn the_xlsx_report_has_a_sheet_per_section_and_the_same_totals() {
     );
     let controls = book.worksheet_range("Controls").expect("controls sheet");
     assert_eq!(controls.height(), 21, "header and 20 controls");
-    let fw = controls
-        .rows()
-        .find(|r| r[0].to_string() == "SRM-FW")
-        .expect("SRM-FW row");
+    let fw = controls.rows().find(|r| r[0] == "SRM-FW").expect("SRM-FW row");
     assert_eq!(fw[5].to_string(), "not-satisfied");
     let again = env.path().join("again.xlsx");
     env.run([
