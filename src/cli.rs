@@ -50,8 +50,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the database (or upgrade it) and load the shared responsibility model from seeds/.
+    ///
+    /// Example: ctrlmap init
     Init(init::Init),
     /// Build a demo estate from seeds/ in a directory and print its responsibility matrix.
+    ///
+    /// Example: ctrlmap demo --out ./demo
     Demo(demo::Demo),
     /// The provider's service catalogue and each offering's category.
     #[command(subcommand)]
@@ -81,11 +85,15 @@ pub enum Command {
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
     /// What an auditor would flag: unowned, unevidenced or undetermined controls, expiring evidence.
+    ///
+    /// Example: ctrlmap gaps --team data-platform --within 60d
     Gaps(gaps::Gaps),
     /// Evaluations: assess controls over a scope, record results, close (freeze) them.
     #[command(subcommand)]
     Evaluation(evaluation::EvaluationCommand),
-    /// Write the control-evaluation report (PDF or CSV).
+    /// Write the control-evaluation report (PDF, CSV or XLSX).
+    ///
+    /// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
     Report(report::Report),
     /// Export for other tools: OSCAL SSP and assessment results, customer responsibility matrix.
     #[command(subcommand)]
@@ -97,17 +105,27 @@ pub enum Command {
     #[command(subcommand)]
     Mapping(mapping::MappingCommand),
     /// Coverage of a catalogue through a crosswalk: covered, partly covered or not, and by what.
+    ///
+    /// Example: ctrlmap coverage --catalog nist-800-53 --via srm
     Coverage(coverage::CoverageArgs),
     /// The reviewer's package: reports, evidence, digest and manifest in one zip; `package verify` checks one.
+    ///
+    /// Example: ctrlmap package --evaluation 1 --sign assessor.key --out q4-2026.zip
     Package(package::Package),
     /// Keys that sign packages.
     #[command(subcommand)]
     Key(package::KeyCommand),
     /// One screen: services, controls by responsibility, evaluation progress, evidence, top gaps.
+    ///
+    /// Example: ctrlmap status --json
     Status(status::Status),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// Example: ctrlmap completions bash > ctrlmap.bash
     Completions(completions::Completions),
     /// Print the manual page (roff).
+    ///
+    /// Example: ctrlmap man > ctrlmap.1
     Man(completions::Man),
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
@@ -121,5 +139,27 @@ mod tests {
     #[test]
     fn the_command_tree_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_an_example_in_its_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            let leaf = !cmd.has_subcommands() || cmd.is_args_conflicts_with_subcommands_set();
+            let help = cmd
+                .get_long_about()
+                .or(cmd.get_about())
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            if leaf && path.matches(' ').count() > 1 && !help.contains("Example") {
+                missing.push(path.clone());
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert_eq!(missing, Vec::<String>::new());
     }
 }

@@ -25,6 +25,8 @@ pub enum AuditCommand {
     },
     /// Recompute the hash chain and check the append-only guards; exit 1 naming the first problem.
     ///
+    /// Example: ctrlmap audit verify --expect 42:3f5a...
+    ///
     /// It prints the last entry's id and hash: keep that somewhere else and pass it back with
     /// --expect to prove the log was neither truncated nor rewritten since.
     Verify {

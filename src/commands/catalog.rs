@@ -14,6 +14,8 @@ use crate::output;
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
     /// List catalogues with their counts of controls, families and rules.
+    ///
+    /// Example: ctrlmap catalog list
     List,
     /// Import an OSCAL JSON catalog or resolved-profile catalog (OSCAL 1.0 to 1.2).
     ///

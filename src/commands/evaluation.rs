@@ -54,20 +54,28 @@ pub enum EvaluationCommand {
         evaluation: Option<i64>,
     },
     /// Progress: assessed / total (control, service) pairs, by result.
+    ///
+    /// Example: ctrlmap evaluation status
     Status {
         /// Which evaluation [default: the only open one].
         #[arg(long)]
         evaluation: Option<i64>,
     },
     /// Close an evaluation: freeze responsibility, owners, evidence hashes and results.
+    ///
+    /// Example: ctrlmap evaluation close --evaluation 1
     Close {
         /// Which evaluation [default: the only open one].
         #[arg(long)]
         evaluation: Option<i64>,
     },
     /// List evaluations, newest first.
+    ///
+    /// Example: ctrlmap evaluation list
     List,
     /// Show one evaluation.
+    ///
+    /// Example: ctrlmap evaluation show 1
     Show {
         /// Evaluation number.
         id: i64,

@@ -27,12 +27,16 @@ pub enum EvidenceCommand {
     /// Example: ctrlmap evidence link 12 SRM-CONFIG
     Link(LinkArgs),
     /// Remove a link between evidence and a control.
+    ///
+    /// Example: ctrlmap evidence unlink 12 SRM-CONFIG
     Unlink(LinkArgs),
     /// List evidence, filtered by control, service, team, review status or expiry.
     ///
     /// Example: ctrlmap evidence list --control SRM-PATCH --expiring 30d
     List(List),
     /// Show one piece of evidence: metadata, hash, links and review history.
+    ///
+    /// Example: ctrlmap evidence show 12
     Show {
         /// Evidence number.
         id: i64,
@@ -55,6 +59,8 @@ pub enum EvidenceCommand {
         note: String,
     },
     /// Re-hash every stored file; name each missing or altered one (exit 1 if any).
+    ///
+    /// Example: ctrlmap evidence verify
     Verify,
     /// Write the stored bytes of file evidence to a new file, verified on the way out (exit 3 if altered).
     ///
@@ -67,6 +73,8 @@ pub enum EvidenceCommand {
         out: PathBuf,
     },
     /// Print the SHA-256 a file would be stored under, without storing it.
+    ///
+    /// Example: ctrlmap evidence hash ./patch-report.pdf
     Hash {
         /// The file.
         file: PathBuf,

@@ -35,6 +35,8 @@ pub enum ImplementationCommand {
         catalog: Option<String>,
     },
     /// Remove a recorded status and statement.
+    ///
+    /// Example: ctrlmap implementation unset SRM-PATCH --service orders-db
     Unset {
         /// Control key, or CATALOG:KEY.
         key: String,

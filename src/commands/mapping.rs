@@ -33,6 +33,8 @@ pub enum MappingCommand {
         replace: bool,
     },
     /// Remove a mapping.
+    ///
+    /// Example: ctrlmap mapping remove srm:SRM-PATCH nist-800-53:SI-2
     Remove {
         /// Source control, CATALOG:KEY.
         source: String,
@@ -57,6 +59,8 @@ pub enum MappingCommand {
         to: Option<String>,
     },
     /// List mappings, optionally from one catalogue to another.
+    ///
+    /// Example: ctrlmap mapping list --from srm --to nist-800-53 --json
     List {
         /// Source catalogue.
         #[arg(long)]

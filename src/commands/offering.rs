@@ -25,6 +25,8 @@ pub enum OfferingCommand {
         provider: Option<String>,
     },
     /// Import offerings from CSV: key,name,provider,category[,source,note].
+    ///
+    /// Example: ctrlmap offering import gcp-offerings.csv
     Import {
         /// The CSV file.
         file: PathBuf,

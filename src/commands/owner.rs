@@ -31,6 +31,8 @@ pub enum OwnerCommand {
         catalog: Option<String>,
     },
     /// Remove an assignment, so ownership falls back (organisation-wide owner, then service team).
+    ///
+    /// Example: ctrlmap owner unset SRM-PATCH --service orders-db
     Unset {
         /// Control key, or CATALOG:KEY.
         key: String,

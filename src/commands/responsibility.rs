@@ -56,6 +56,8 @@ pub enum ResponsibilityCommand {
         why: String,
     },
     /// Remove an override, so the model's rule applies again.
+    ///
+    /// Example: ctrlmap responsibility unset SRM-FW --service orders-db
     Unset {
         /// Control key, or CATALOG:KEY.
         key: String,

@@ -13,12 +13,16 @@ use crate::output;
 #[derive(Debug, Subcommand)]
 pub enum RuleCommand {
     /// List the rules of a catalogue, most specific first.
+    ///
+    /// Example: ctrlmap rule list --catalog nist-800-53
     List {
         /// Catalogue key.
         #[arg(long, default_value = "srm")]
         catalog: String,
     },
     /// Import rules from CSV: [control,family,]category,responsibility,rationale[,source].
+    ///
+    /// Example: ctrlmap rule import our-rules.csv --catalog srm
     ///
     /// A row names a control, a family, or neither (the catalogue default); category `*` means all three.
     Import {

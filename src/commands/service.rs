@@ -41,6 +41,8 @@ pub enum ServiceCommand {
         out_of_scope: bool,
     },
     /// List services.
+    ///
+    /// Example: ctrlmap service list --category container
     List {
         /// Only services of this team.
         #[arg(long)]
@@ -50,11 +52,15 @@ pub enum ServiceCommand {
         category: Option<Category>,
     },
     /// Show one service.
+    ///
+    /// Example: ctrlmap service show orders-db
     Show {
         /// Service name.
         name: String,
     },
     /// Import services from CSV: name,offering,team,environment,region,data_classification[,in_scope].
+    ///
+    /// Example: ctrlmap service import services.csv
     ///
     /// The whole file is one transaction: one bad row and nothing is imported.
     Import {

@@ -25,8 +25,12 @@ pub enum TeamCommand {
         contact: String,
     },
     /// List teams with the services and controls they own.
+    ///
+    /// Example: ctrlmap team list --json
     List,
     /// Import teams from CSV: name[,contact].
+    ///
+    /// Example: ctrlmap team import teams.csv --update
     Import {
         /// The CSV file.
         file: PathBuf,
