@@ -423,3 +423,59 @@ mod tests {
         assert_eq!(c.default_key(), "nist-800-53");
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::parse_catalog;
+
+    /// Small JSON values, nested, to throw at the catalog reader.
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i32>().prop_map(serde_json::Value::from),
+            "[a-z{}() ,.:-]{0,10}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("catalog".to_string()),
+                        Just("groups".to_string()),
+                        Just("controls".to_string()),
+                        Just("params".to_string()),
+                        Just("parts".to_string()),
+                        Just("props".to_string()),
+                        Just("id".to_string()),
+                        Just("title".to_string()),
+                        Just("prose".to_string()),
+                        Just("metadata".to_string()),
+                        "[a-z-]{1,8}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn the_catalog_reader_never_panics_on_json(value in json()) {
+            let wrapped = serde_json::json!({ "catalog": value });
+            let _ = parse_catalog("fuzz.json", wrapped.to_string().as_bytes());
+            let _ = parse_catalog("fuzz.json", value.to_string().as_bytes());
+        }
+
+        #[test]
+        fn the_catalog_reader_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse_catalog("fuzz.json", &bytes);
+        }
+    }
+}

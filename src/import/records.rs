@@ -232,3 +232,41 @@ mod tests {
         assert!(err.contains("column \"category\": unknown category \"iaas\""), "{err}");
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever bytes arrive, the CSV readers answer with records or an error, never a panic.
+        #[test]
+        fn csv_importers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            for columns in [SERVICES, TEAMS, OFFERINGS, RULES, CONTROLS, CATALOGS, PROVIDERS] {
+                if let Ok(file) = CsvFile::read("fuzz.csv", bytes.as_slice(), columns) {
+                    let _ = services(&file);
+                    let _ = teams(&file);
+                    let _ = offerings(&file);
+                    let _ = rules(&file);
+                    let _ = controls(&file);
+                }
+            }
+        }
+
+        /// Text that looks like a services file, with random cells, never panics either.
+        #[test]
+        fn service_rows_never_panic(cells in prop::collection::vec("[ -~\u{0}-\u{1f}\u{e9}\u{2603}]{0,12}", 0..24)) {
+            let mut text = String::from("name,offering,team,environment,region,data_classification,in_scope\n");
+            for row in cells.chunks(7) {
+                text.push_str(&row.join(","));
+                text.push('\n');
+            }
+            if let Ok(file) = CsvFile::read("fuzz.csv", text.as_bytes(), SERVICES) {
+                let _ = services(&file);
+            }
+        }
+    }
+}
