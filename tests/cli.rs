@@ -4,6 +4,7 @@
 mod common;
 
 mod audit;
+mod bad_corpus;
 mod bad_input;
 mod catalog;
 mod concurrency;
