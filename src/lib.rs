@@ -24,6 +24,8 @@ pub mod seeds;
 
 mod clock;
 mod files;
+#[cfg(test)]
+mod fixtures;
 mod hex;
 mod output;
 

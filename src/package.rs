@@ -630,7 +630,7 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::commands::Ctx;
-    use crate::db::{Db, evaluations};
+    use crate::db::evaluations;
     use crate::model::evaluation::ResultValue;
 
     fn day() -> Day {
@@ -640,21 +640,7 @@ mod tests {
     /// A database with the demo organisation, two file evidence and a URL, and an evaluation with
     /// results; closed when `close`.
     fn evaluated(dir: &Path, close: bool) -> Ctx {
-        let path = dir.join("ctrlmap.db");
-        {
-            let (mut db, _) = Db::create_or_upgrade(&path).expect("a database");
-            db.write("alice", |w| {
-                crate::seeds::load_model(w)?;
-                crate::seeds::load_demo(w)
-            })
-            .expect("seeds load");
-        }
-        let mut ctx = Ctx {
-            db: Db::open(&path).expect("open"),
-            actor: "data".to_string(),
-            json: false,
-            today: day(),
-        };
+        let mut ctx = crate::fixtures::demo_ctx(dir, "data", day());
         let restore = dir.join("restore-log.txt");
         fs::write(&restore, "restore of orders-db succeeded in 23 minutes\n").expect("write");
         let odd = dir.join("fw..rules\u{7}:export.txt");

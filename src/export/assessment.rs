@@ -385,7 +385,7 @@ mod tests {
     use super::super::ssp::checks::{assert_clean, reference_problems, schema_errors};
     use super::*;
     use crate::commands::Ctx;
-    use crate::db::{Db, evaluations};
+    use crate::db::evaluations;
     use crate::model::evidence::Day;
 
     fn day() -> Day {
@@ -395,21 +395,7 @@ mod tests {
     /// A database with the demo organisation, a file, a URL and a note as evidence, and an
     /// evaluation with results; closed when `close`.
     fn evaluated(dir: &std::path::Path, close: bool) -> Ctx {
-        let path = dir.join("ctrlmap.db");
-        {
-            let (mut db, _) = Db::create_or_upgrade(&path).expect("a database");
-            db.write("alice", |w| {
-                crate::seeds::load_model(w)?;
-                crate::seeds::load_demo(w)
-            })
-            .expect("seeds load");
-        }
-        let mut ctx = Ctx {
-            db: Db::open(&path).expect("open"),
-            actor: "data".to_string(),
-            json: false,
-            today: day(),
-        };
+        let mut ctx = crate::fixtures::demo_ctx(dir, "data", day());
         let file = dir.join("restore-log.txt");
         std::fs::write(&file, "restore of orders-db succeeded in 23 minutes\n").expect("write");
         let add = |control: &str,

@@ -972,16 +972,7 @@ mod tests {
 
     /// A database with the model, and the demo organisation when `demo`.
     fn database(dir: &std::path::Path, demo: bool) -> Db {
-        let (mut db, _) = Db::create_or_upgrade(&dir.join("ctrlmap.db")).expect("a database");
-        db.write("alice", |w| {
-            crate::seeds::load_model(w)?;
-            if demo {
-                crate::seeds::load_demo(w)?;
-            }
-            Ok(())
-        })
-        .expect("seeds load");
-        db
+        crate::fixtures::seeded_db(dir, demo)
     }
 
     fn requirement<'a>(doc: &'a Value, control_id: &str) -> &'a Value {
