@@ -83,7 +83,7 @@ impl AuditCommand {
                     )));
                 }
                 if let Some((id, hash)) = anchor {
-                    let found = audit_log::list(conn, None, None)?.into_iter().find(|e| e.id == id);
+                    let found = audit_log::get(conn, id)?;
                     match found {
                         Some(e) if e.hash == hash => {}
                         Some(_) => {

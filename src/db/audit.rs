@@ -106,6 +106,13 @@ pub fn list(conn: &Connection, limit: Option<u64>, entity_prefix: Option<&str>) 
     rows.collect::<rusqlite::Result<_>>().context("read the audit log")
 }
 
+/// Entry number `id`, if the log has it.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Entry>> {
+    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], entry)
+        .optional()
+        .context("read the audit log")
+}
+
 /// The outcome of recomputing the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use super::assemble::{Options, control_line};
+use super::data::ControlLine;
 use super::pairs::{self, ControlInfo};
 use crate::db::Connection;
 use crate::error::{Error, Result};
@@ -74,13 +75,21 @@ pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[Str
         match level {
             Level::Control => {
                 row.clear();
-                row.extend(columns.iter().map(|c| control_cell(c, &catalog, info, &kept)));
+                // Derived once per row, whichever columns ask for them.
+                let line = control_line(info, &kept);
+                let evidence = evidence_cells(kept.iter().copied());
+                row.extend(
+                    columns
+                        .iter()
+                        .map(|c| control_cell(c, &catalog, info, &kept, &line, &evidence)),
+                );
                 write_row(&mut w, &row)
             }
             Level::Service => {
                 for p in kept {
                     row.clear();
-                    row.extend(columns.iter().map(|c| pair_cell(c, &catalog, info, p)));
+                    let evidence = evidence_cells(std::iter::once(p));
+                    row.extend(columns.iter().map(|c| pair_cell(c, &catalog, info, p, &evidence)));
                     write_row(&mut w, &row)?;
                 }
                 Ok(())
@@ -103,7 +112,10 @@ fn csv_error(e: csv::Error) -> Error {
     }
 }
 
-fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> (String, String, String, String) {
+/// The evidence columns of a row: ids, file hashes, freshest counting date, expired flag.
+type EvidenceCells = (String, String, String, String);
+
+fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> EvidenceCells {
     let mut ids = BTreeSet::new();
     let mut hashes = BTreeSet::new();
     let mut freshest: Option<&str> = None;
@@ -137,7 +149,14 @@ fn via(p: &Pair) -> Vec<&str> {
         .collect()
 }
 
-fn control_cell(column: &str, catalog: &str, info: &ControlInfo, pairs: &[&Pair]) -> String {
+fn control_cell(
+    column: &str,
+    catalog: &str,
+    info: &ControlInfo,
+    pairs: &[&Pair],
+    line: &ControlLine,
+    evidence: &EvidenceCells,
+) -> String {
     match column {
         "via" => {
             let set: BTreeSet<&str> = pairs.iter().flat_map(|p| via(p)).collect();
@@ -147,14 +166,9 @@ fn control_cell(column: &str, catalog: &str, info: &ControlInfo, pairs: &[&Pair]
         "control" => info.key.clone(),
         "title" => info.title.clone(),
         "family" => info.family.clone(),
-        "responsibility" | "owner" | "result" => {
-            let line = control_line(info, pairs);
-            match column {
-                "responsibility" => line.responsibility,
-                "owner" => line.owner,
-                _ => line.result,
-            }
-        }
+        "responsibility" => line.responsibility.clone(),
+        "owner" => line.owner.clone(),
+        "result" => line.result.clone(),
         "status" => {
             let set: BTreeSet<&str> = pairs
                 .iter()
@@ -171,19 +185,20 @@ fn control_cell(column: &str, catalog: &str, info: &ControlInfo, pairs: &[&Pair]
                 .collect();
             set.into_iter().collect::<Vec<_>>().join(" | ")
         }
-        _ => {
-            let (ids, hashes, freshest, expired) = evidence_cells(pairs.iter().copied());
-            match column {
-                "evidence_ids" => ids,
-                "evidence_sha256" => hashes,
-                "freshest_evidence" => freshest,
-                _ => expired,
-            }
-        }
+        _ => evidence_cell(column, evidence),
     }
 }
 
-fn pair_cell(column: &str, catalog: &str, info: &ControlInfo, p: &Pair) -> String {
+fn evidence_cell(column: &str, (ids, hashes, freshest, expired): &EvidenceCells) -> String {
+    match column {
+        "evidence_ids" => ids.clone(),
+        "evidence_sha256" => hashes.clone(),
+        "freshest_evidence" => freshest.clone(),
+        _ => expired.clone(),
+    }
+}
+
+fn pair_cell(column: &str, catalog: &str, info: &ControlInfo, p: &Pair, evidence: &EvidenceCells) -> String {
     match column {
         "via" => via(p).join("; "),
         "catalog" => catalog.to_string(),
@@ -200,15 +215,7 @@ fn pair_cell(column: &str, catalog: &str, info: &ControlInfo, p: &Pair) -> Strin
         "status" => p.status.clone(),
         "result" => p.result.to_string(),
         "note" => p.note.clone(),
-        _ => {
-            let (ids, hashes, freshest, expired) = evidence_cells(std::iter::once(p));
-            match column {
-                "evidence_ids" => ids,
-                "evidence_sha256" => hashes,
-                "freshest_evidence" => freshest,
-                _ => expired,
-            }
-        }
+        _ => evidence_cell(column, evidence),
     }
 }
 
