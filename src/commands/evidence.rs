@@ -405,12 +405,13 @@ impl List {
             .filter(|e| !self.expired || freshness(e.valid_until, today, 0) == Freshness::Expired)
             .filter(|e| self.expiring.is_none() || freshness(e.valid_until, today, window) == Freshness::Expiring)
             .collect();
+        let all_links = store_db::all_links(conn)?;
         let mut out = output::stdout();
         if ctx.json {
             let rows: Vec<_> = list
                 .iter()
                 .map(|e| {
-                    let links = store_db::links(conn, e.id)?;
+                    let links = all_links.get(&e.id).cloned().unwrap_or_default();
                     Ok(json!({ "evidence": e, "freshness": freshness(e.valid_until, today, 0), "links": links }))
                 })
                 .collect::<Result<_>>()?;
@@ -418,7 +419,7 @@ impl List {
         }
         let mut rows = Vec::new();
         for e in &list {
-            let links = store_db::links(conn, e.id)?;
+            let links = all_links.get(&e.id).cloned().unwrap_or_default();
             let links: Vec<String> = links
                 .iter()
                 .map(|l| match &l.service {

@@ -151,23 +151,39 @@ pub fn unlink(conn: &Connection, evidence: i64, control: i64, service: Option<i6
 
 /// The links of one piece of evidence.
 pub fn links(conn: &Connection, evidence: i64) -> Result<Vec<Link>> {
+    Ok(links_of(conn, Some(evidence))?.into_iter().map(|(_, l)| l).collect())
+}
+
+/// The links of every piece of evidence, by evidence number (one query for a whole listing).
+pub fn all_links(conn: &Connection) -> Result<HashMap<i64, Vec<Link>>> {
+    let mut out: HashMap<i64, Vec<Link>> = HashMap::new();
+    for (id, link) in links_of(conn, None)? {
+        out.entry(id).or_default().push(link);
+    }
+    Ok(out)
+}
+
+fn links_of(conn: &Connection, evidence: Option<i64>) -> Result<Vec<(i64, Link)>> {
     let mut stmt = conn
         .prepare(
-            "SELECT k.key, c.key, s.name, l.linked_by, l.linked_at
+            "SELECT l.evidence_id, k.key, c.key, s.name, l.linked_by, l.linked_at
              FROM evidence_link l JOIN control c ON c.id = l.control_id JOIN catalog k ON k.id = c.catalog_id
              LEFT JOIN service s ON s.id = l.service_id
-             WHERE l.evidence_id = ?1 ORDER BY k.key, c.sort_key, c.key, s.name",
+             WHERE ?1 IS NULL OR l.evidence_id = ?1 ORDER BY l.evidence_id, k.key, c.sort_key, c.key, s.name",
         )
         .context("read evidence links")?;
     let rows = stmt
         .query_map([evidence], |r| {
-            Ok(Link {
-                catalog: r.get(0)?,
-                control: r.get(1)?,
-                service: r.get(2)?,
-                linked_by: r.get(3)?,
-                linked_at: r.get(4)?,
-            })
+            Ok((
+                r.get(0)?,
+                Link {
+                    catalog: r.get(1)?,
+                    control: r.get(2)?,
+                    service: r.get(3)?,
+                    linked_by: r.get(4)?,
+                    linked_at: r.get(5)?,
+                },
+            ))
         })
         .context("read evidence links")?;
     rows.collect::<rusqlite::Result<_>>().context("read evidence links")
