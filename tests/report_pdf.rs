@@ -3,29 +3,8 @@
 use crate::common::Env;
 
 fn estate() -> Env {
-    let env = Env::init();
-    for args in [
-        &["team", "add", "platform"][..],
-        &["team", "add", "data-platform"],
-        &[
-            "service",
-            "add",
-            "orders-db",
-            "--offering",
-            "aws.rds",
-            "--team",
-            "data-platform",
-        ],
-        &["service", "add", "web", "--offering", "aws.ec2", "--team", "platform"],
-        &[
-            "service",
-            "add",
-            "bucket",
-            "--offering",
-            "aws.s3",
-            "--team",
-            "data-platform",
-        ],
+    let env = Env::estate();
+    env.setup(&[
         &[
             "evidence",
             "add",
@@ -58,9 +37,7 @@ fn estate() -> Env {
             "--note",
             "0.0.0.0/0 on 5432",
         ],
-    ] {
-        env.run(args).success();
-    }
+    ]);
     env.run_as("bob", ["evidence", "review", "1", "--accept", "--note", "ok"])
         .success();
     env

@@ -6,32 +6,7 @@ use crate::common::{Env, count, rejects_unchanged};
 
 /// An estate with one service in each category: EC2, RDS, S3.
 fn estate() -> Env {
-    let env = Env::init();
-    env.run(["team", "add", "platform"]).success();
-    env.run(["team", "add", "data-platform"]).success();
-    env.run(["service", "add", "web", "--offering", "aws.ec2", "--team", "platform"])
-        .success();
-    env.run([
-        "service",
-        "add",
-        "orders-db",
-        "--offering",
-        "aws.rds",
-        "--team",
-        "data-platform",
-    ])
-    .success();
-    env.run([
-        "service",
-        "add",
-        "bucket",
-        "--offering",
-        "aws.s3",
-        "--team",
-        "data-platform",
-    ])
-    .success();
-    env
+    Env::estate()
 }
 
 /// control key -> service name -> cell, from `responsibility matrix --json`.

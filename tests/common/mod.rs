@@ -150,3 +150,43 @@ pub(crate) fn schema_errors(file: &str, doc: &serde_json::Value) -> Vec<String> 
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect()
 }
+
+impl Env {
+    /// Runs each command in turn, expecting success: the setup of a test.
+    pub(crate) fn setup(&self, commands: &[&[&str]]) -> &Env {
+        for args in commands {
+            self.run(*args).success();
+        }
+        self
+    }
+
+    /// An initialised database with teams platform and data-platform and one service per
+    /// category: web (EC2, platform), orders-db (RDS) and bucket (S3), both data-platform's.
+    pub(crate) fn estate() -> Env {
+        let env = Env::init();
+        env.setup(&[
+            &["team", "add", "platform"],
+            &["team", "add", "data-platform"],
+            &["service", "add", "web", "--offering", "aws.ec2", "--team", "platform"],
+            &[
+                "service",
+                "add",
+                "orders-db",
+                "--offering",
+                "aws.rds",
+                "--team",
+                "data-platform",
+            ],
+            &[
+                "service",
+                "add",
+                "bucket",
+                "--offering",
+                "aws.s3",
+                "--team",
+                "data-platform",
+            ],
+        ]);
+        env
+    }
+}
