@@ -30,8 +30,16 @@ run() {
     local label="$1"
     shift
     local out wall rss
-    out=$( { /usr/bin/time -v "$@" >/dev/null; } 2>&1 )
+    local status=0
+    # Exit 1 means a check found problems (gaps does on a generated estate): still a result.
+    out=$( { /usr/bin/time -v "$@" >/dev/null; } 2>&1 ) || status=$?
+    if [ "$status" -gt 1 ]; then
+        echo "$label: failed (exit $status): $(echo "$out" | head -3)" >&2
+        return "$status"
+    fi
     wall=$(echo "$out" | awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }')
     rss=$(echo "$out" | awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }')
     printf "%-46s %10s wall  %8s MB peak\n" "$label" "$wall" "$rss"
+    # The wall time in seconds, for scripts that compare two runs.
+    echo "$wall" | awk -F: '{ print (NF == 3 ? $1 * 3600 + $2 * 60 + $3 : $1 * 60 + $2) }' >"$work/last-wall"
 }

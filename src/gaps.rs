@@ -1,6 +1,8 @@
 //! Gaps: what an auditor would flag (DESIGN.md "Gaps"). Computed from the derivation and the
 //! evidence links, control by control, never stored.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::db::Connection;
@@ -37,25 +39,25 @@ impl GapKind {
     }
 }
 
-/// One thing to flag.
+/// One thing to flag, borrowing from the derivation so that millions of gaps cost no copies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Gap {
+pub struct Gap<'a> {
     /// What kind of gap.
     pub kind: GapKind,
     /// The control's key.
-    pub control: String,
+    pub control: &'a str,
     /// The control's title.
-    pub title: String,
+    pub title: &'a str,
     /// The service, or `None` for the organisation as a whole.
-    pub service: Option<String>,
+    pub service: Option<&'a str>,
     /// The responsibility on that service.
     pub responsibility: Responsibility,
     /// The owning team, when there is one.
-    pub team: Option<String>,
+    pub team: Option<&'a str>,
     /// The evidence concerned, for expiring evidence.
     pub evidence: Option<i64>,
     /// What exactly is wrong.
-    pub detail: String,
+    pub detail: Cow<'static, str>,
 }
 
 /// Options of a gap search.
@@ -71,14 +73,15 @@ pub struct Options<'a> {
     pub team: Option<&'a str>,
 }
 
-/// Finds the gaps of a catalogue, calling `each` per gap in control order.
-pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(Gap) -> Result<()>) -> Result<()> {
+/// Finds the gaps of a catalogue, calling `each` per gap in control order. Streams: one control's
+/// row is derived at a time.
+pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>) -> Result<()>) -> Result<()> {
     let m = Matrix::load(conn, opts.catalog)?;
     let linked = evidence::linked_in_catalog(conn, m.catalog_id)?;
     let none: Vec<Linked> = Vec::new();
-    let mut emit = |gap: Gap| -> Result<()> {
-        if opts.team.is_none() || gap.team.as_deref() == opts.team {
-            each(gap)?;
+    let mut emit = |gap: Gap<'_>| -> Result<()> {
+        if opts.team.is_none() || gap.team == opts.team {
+            each(&gap)?;
         }
         Ok(())
     };
@@ -87,13 +90,13 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(Gap) -> 
             return Ok(());
         }
         let row = m.row(&c);
-        let gap = |kind, service: Option<&str>, responsibility, team: Option<&str>, evidence, detail: String| Gap {
+        let gap = |kind, service, responsibility, team, evidence, detail| Gap {
             kind,
-            control: c.control.key.clone(),
-            title: c.control.title.clone(),
-            service: service.map(str::to_string),
+            control: &c.control.key,
+            title: &c.control.title,
+            service,
             responsibility,
-            team: team.map(str::to_string),
+            team,
             evidence,
             detail,
         };
@@ -109,13 +112,13 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(Gap) -> 
         }
         let org_evidence = linked.get(&(c.id, 0)).unwrap_or(&none);
         for cell in &row.cells {
-            let service = cell.service.service.name.as_str();
+            let service = Some(cell.service.service.name.as_str());
             let r = cell.effective.responsibility;
             let team = cell.owner.map(|(t, _)| t);
             if r == Responsibility::Undetermined {
                 emit(gap(
                     GapKind::Undetermined,
-                    Some(service),
+                    service,
                     r,
                     team,
                     None,
@@ -129,29 +132,26 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(Gap) -> 
             if team.is_none() {
                 emit(gap(
                     GapKind::NoOwner,
-                    Some(service),
+                    service,
                     r,
                     None,
                     None,
-                    format!("{r} control with no owning team"),
+                    format!("{r} control with no owning team").into(),
                 ))?;
             }
             let own = linked.get(&(c.id, cell.service.id)).unwrap_or(&none);
-            let all: Vec<&Linked> = own.iter().chain(org_evidence).collect();
-            if !all
-                .iter()
-                .any(|l| counts(l.evidence.status, l.evidence.valid_until, opts.today))
-            {
+            let all = || own.iter().chain(org_evidence);
+            if !all().any(|l| counts(l.evidence.status, l.evidence.valid_until, opts.today)) {
                 emit(gap(
                     GapKind::NoEvidence,
-                    Some(service),
+                    service,
                     r,
                     team,
                     None,
-                    why_no_evidence(&all, opts.today),
+                    why_no_evidence(all(), opts.today),
                 ))?;
             }
-            for l in &all {
+            for l in all() {
                 let e = &l.evidence;
                 if e.status == ReviewStatus::Accepted
                     && freshness(e.valid_until, opts.today, opts.within_days) == Freshness::Expiring
@@ -160,11 +160,11 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(Gap) -> 
                     let left = e.valid_until.map_or(0, |d| opts.today.days_until(d));
                     emit(gap(
                         GapKind::ExpiringEvidence,
-                        Some(service),
+                        service,
                         r,
                         team,
                         Some(e.id),
-                        format!("evidence {} expires on {until} ({left} days)", e.id),
+                        format!("evidence {} expires on {until} ({left} days)", e.id).into(),
                     ))?;
                 }
             }
@@ -174,12 +174,8 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(Gap) -> 
 }
 
 /// Says why linked evidence does not count (or that there is none).
-fn why_no_evidence(linked: &[&Linked], today: Day) -> String {
-    if linked.is_empty() {
-        return "no evidence linked".to_string();
-    }
+fn why_no_evidence<'a>(linked: impl Iterator<Item = &'a Linked>, today: Day) -> Cow<'static, str> {
     let reasons: Vec<String> = linked
-        .iter()
         .map(|l| {
             let e = &l.evidence;
             match (e.status, e.valid_until) {
@@ -188,5 +184,8 @@ fn why_no_evidence(linked: &[&Linked], today: Day) -> String {
             }
         })
         .collect();
-    format!("no accepted, unexpired evidence: {}", reasons.join("; "))
+    if reasons.is_empty() {
+        return "no evidence linked".into();
+    }
+    format!("no accepted, unexpired evidence: {}", reasons.join("; ")).into()
 }

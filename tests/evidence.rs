@@ -575,3 +575,40 @@ fn separation_of_duties_ignores_case_and_notes_may_start_with_a_dash() {
         "separation of duties",
     );
 }
+
+#[test]
+fn many_gaps_are_grouped_by_control_and_kind_and_json_still_lists_each() {
+    let env = Env::init();
+    let mut csv = String::from("name,offering\n");
+    for i in 1..=30 {
+        csv.push_str(&format!("vm-{i},aws.ec2\n"));
+    }
+    let file = env.file("services.csv", csv);
+    env.run(["service", "import", file.to_str().expect("path")]).success();
+    // 30 services without a team: every shared or customer control lacks an owner and evidence.
+    let out = env.run(["--today", "2026-11-25", "gaps", "--json"]).code(1);
+    let gaps: Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let all = gaps.as_array().expect("array");
+    assert!(all.len() > 200, "{}", all.len());
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains(&format!("{} gaps found", all.len())), "{stderr}");
+    let patch_no_owner = all
+        .iter()
+        .filter(|g| g["kind"] == "no-owner" && g["control"] == "SRM-PATCH")
+        .count();
+    assert_eq!(patch_no_owner, 30);
+
+    let out = env.run(["--today", "2026-11-25", "gaps"]).code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        text.contains(&format!("{} gaps in", all.len())) && text.contains("rows by control and kind"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.contains("no-owner") && l.contains("SRM-PATCH"))
+        .expect("a SRM-PATCH no-owner row");
+    assert!(row.contains("30: vm-1, vm-10, vm-11, ..."), "{row}");
+    // One row per control and kind, not one per gap.
+    assert!(text.lines().count() < 100, "{}", text.lines().count());
+}

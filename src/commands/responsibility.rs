@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
+use serde::Serialize;
 use serde_json::json;
 
 use super::Ctx;
@@ -88,6 +89,18 @@ pub struct Matrix {
     pub team: Option<String>,
 }
 
+/// One control's row as `matrix --json` streams it: serialised straight from borrowed fields, so
+/// a million cells cost no intermediate JSON values.
+#[derive(Serialize)]
+struct ControlView<'a> {
+    key: &'a str,
+    title: &'a str,
+    family: &'a str,
+    organisation: Responsibility,
+    owner: Option<&'a str>,
+    services: Vec<CellView<'a>>,
+}
+
 impl Matrix {
     /// Prints the matrix as a table or streams it as JSON, control by control.
     pub(crate) fn print(&self, ctx: &mut Ctx) -> Result<()> {
@@ -129,14 +142,14 @@ impl Matrix {
                 }
                 let row = m.row(&c);
                 let cells: Vec<CellView<'_>> = shown.iter().map(|&i| CellView::from(&row.cells[i])).collect();
-                let item = json!({
-                    "key": c.control.key,
-                    "title": c.control.title,
-                    "family": c.control.family,
-                    "organisation": row.organisation,
-                    "owner": row.owner,
-                    "services": cells,
-                });
+                let item = ControlView {
+                    key: &c.control.key,
+                    title: &c.control.title,
+                    family: &c.control.family,
+                    organisation: row.organisation,
+                    owner: row.owner,
+                    services: cells,
+                };
                 if !first {
                     out.write_all(b",")?;
                 }

@@ -102,9 +102,13 @@ impl Status {
             team: None,
         };
         crate::gaps::find(conn, &opts, |g| {
-            *by_team
-                .entry(g.team.unwrap_or_else(|| "(no owner)".to_string()))
-                .or_default() += 1;
+            let team = g.team.unwrap_or("(no owner)");
+            match by_team.get_mut(team) {
+                Some(n) => *n += 1,
+                None => {
+                    by_team.insert(team.to_string(), 1);
+                }
+            }
             Ok(())
         })?;
         let mut top: Vec<(String, u64)> = by_team.into_iter().collect();
