@@ -29,6 +29,10 @@ pub enum Error {
     /// The database itself cannot be used (missing, not ours, too new, too old).
     #[error("{0}")]
     Database(String),
+    /// Another process held the database longer than the busy timeout; nothing was changed and
+    /// the same command can simply be run again.
+    #[error("the database is busy (another ctrlmap is writing); nothing was changed, try again ({context})")]
+    Busy { context: String },
     /// A check found problems (audit chain broken, gaps); the message names the first.
     #[error("{0}")]
     CheckFailed(String),
@@ -117,11 +121,32 @@ pub(crate) trait SqlContext<T> {
 
 impl<T> SqlContext<T> for std::result::Result<T, rusqlite::Error> {
     fn context(self, context: &str) -> Result<T> {
-        self.map_err(|source| Error::Sql {
+        self.map_err(|source| Error::sql(source, context))
+    }
+}
+
+impl Error {
+    /// A SQLite error while doing `context`; a lock held too long by another process becomes
+    /// [`Error::Busy`], which says to try again.
+    pub(crate) fn sql(source: rusqlite::Error, context: &str) -> Error {
+        if is_busy(&source) {
+            return Error::Busy {
+                context: context.to_string(),
+            };
+        }
+        Error::Sql {
             context: context.to_string(),
             source,
-        })
+        }
     }
+}
+
+/// True for SQLite's "database is locked" errors (SQLITE_BUSY, SQLITE_LOCKED and their variants).
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 impl From<std::io::Error> for Error {
@@ -161,6 +186,18 @@ mod tests {
     fn no_suggestion_when_nothing_is_close() {
         let err = Error::not_found("team", "zzzzzz", ["platform", "security"]);
         assert_eq!(err.to_string(), "unknown team \"zzzzzz\"");
+    }
+
+    #[test]
+    fn a_busy_database_says_to_try_again() {
+        let busy = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None);
+        let err = Error::sql(busy, "read service");
+        assert_eq!(
+            err.to_string(),
+            "the database is busy (another ctrlmap is writing); nothing was changed, try again (read service)"
+        );
+        let other = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        assert!(matches!(Error::sql(other, "x"), Error::Sql { .. }));
     }
 
     #[test]

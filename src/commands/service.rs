@@ -94,8 +94,12 @@ impl ServiceCommand {
                     data_classification: data_classification.trim().to_string(),
                     in_scope: !out_of_scope,
                 };
-                ctx.db.write(&ctx.actor, |w| save(w, &service, OnExisting::Fail))?;
-                let row = services::get(ctx.db.conn(), &service.name)?;
+                // Read back inside the transaction: once it commits, nothing may fail any more
+                // (a busy database after the commit would report a failure that did not happen).
+                let row = ctx.db.write(&ctx.actor, |w| {
+                    save(w, &service, OnExisting::Fail)?;
+                    services::get(w, &service.name)
+                })?;
                 writeln!(
                     output::stdout(),
                     "added service {} on {} ({})",

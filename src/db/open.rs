@@ -79,8 +79,7 @@ impl Db {
     fn connect(path: &Path, flags: OpenFlags) -> Result<Db> {
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| Error::Database(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .context("set the busy timeout")?;
+        conn.busy_timeout(busy_timeout()?).context("set the busy timeout")?;
         conn.pragma_update(None, "foreign_keys", true)
             .context("enable foreign keys")?;
         Ok(Db {
@@ -95,6 +94,7 @@ impl Db {
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .map_err(|e| match e.sqlite_error_code() {
+                _ if crate::error::is_busy(&e) => Error::sql(e, "read the database header"),
                 Some(rusqlite::ErrorCode::NotADatabase) => {
                     Error::Database(format!("{} is not a ctrlmap database ({e})", self.path.display()))
                 }
@@ -182,17 +182,14 @@ impl Db {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| busy_or(e, "start a write transaction"))?;
+            .context("start a write transaction")?;
         let writer = Writer {
             tx,
             actor: actor.to_string(),
             at: crate::clock::now_rfc3339(),
         };
         let out = work(&writer)?;
-        writer
-            .tx
-            .commit()
-            .map_err(|e| busy_or(e, "commit the write transaction"))?;
+        writer.tx.commit().context("commit the write transaction")?;
         Ok(out)
     }
 }
@@ -233,17 +230,17 @@ fn latest_known_version() -> i64 {
         .unwrap_or(0)
 }
 
-/// A lock timeout is worth retrying; say so.
-fn busy_or(e: rusqlite::Error, what: &str) -> Error {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
-        Error::Database(format!(
-            "the database is busy (another ctrlmap is writing); try again: {e}"
-        ))
-    } else {
-        Error::Sql {
-            context: what.to_string(),
-            source: e,
-        }
+/// How long to wait for another process's write lock: 10 s, or `CTRLMAP_BUSY_TIMEOUT_MS`
+/// milliseconds (scripts that would rather fail fast and retry, and the concurrency tests).
+fn busy_timeout() -> Result<Duration> {
+    const DEFAULT: Duration = Duration::from_secs(10);
+    match std::env::var("CTRLMAP_BUSY_TIMEOUT_MS") {
+        Err(_) => Ok(DEFAULT),
+        Ok(text) => text.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| {
+            Error::Invalid(format!(
+                "CTRLMAP_BUSY_TIMEOUT_MS \"{text}\" is not a number of milliseconds, e.g. 10000"
+            ))
+        }),
     }
 }
 
