@@ -76,7 +76,7 @@ JOIN catalog k ON k.id = c.catalog_id AND k.key = 'nist-800-53'
 CROSS JOIN service s
 JOIN offering o ON o.id = s.offering_id
 LEFT JOIN team t ON t.id = s.team_id
-LEFT JOIN responsibility_rule rc ON rc.catalog_id = c.catalog_id AND coalesce(rc.control_key, '') = c.key
+LEFT JOIN responsibility_rule rc ON rc.catalog_id = c.catalog_id AND coalesce(rc.control_key, '') = c.key COLLATE BINARY
     AND coalesce(rc.family, '') = '' AND rc.category = o.category
 LEFT JOIN responsibility_rule rf ON rf.catalog_id = c.catalog_id AND coalesce(rf.control_key, '') = ''
     AND coalesce(rf.family, '') = c.family AND rf.category = o.category

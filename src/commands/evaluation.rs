@@ -267,7 +267,7 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             }
             Ok(())
         })?;
-        let fingerprint = fingerprint.finish();
+        let fingerprint = fingerprint.finish()?;
         evaluations::close(w, e.id, &crate::clock::now_rfc3339(), &fingerprint)?;
         w.audit(
             "evaluation.close",

@@ -1,6 +1,9 @@
 //! Builds [`ReportData`] from the pairs of a source (live or frozen): one pass, control by control.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
@@ -41,22 +44,66 @@ impl Options<'_> {
     }
 }
 
-/// Hashes pairs the same way at close and at report time: one canonical JSON line each.
-#[derive(Default)]
-pub struct Fingerprint(Sha256);
+/// Hashes pairs the same way at close and at report time: one canonical JSON line each. The lines
+/// are written into chunks that a second thread hashes, so serialising and hashing a few million
+/// pairs overlap on two cores.
+pub struct Fingerprint {
+    chunk: Vec<u8>,
+    to_hasher: Option<SyncSender<Vec<u8>>>,
+    hasher: Option<JoinHandle<String>>,
+}
+
+/// Bytes of JSON lines handed to the hashing thread at a time.
+const CHUNK: usize = 1 << 20;
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        let (to_hasher, chunks) = sync_channel::<Vec<u8>>(4);
+        let hasher = std::thread::spawn(move || {
+            let mut sha = Sha256::new();
+            for chunk in chunks {
+                sha.update(&chunk);
+            }
+            crate::hex::encode(&sha.finalize())
+        });
+        Fingerprint {
+            chunk: Vec::with_capacity(CHUNK + 4096),
+            to_hasher: Some(to_hasher),
+            hasher: Some(hasher),
+        }
+    }
+}
 
 impl Fingerprint {
     /// Adds a pair.
     pub fn add(&mut self, pair: &Pair) -> Result<()> {
-        let line = serde_json::to_string(pair).map_err(std::io::Error::from)?;
-        self.0.update(line.as_bytes());
-        self.0.update(b"\n");
+        serde_json::to_writer(&mut self.chunk, pair).map_err(std::io::Error::from)?;
+        self.chunk.push(b'\n');
+        if self.chunk.len() >= CHUNK {
+            self.hand_over()?;
+        }
         Ok(())
     }
 
+    fn hand_over(&mut self) -> Result<()> {
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK + 4096));
+        match &self.to_hasher {
+            Some(tx) if tx.send(chunk).is_ok() => Ok(()),
+            _ => Err(std::io::Error::other("the fingerprint's hashing thread stopped").into()),
+        }
+    }
+
     /// The hex digest.
-    pub fn finish(self) -> String {
-        crate::hex::encode(&self.0.finalize())
+    pub fn finish(mut self) -> Result<String> {
+        if !self.chunk.is_empty() {
+            self.hand_over()?;
+        }
+        // Closing the channel ends the hashing thread's loop.
+        self.to_hasher = None;
+        self.hasher
+            .take()
+            .and_then(|h| h.join().ok())
+            .ok_or_else(|| std::io::Error::other("the fingerprint's hashing thread failed").into())
     }
 }
 
@@ -69,9 +116,10 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
     let mut fingerprint = Fingerprint::default();
     let mut controls = Vec::new();
     let mut findings = Vec::new();
-    let mut services: BTreeMap<String, ServiceLine> = BTreeMap::new();
+    // Hashed while pairs stream in (millions of lookups), sorted once at the end.
+    let mut services: HashMap<String, ServiceLine> = HashMap::new();
     let mut evidence: BTreeMap<i64, (EvidenceLine, BTreeSet<String>)> = BTreeMap::new();
-    let mut teams: BTreeMap<String, TeamLine> = BTreeMap::new();
+    let mut teams: HashMap<String, TeamLine> = HashMap::new();
     let mut by_responsibility: BTreeMap<Responsibility, u64> = BTreeMap::new();
     let mut by_result: BTreeMap<ResultValue, u64> = BTreeMap::new();
     let (mut shared_or_customer, mut with_counting) = (0u64, 0u64);
@@ -80,15 +128,18 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
 
     pairs::for_each_control(conn, &opts.source, |info, all| {
         let kept: Vec<&Pair> = all.iter().filter(|p| opts.keeps(p)).collect();
-        let mut control_findings = Vec::new();
+        let mut control_findings = Findings::default();
         for p in &kept {
             fingerprint.add(p)?;
-            services.entry(p.service.clone()).or_insert_with(|| ServiceLine {
-                name: p.service.clone(),
-                offering: p.offering.clone(),
-                category: p.category.to_string(),
-                team: p.service_team.clone().unwrap_or_default(),
-            });
+            if !services.contains_key(&p.service) {
+                let line = ServiceLine {
+                    name: p.service.clone(),
+                    offering: p.offering.clone(),
+                    category: p.category.to_string(),
+                    team: p.service_team.clone().unwrap_or_default(),
+                };
+                services.insert(p.service.clone(), line);
+            }
             for e in &p.evidence {
                 let entry = evidence.entry(e.id).or_insert_with(|| {
                     (
@@ -107,23 +158,27 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
                 });
                 entry.1.insert(info.key.clone());
             }
-            pair_findings(info, p, &mut control_findings);
+            pair_findings(p, &mut control_findings);
             if p.responsibility.customer_has_a_part() {
-                let team = p.owner.clone().unwrap_or_else(|| "(no owner)".to_string());
-                let line = teams.entry(team.clone()).or_insert_with(|| TeamLine {
-                    team,
-                    pairs: 0,
-                    evidenced: 0,
-                    satisfied: 0,
-                    failing: 0,
-                });
+                let team = p.owner.as_deref().unwrap_or("(no owner)");
+                if !teams.contains_key(team) {
+                    let line = TeamLine {
+                        team: team.to_string(),
+                        pairs: 0,
+                        evidenced: 0,
+                        satisfied: 0,
+                        failing: 0,
+                    };
+                    teams.insert(team.to_string(), line);
+                }
+                let line = teams.get_mut(team).expect("just inserted");
                 line.pairs += 1;
                 line.evidenced += u64::from(p.evidence.iter().any(|e| e.counts));
                 line.satisfied += u64::from(p.result == ResultValue::Satisfied);
                 line.failing += u64::from(p.result.is_failing());
             }
         }
-        findings.extend(group_findings(control_findings));
+        findings.extend(control_findings.finish(&info.key));
         let line = control_line(info, &kept);
         let responsibility = line_responsibility(&kept);
         *by_responsibility.entry(responsibility).or_default() += 1;
@@ -161,7 +216,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
         Ok(())
     })?;
 
-    let fingerprint = fingerprint.finish();
+    let fingerprint = fingerprint.finish()?;
     if let (Source::Frozen(e), None) = (&opts.source, &opts.team)
         && e.fingerprint.as_deref() != Some(fingerprint.as_str())
     {
@@ -170,6 +225,8 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
             e.id
         )));
     }
+    let services: BTreeMap<String, ServiceLine> = services.into_iter().collect();
+    let teams: BTreeMap<String, TeamLine> = teams.into_iter().collect();
     let categories = Category::ALL
         .iter()
         .map(|c| {
@@ -297,56 +354,85 @@ pub fn control_line(info: &ControlInfo, pairs: &[&Pair]) -> ControlLine {
 /// Services shown by name in a grouped finding before "and N more".
 const NAMED_SERVICES: usize = 8;
 
-/// One finding per (kind, detail) of a control, naming the services it concerns, so a large
-/// estate gives a reviewer a list per control rather than one line per service.
-fn group_findings(found: Vec<Finding>) -> Vec<Finding> {
-    let mut groups: Vec<(Finding, Vec<String>)> = Vec::new();
-    for f in found {
-        match groups
+/// One control's findings, one per (kind, detail), naming the services each concerns, so a large
+/// estate gives a reviewer a list per control rather than one line per service. Pairs are counted
+/// in as they come; only the first few service names of a group are kept.
+#[derive(Default)]
+struct Findings {
+    groups: Vec<FindingGroup>,
+}
+
+struct FindingGroup {
+    kind: &'static str,
+    detail: String,
+    services: Vec<String>,
+    count: usize,
+}
+
+impl Findings {
+    fn add(&mut self, kind: &'static str, detail: Cow<'_, str>, service: &str) {
+        let group = match self
+            .groups
             .iter_mut()
-            .find(|(g, _)| g.kind == f.kind && g.detail == f.detail)
+            .position(|g| g.kind == kind && g.detail == detail)
         {
-            Some((_, services)) => services.push(f.service),
+            Some(i) => &mut self.groups[i],
             None => {
-                let service = f.service.clone();
-                groups.push((f, vec![service]));
+                self.groups.push(FindingGroup {
+                    kind,
+                    detail: detail.into_owned(),
+                    services: Vec::new(),
+                    count: 0,
+                });
+                self.groups.last_mut().expect("just pushed")
             }
+        };
+        group.count += 1;
+        if group.services.len() < NAMED_SERVICES {
+            group.services.push(service.to_string());
         }
     }
-    groups
-        .into_iter()
-        .map(|(mut f, services)| {
-            let shown: Vec<&str> = services.iter().take(NAMED_SERVICES).map(String::as_str).collect();
-            f.service = match services.len() {
-                n if n > NAMED_SERVICES => format!("{} and {} more", shown.join(", "), n - NAMED_SERVICES),
-                _ => shown.join(", "),
-            };
-            f
+
+    fn finish(self, control: &str) -> impl Iterator<Item = Finding> {
+        self.groups.into_iter().map(move |g| {
+            let shown = g.services.join(", ");
+            Finding {
+                kind: g.kind.to_string(),
+                control: control.to_string(),
+                service: match g.count {
+                    n if n > NAMED_SERVICES => format!("{shown} and {} more", n - NAMED_SERVICES),
+                    _ => shown,
+                },
+                detail: g.detail,
+            }
         })
-        .collect()
+    }
 }
 
 /// What a reviewer should see about one pair.
-fn pair_findings(info: &ControlInfo, p: &Pair, out: &mut Vec<Finding>) {
-    let finding = |kind: &str, detail: String| Finding {
-        kind: kind.to_string(),
-        control: info.key.clone(),
-        service: p.service.clone(),
-        detail,
-    };
+fn pair_findings(p: &Pair, out: &mut Findings) {
+    let service = p.service.as_str();
     if p.result.is_failing() {
         let note = if p.note.is_empty() {
             String::new()
         } else {
             format!(": {}", p.note)
         };
-        out.push(finding(p.result.as_str(), format!("assessed {}{note}", p.result)));
+        out.add(
+            p.result.as_str(),
+            format!("assessed {}{note}", p.result).into(),
+            service,
+        );
     }
     match p.responsibility {
-        Responsibility::Undetermined => out.push(finding("undetermined", p.rationale.clone())),
+        Responsibility::Undetermined => out.add("undetermined", p.rationale.as_str().into(), service),
         r if r.customer_has_a_part() => {
             if p.owner.is_none() {
-                out.push(finding("no-owner", format!("{r} control with no owning team")));
+                let detail = match r {
+                    Responsibility::Shared => "shared control with no owning team",
+                    _ => "customer control with no owning team",
+                };
+                out.add("no-owner", detail.into(), service);
             }
             if !p.evidence.iter().any(|e| e.counts) {
                 let expired: Vec<String> = p
@@ -356,15 +442,17 @@ fn pair_findings(info: &ControlInfo, p: &Pair, out: &mut Vec<Finding>) {
                     .map(|e| e.id.to_string())
                     .collect();
                 if expired.is_empty() {
-                    out.push(finding(
-                        "no-evidence",
-                        format!("{r} control with no accepted, unexpired evidence"),
-                    ));
+                    let detail = match r {
+                        Responsibility::Shared => "shared control with no accepted, unexpired evidence",
+                        _ => "customer control with no accepted, unexpired evidence",
+                    };
+                    out.add("no-evidence", detail.into(), service);
                 } else {
-                    out.push(finding(
+                    out.add(
                         "expired-evidence",
-                        format!("evidence {} expired", expired.join(", ")),
-                    ));
+                        format!("evidence {} expired", expired.join(", ")).into(),
+                        service,
+                    );
                 }
             }
         }
