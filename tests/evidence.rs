@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::common::{Env, count, pluck, rejects_unchanged};
 
@@ -611,4 +612,84 @@ fn many_gaps_are_grouped_by_control_and_kind_and_json_still_lists_each() {
     assert!(row.contains("30: vm-1, vm-10, vm-11, ..."), "{row}");
     // One row per control and kind, not one per gap.
     assert!(text.lines().count() < 100, "{}", text.lines().count());
+}
+
+#[test]
+fn import_registers_files_urls_and_notes_in_one_go() {
+    let env = estate();
+    std::fs::create_dir(env.path().join("scans")).expect("mkdir");
+    env.file("scans/patch.txt", "all prod hosts patched\n");
+    let csv = env.file(
+        "evidence.csv",
+        "control,service,title,url,note,file,collected,expires\n\
+         SRM-PATCH,orders-db,Patch report,,,scans/patch.txt,2026-11-01,90d\n\
+         SRM-FW,,Firewall wiki,https://wiki.example.com/fw,,,2026-11-02,2027-06-30\n\
+         SRM-TRAIN,orders-db,,,\"Everyone trained, see HR\",,,\n",
+    );
+    let out = env.json(["evidence", "import", csv.to_str().expect("path"), "--json"]);
+    assert_eq!(out["added"], 3);
+    assert_eq!(
+        (out["files"].clone(), out["urls"].clone(), out["notes"].clone()),
+        (1.into(), 1.into(), 1.into())
+    );
+    let list = env.json(["evidence", "list", "--json"]);
+    let items = pluck(&list, "evidence");
+    assert_eq!(pluck(&Value::from(items.clone()), "kind"), ["file", "url", "note"]);
+    assert_eq!(
+        pluck(&Value::from(items), "valid_until"),
+        [Value::from("2027-01-30"), Value::from("2027-06-30"), Value::Null]
+    );
+    let file = env.json(["evidence", "show", "1", "--json"]);
+    let sha: String = sha2::Sha256::digest(b"all prod hosts patched\n")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(file["evidence"]["sha256"], sha);
+    assert_eq!(stored_files(&env).len(), 1);
+    assert_eq!(
+        env.count("SELECT count(*) FROM evidence_link WHERE service_id IS NULL"),
+        1,
+        "the URL row has no service: organisation-wide"
+    );
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'evidence.add' AND details LIKE '%evidence.csv line %'"
+        ),
+        3
+    );
+    env.run(["audit", "verify"]).success();
+}
+
+#[test]
+fn a_bad_evidence_row_anywhere_imports_nothing_and_keeps_no_file() {
+    let env = estate();
+    env.file("good.txt", "fine\n");
+    let head = "control,service,url,note,file,collected,expires\n";
+    let good = "SRM-PATCH,orders-db,,,good.txt,2026-11-01,90d\n";
+    let cases = [
+        ("SRM-NOPE,,,a note,,,\n", "line 3"),
+        ("SRM-FW,nobody,,a note,,,\n", "unknown service"),
+        ("SRM-FW,,ftp://x,,,,\n", "column \"url\""),
+        ("SRM-FW,,,,,,\n", "column \"note\" must not be empty"),
+        ("SRM-FW,,,a note,,2026-02-30,\n", "column \"collected\""),
+        ("SRM-FW,,,a note,,2026-11-01,5x\n", "column \"expires\""),
+        ("SRM-FW,,https://x.example.com,,good.txt,,\n", "not both"),
+        ("SRM-FW,,,,missing.txt,,\n", "missing.txt"),
+        (",,,a note,,,\n", "column \"control\""),
+    ];
+    for (i, (bad, message)) in cases.iter().enumerate() {
+        let csv = env.file(&format!("bad-{i}.csv"), format!("{head}{good}{bad}"));
+        rejects_unchanged(&env, &["evidence", "import", csv.to_str().expect("path")], message);
+        assert!(stored_files(&env).is_empty(), "{bad:?} left a file in the store");
+    }
+    for file in [
+        "empty.csv",
+        "latin1.csv",
+        "utf16.csv",
+        "unclosed-quote.csv",
+        "ragged.csv",
+    ] {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad/").to_string() + file;
+        rejects_unchanged(&env, &["evidence", "import", &path], file);
+    }
 }
