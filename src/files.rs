@@ -1,8 +1,12 @@
 //! Writing output files safely: into a private temporary file beside the target, renamed into
 //! place only when complete, so a failed or interrupted write never leaves half a file behind.
+//!
+//! A process killed mid-write cannot remove its temporary file, so every temporary file is locked
+//! by its writer while it is open: the next write finds the unlocked ones (their writer is gone)
+//! and removes them.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -28,14 +32,7 @@ pub(crate) fn write_atomically(path: &Path, fill: impl FnOnce(&mut BufWriter<&Fi
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&tmp).map_err(|e| Error::io(path.display(), e))?;
+    let file = create_temp(dir, &name, &tmp).map_err(|e| Error::io(path.display(), e))?;
     let result = (|| {
         let mut w = BufWriter::new(&file);
         fill(&mut w)?;
@@ -43,6 +40,7 @@ pub(crate) fn write_atomically(path: &Path, fill: impl FnOnce(&mut BufWriter<&Fi
         drop(w);
         file.sync_all().map_err(|e| Error::io(path.display(), e))?;
         fs::rename(&tmp, path).map_err(|e| Error::io(path.display(), e))?;
+        sync_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
         fs::metadata(path)
             .map(|m| m.len())
             .map_err(|e| Error::io(path.display(), e))
@@ -51,6 +49,114 @@ pub(crate) fn write_atomically(path: &Path, fill: impl FnOnce(&mut BufWriter<&Fi
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates `tmp`, the temporary file for `name` in `dir`, first removing what killed writes to the
+/// same name left behind (one of which may even carry this process's id).
+fn create_temp(dir: &Path, name: &str, tmp: &Path) -> io::Result<File> {
+    let mut attempt = 0;
+    loop {
+        remove_abandoned(dir, |n| is_temp_name_of(n, name));
+        match create_locked(tmp) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 3 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Whether `file_name` is a temporary name [`write_atomically`] gives `name` (`.NAME.PID.part`).
+fn is_temp_name_of(file_name: &str, name: &str) -> bool {
+    file_name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_prefix(name))
+        .and_then(|n| n.strip_prefix('.'))
+        .and_then(|n| n.strip_suffix(".part"))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Creates `path` as a new owner-only file, locked for as long as it stays open, so that
+/// [`remove_abandoned`] can tell a write in progress from one whose process has died.
+pub(crate) fn create_locked(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    match file.lock() {
+        Ok(()) => {}
+        // Without locks nothing is ever taken for abandoned, so the file is safe unlocked.
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => return Ok(file),
+        Err(e) => {
+            let _ = fs::remove_file(path);
+            return Err(e);
+        }
+    }
+    // Another process may have taken the file for abandoned and removed it between its creation
+    // and the lock; then its name is free again and the caller should make another.
+    if !still_at(&file, path) {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "the temporary file was removed as abandoned before it was locked",
+        ));
+    }
+    Ok(file)
+}
+
+/// Whether `path` still names the open `file`.
+fn still_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::symlink_metadata(path)) {
+            (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
+}
+
+/// Removes the files in `dir` whose names `is_temp` accepts and that no live process holds locked:
+/// temporary files of writes that were killed. Best effort; returns how many it removed.
+pub(crate) fn remove_abandoned(dir: &Path, is_temp: impl Fn(&str) -> bool) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(&is_temp) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        // The lock is held until the file is removed, so its writer cannot be mid-way.
+        if file.try_lock().is_ok() && still_at(&file, &path) && fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Makes a rename in `dir` durable (on Unix; elsewhere the rename itself is).
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 /// The temporary name [`write_atomically`] uses, for tests.
@@ -80,5 +186,45 @@ mod tests {
         assert!(!temp_name(&path).exists());
         write_atomically(&path, |w| w.write_all(b"whole").map_err(|e| Error::io("x", e))).expect("write");
         assert_eq!(fs::read(&path).expect("read"), b"whole");
+    }
+
+    #[test]
+    fn a_killed_writes_leftover_is_removed_even_under_this_process_id() {
+        // A killed write whose process id comes round again (as it does in containers) used to
+        // make every later write to the same file fail with "File exists".
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("r.csv");
+        fs::write(temp_name(&path), b"half").expect("leftover");
+        let other = dir.path().join(".r.csv.1.part");
+        fs::write(&other, b"half").expect("leftover");
+        let unrelated = dir.path().join(".r.csv.backup.part");
+        fs::write(&unrelated, b"mine").expect("unrelated");
+        write_atomically(&path, |w| w.write_all(b"whole").map_err(|e| Error::io("x", e))).expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"whole");
+        assert!(!temp_name(&path).exists());
+        assert!(!other.exists());
+        assert!(unrelated.exists(), "only ctrlmap's temporary names are touched");
+    }
+
+    #[test]
+    fn a_locked_temporary_file_is_a_write_in_progress() {
+        let dir = tempfile::tempdir().expect("dir");
+        let busy = dir.path().join("busy.part");
+        let file = create_locked(&busy).expect("create");
+        // Another open of the file stands for another process: flock locks belong to the open file.
+        assert_eq!(remove_abandoned(dir.path(), |n| n.ends_with(".part")), 0);
+        assert!(busy.exists());
+        drop(file);
+        assert_eq!(remove_abandoned(dir.path(), |n| n.ends_with(".part")), 1);
+        assert!(!busy.exists());
+    }
+
+    #[test]
+    fn temporary_names_are_recognised_exactly() {
+        assert!(is_temp_name_of(".r.csv.123.part", "r.csv"));
+        assert!(!is_temp_name_of(".r.csv..part", "r.csv"));
+        assert!(!is_temp_name_of(".r.csv.12a.part", "r.csv"));
+        assert!(!is_temp_name_of(".rr.csv.123.part", "r.csv"));
+        assert!(!is_temp_name_of("r.csv.123.part", "r.csv"));
     }
 }

@@ -3,6 +3,8 @@
 //! Files are named by the SHA-256 of their content, so no original name can escape the store and
 //! the same content is kept once. They are written to a temporary file and renamed into place
 //! (a crash never leaves half a file under its final name), then made read-only and owner-only.
+//! A temporary file is locked by its writer; those a killed `evidence add` left unlocked in
+//! `tmp/` are removed by the next write to the store.
 //! Hashing streams in fixed-size chunks; nothing reads a whole file into memory.
 
 use std::fs::{self, File};
@@ -79,6 +81,7 @@ impl Store {
         let mut input = File::open(source).map_err(|e| Error::io(source.display(), e))?;
         let tmp_dir = self.root.join("tmp");
         create_private_dir(&tmp_dir)?;
+        self.remove_abandoned();
         let tmp = tempfile_in(&tmp_dir)?;
         let result = (|| {
             let mut out = io::BufWriter::with_capacity(CHUNK, &tmp.file);
@@ -102,6 +105,9 @@ impl Store {
             create_private_dir(dir)?;
             set_mode(&tmp.path, 0o400)?;
             fs::rename(&tmp.path, &dest).map_err(|e| Error::io(dest.display(), e))?;
+            // The database row that names this file is committed next: the file must outlast a
+            // power cut that the row survives.
+            crate::files::sync_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
             Ok(Put {
                 sha256,
                 size,
@@ -111,6 +117,14 @@ impl Store {
         // Removes the temporary file when it was not renamed into place.
         let _ = fs::remove_file(&tmp.path);
         result
+    }
+
+    /// Removes the temporary files of writes whose process died (a killed `evidence add`);
+    /// returns how many. Writes in progress hold their files locked and are left alone.
+    pub fn remove_abandoned(&self) -> usize {
+        crate::files::remove_abandoned(&self.root.join("tmp"), |name| {
+            name.starts_with(".ctrlmap-") && name.ends_with(".part")
+        })
     }
 
     /// Removes stored content (used to undo a `put` whose database write failed).
@@ -237,27 +251,20 @@ fn copy_hashing(input: &mut impl Read, out: &mut impl Write, len: u64, name: &Pa
     Ok((crate::hex::encode(&hasher.finalize()), size))
 }
 
-/// A temporary file with an unpredictable name, created owner-only.
+/// A temporary file with an unpredictable name, created owner-only and locked while open.
 struct TempFile {
     file: File,
     path: PathBuf,
 }
 
 fn tempfile_in(dir: &Path) -> Result<TempFile> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
     for attempt in 0..100u32 {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let path = dir.join(format!(".ctrlmap-{}-{nanos:09}-{attempt}.part", std::process::id()));
-        match options.open(&path) {
+        match crate::files::create_locked(&path) {
             Ok(file) => return Ok(TempFile { file, path }),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(Error::io(path.display(), e)),
@@ -368,6 +375,27 @@ mod tests {
         assert!(!out.exists());
         fs::remove_file(&path).expect("delete");
         assert_eq!(store.check(&first.sha256).expect("check"), Check::Missing);
+    }
+
+    #[test]
+    fn the_next_put_removes_what_a_killed_put_left_in_tmp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::beside(&dir.path().join("x.db"));
+        let tmp = dir.path().join("x.db.evidence/tmp");
+        create_private_dir(&tmp).expect("tmp dir");
+        let abandoned = tmp.join(".ctrlmap-4242-000000001-0.part");
+        fs::write(&abandoned, b"half a fi").expect("leftover");
+        set_mode(&abandoned, 0o400).expect("chmod");
+        let busy = tmp.join(".ctrlmap-4243-000000001-0.part");
+        let in_progress = crate::files::create_locked(&busy).expect("a write in progress");
+        let a = dir.path().join("a.txt");
+        fs::write(&a, b"hello").expect("write");
+        store.put(&a).expect("put");
+        assert!(!abandoned.exists(), "the killed write's file is removed");
+        assert!(busy.exists(), "a write in progress is left alone");
+        drop(in_progress);
+        assert_eq!(store.remove_abandoned(), 1);
+        assert_eq!(fs::read_dir(&tmp).expect("tmp").count(), 0);
     }
 
     #[test]
