@@ -8,6 +8,7 @@ mod bad_corpus;
 mod bad_input;
 mod catalog;
 mod concurrency;
+mod crash;
 mod crosswalk;
 mod evaluation;
 mod evidence;
