@@ -18,29 +18,34 @@ source "$(dirname "$0")/common.sh"
 catalog="$PWD/tests/fixtures/oscal/NIST_SP-800-53_rev5.0.1_catalog.json"
 generate_estate "$n"
 
-# Evidence: $m URL and note items spread over services and controls (every 7th organisation-wide),
-# a third of them expiring within the month, registered in one `evidence import`.
+# Evidence: $m URL and note items spread over every control in force and the services (every 50th
+# organisation-wide, so about one per control), a third of them expiring within the month, all
+# registered in one `evidence import`. Needs the catalogue imported first (for the control keys).
 generate_evidence() {
-    awk -v m="$m" -v n="$n" 'BEGIN {
-        print "control,service,title,url,note,collected,expires"
-        split("AC-2 AC-3 AC-6 AU-2 AU-6 CA-7 CM-2 CM-6 CP-9 IA-2 IA-5 RA-5 SC-7 SC-8 SC-28 SI-2 SI-4 PE-3 AT-2 PS-3", c, " ")
-        for (i = 1; i <= m; i++) {
-            control = c[(i % 20) + 1]
-            service = (i % 7 == 0) ? "" : "svc-" ((i * 13) % n + 1)
-            if (i % 2 == 0) {
-                printf "%s,%s,Scan %d,https://evidence.example.com/%d,,2026-%02d-01,%s\n", control, service, i, i, (i % 11) + 1, (i % 3 == 0) ? "30d" : "1y"
-            } else {
-                printf "%s,%s,Note %d,,\"Checked by the platform team, run %d\",2026-%02d-15,%s\n", control, service, i, i, (i % 11) + 1, (i % 3 == 0) ? "45d" : "1y"
+    sqlite3 "$CTRLMAP_DB" "SELECT c.key FROM control c JOIN catalog k ON k.id = c.catalog_id
+        WHERE k.key = 'nist-800-53' AND c.withdrawn = 0 ORDER BY c.sort_key" >"$work/controls.txt"
+    awk -v m="$m" -v n="$n" '
+        { key[k++] = $0 }
+        END {
+            print "control,service,title,url,note,collected,expires"
+            for (i = 1; i <= m; i++) {
+                control = key[(i * 7) % k]
+                service = (i % 50 == 0) ? "" : "svc-" ((i * 13) % n + 1)
+                expires = (i % 3 == 0) ? "30d" : "1y"
+                if (i % 2 == 0) {
+                    printf "%s,%s,Scan %d,https://evidence.example.com/%d,,2026-%02d-01,%s\n", control, service, i, i, (i % 11) + 1, expires
+                } else {
+                    printf "%s,%s,Note %d,,\"Checked by the platform team, run %d\",2026-%02d-15,%s\n", control, service, i, i, (i % 11) + 1, expires
+                }
             }
-        }
-    }' >"$work/evidence.csv"
+        }' "$work/controls.txt" >"$work/evidence.csv"
 }
-generate_evidence
 
 "$bin" -q init
 "$bin" -q catalog import "$catalog"
 "$bin" -q team import "$work/teams.csv"
 "$bin" -q service import "$work/services.csv"
+generate_evidence
 run "evidence import ($m items)" "$bin" -q evidence import "$work/evidence.csv"
 # Sparse overrides: a few organisation-wide and per-service decisions.
 for i in 1 2 3 4 5; do
