@@ -6,7 +6,7 @@ use std::process::ExitCode;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A named thing (control, service, team, ...) does not exist.
-    #[error("unknown {what} \"{key}\"{hint}")]
+    #[error("unknown {what} \"{}\"{hint}", shorten(.key))]
     NotFound {
         what: &'static str,
         key: String,
@@ -17,7 +17,7 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
     /// A name or key that is already taken.
-    #[error("{what} \"{key}\" already exists")]
+    #[error("{what} \"{}\" already exists", shorten(.key))]
     Conflict { what: &'static str, key: String },
     /// An error about one place in an input file: `services.csv line 4, column "offering": ...`.
     #[error("{location}: {source}")]
@@ -158,6 +158,20 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// The longest value quoted whole in a message; longer ones are cut, so a 100 KB argument still
+/// gives a one-line error a person can read.
+const QUOTE_MAX: usize = 80;
+
+/// `value` as quoted in a message: whole when short, else its start and its length.
+pub(crate) fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    let chars = value.chars().count();
+    if chars <= QUOTE_MAX {
+        return value.into();
+    }
+    let start: String = value.chars().take(QUOTE_MAX - 20).collect();
+    format!("{start}... ({chars} characters)").into()
+}
+
 /// The candidate closest to `key` by edit distance, if it is close enough to be a likely typo.
 fn closest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = key.to_lowercase();
@@ -198,6 +212,26 @@ mod tests {
         );
         let other = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
         assert!(matches!(Error::sql(other, "x"), Error::Sql { .. }));
+    }
+
+    #[test]
+    fn long_keys_are_cut_in_messages() {
+        let long = "x".repeat(100_000);
+        let message = Error::not_found("control", &long, ["SRM-FW"]).to_string();
+        assert_eq!(
+            message,
+            format!("unknown control \"{}... (100000 characters)\"", "x".repeat(60))
+        );
+        let message = Error::Conflict {
+            what: "team",
+            key: long,
+        }
+        .to_string();
+        assert!(
+            message.len() < 120 && message.ends_with("(100000 characters)\" already exists"),
+            "{message}"
+        );
+        assert_eq!(shorten("SRM-FW"), "SRM-FW");
     }
 
     #[test]

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            eprintln!("ctrlmap: {}", usage_error_line(&err.render().to_string()));
+            eprintln!("ctrlmap: {}", readable(&usage_error_line(&err.render().to_string())));
             return ExitCode::from(2);
         }
     };
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             // Every message already carries its causes; keep it on one line.
-            eprintln!("ctrlmap: {}", err.to_string().replace('\n', " "));
+            eprintln!("ctrlmap: {}", readable(&err.to_string().replace('\n', " ")));
             err.exit_code()
         }
     }
@@ -42,4 +42,38 @@ fn usage_error_line(rendered: &str) -> String {
         out.push_str(line.strip_prefix("error: ").unwrap_or(line));
     }
     format!("{out} (see --help)")
+}
+
+/// The longest error message printed whole, in characters.
+const MESSAGE_MAX: usize = 1000;
+
+/// A message a person can read: one that quotes a huge argument (a 100 KB name, a wrong path)
+/// keeps its start, which says what is wrong, and its end, which usually says what was expected.
+fn readable(message: &str) -> String {
+    let chars = message.chars().count();
+    if chars <= MESSAGE_MAX {
+        return message.to_string();
+    }
+    let head: String = message.chars().take(MESSAGE_MAX / 2).collect();
+    let tail: String = message.chars().skip(chars - MESSAGE_MAX / 4).collect();
+    format!(
+        "{head} [... {} characters cut ...] {tail}",
+        chars - head.chars().count() - tail.chars().count()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable;
+
+    #[test]
+    fn huge_messages_keep_their_start_and_end() {
+        assert_eq!(readable("short"), "short");
+        let long = format!("unknown thing \"{}\": expected a date", "x".repeat(100_000));
+        let out = readable(&long);
+        assert!(out.len() < 1100, "{}", out.len());
+        assert!(out.starts_with("unknown thing \"xxx"));
+        assert!(out.ends_with("xxx\": expected a date"));
+        assert!(out.contains("characters cut"));
+    }
 }

@@ -18,5 +18,6 @@ mod oscal_import;
 mod package;
 mod report_pdf;
 mod responsibility;
+mod security;
 mod services;
 mod status;

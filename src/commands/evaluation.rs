@@ -229,7 +229,7 @@ pub(crate) fn record(
     };
     let recorded = Recorded {
         result,
-        note: note.trim().to_string(),
+        note: super::team::check_text("--note", note, true)?,
         recorded_by: ctx.actor.clone(),
         recorded_at: crate::clock::now_rfc3339(),
     };
@@ -313,6 +313,8 @@ fn list(ctx: &Ctx) -> Result<()> {
 fn show(ctx: &Ctx, e: &Evaluation) -> Result<()> {
     let mut by_result: BTreeMap<ResultValue, u64> = BTreeMap::new();
     let mut total = 0u64;
+    // A closed evaluation's counts come from its snapshot: never show ones edited since.
+    let mut fingerprint = e.is_closed().then(Fingerprint::default);
     pairs::for_each_control(
         ctx.db.conn(),
         &Source::of_evaluation(e.clone(), ctx.today),
@@ -320,10 +322,16 @@ fn show(ctx: &Ctx, e: &Evaluation) -> Result<()> {
             for p in pairs {
                 total += 1;
                 *by_result.entry(p.result).or_default() += 1;
+                if let Some(f) = fingerprint.as_mut() {
+                    f.add(p)?;
+                }
             }
             Ok(())
         },
     )?;
+    if let Some(f) = fingerprint {
+        e.check_fingerprint(&f.finish()?)?;
+    }
     let assessed = total - by_result.get(&ResultValue::NotAssessed).copied().unwrap_or(0);
     let mut out = output::stdout();
     if ctx.json {

@@ -7,8 +7,9 @@ use serde_json::json;
 
 use super::Ctx;
 use super::responsibility::{decision_entity, target};
+use super::team::check_text;
 use crate::db::implementations;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::ImplementationStatus;
 use crate::output;
 
@@ -59,14 +60,31 @@ impl ImplementationCommand {
                 statement,
                 service,
                 catalog,
-            } => (key, Some(*status), statement.trim(), service, catalog),
-            ImplementationCommand::Unset { key, service, catalog } => (key, None, "", service, catalog),
+            } => (
+                key,
+                Some(*status),
+                check_text("--statement", statement, true)?,
+                service,
+                catalog,
+            ),
+            ImplementationCommand::Unset { key, service, catalog } => (key, None, String::new(), service, catalog),
         };
+        let statement = statement.as_str();
         let (control, service) = target(ctx, key, catalog.as_deref(), service.as_deref())?;
         ctx.db.write(&ctx.actor, |w| {
             let service_id = service.as_ref().map(|s| s.id);
             let old = implementations::get(w, control.id, service_id)?.and_then(|i| i.status);
             let old_statement = implementations::statement(w, control.id, service_id)?;
+            if status.is_none() && old.is_none() && old_statement.is_empty() {
+                // Nothing to remove: say so rather than log a change that did not happen.
+                let on = service
+                    .as_ref()
+                    .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
+                return Err(Error::Invalid(format!(
+                    "{} has no implementation status or statement recorded {on} to remove",
+                    control.control.key
+                )));
+            }
             implementations::set_status(w, control.id, service_id, status.map(|s| s.as_str()), statement)?;
             w.audit(
                 if status.is_some() { "implementation.set" } else { "implementation.unset" },

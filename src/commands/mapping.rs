@@ -87,10 +87,11 @@ impl MappingCommand {
                 why,
                 replace,
             } => {
+                let why = super::team::check_text("--why", why, true)?;
                 let s = qualified(ctx.db.conn(), source)?;
                 let t = qualified(ctx.db.conn(), target)?;
                 let outcome = ctx.db.write(&ctx.actor, |w| {
-                    crate::crosswalk::save(w, &s, &t, *relationship, why, Origin::User, *replace)
+                    crate::crosswalk::save(w, &s, &t, *relationship, &why, Origin::User, *replace)
                 })?;
                 let verb = match outcome {
                     Outcome::Added => "mapped",
@@ -139,7 +140,11 @@ impl MappingCommand {
                     .map_err(|e| Error::io(file.display(), e))?;
                 let name = source_name(file);
                 let is_json = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
-                    || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+                    || crate::import::utf8_text(&name, &bytes)
+                        .unwrap_or(&bytes)
+                        .iter()
+                        .find(|b| !b.is_ascii_whitespace())
+                        == Some(&b'{');
                 let summary = ctx.db.write(&ctx.actor, |w| {
                     if !is_json {
                         return crate::crosswalk::load_csv(w, &name, bytes.as_slice(), Origin::Import, *replace, false)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::team::check_name;
+use super::team::{check_name, check_text};
 use super::{Ctx, open_input, report_import, source_name};
 use crate::db::{OnExisting, save, services};
 use crate::error::Result;
@@ -89,9 +89,9 @@ impl ServiceCommand {
                     name: check_name("service", name)?,
                     offering: offering.trim().to_string(),
                     team: team.as_deref().map(|t| check_name("team", t)).transpose()?,
-                    environment: environment.trim().to_string(),
-                    region: region.trim().to_string(),
-                    data_classification: data_classification.trim().to_string(),
+                    environment: check_text("--env", environment, false)?,
+                    region: check_text("--region", region, false)?,
+                    data_classification: check_text("--data-classification", data_classification, false)?,
                     in_scope: !out_of_scope,
                 };
                 // Read back inside the transaction: once it commits, nothing may fail any more

@@ -39,6 +39,18 @@ impl Evaluation {
     pub fn is_closed(&self) -> bool {
         self.closed_at.is_some()
     }
+
+    /// Checks the fingerprint of the snapshot as read now (`actual`) against the one taken at
+    /// close; an open evaluation has nothing to check.
+    pub fn check_fingerprint(&self, actual: &str) -> Result<()> {
+        match &self.fingerprint {
+            Some(frozen) if self.is_closed() && frozen != actual => Err(crate::error::Error::Integrity(format!(
+                "evaluation {}: its frozen snapshot no longer matches the fingerprint taken when it closed",
+                self.id
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 const SELECT: &str = "SELECT e.id, e.name, k.key, e.catalog_id, e.scope_services, e.scope_teams, e.assessor,

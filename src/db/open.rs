@@ -244,7 +244,7 @@ fn busy_timeout() -> Result<Duration> {
     }
 }
 
-/// Creates an empty file readable and writable by its owner only.
+/// Creates an empty file (or takes an empty one) readable and writable by its owner only.
 fn create_private_file(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
@@ -256,7 +256,17 @@ fn create_private_file(path: &Path) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path).map(drop).map_err(|e| Error::io(path.display(), e))
+    let file = options.open(path).map_err(|e| Error::io(path.display(), e))?;
+    // The mode above applies only when the file is new: an empty file that was already there
+    // (`touch ctrlmap.db`) keeps whatever the umask gave it, so tighten it too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(path.display(), e))?;
+    }
+    drop(file);
+    Ok(())
 }
 
 /// Removes a database we just created and failed to set up.

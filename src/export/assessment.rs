@@ -28,6 +28,7 @@ use crate::db::evaluations::Evaluation;
 use crate::db::{Connection, evidence as evidence_db};
 use crate::error::{Error, Result};
 use crate::model::evaluation::{EvidenceRef, Pair, ResultValue, combine};
+use crate::report::assemble::Fingerprint;
 use crate::report::pairs::{self, Source};
 
 /// Where a service of the snapshot runs, as frozen.
@@ -173,7 +174,12 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
     let mut observations = Vec::new();
     let mut findings = Vec::new();
     let mut tally: BTreeMap<ResultValue, usize> = BTreeMap::new();
+    // The results exported are those frozen at close, and only if nobody has edited them since.
+    let mut fingerprint_now = Fingerprint::default();
     pairs::for_each_control(conn, &Source::Frozen(e.clone()), |info, pairs| {
+        for p in pairs {
+            fingerprint_now.add(p)?;
+        }
         let control = oscal_id(&info.key);
         if control_ids.insert(control.clone()) {
             controls.push(json!({ "control-id": control }));
@@ -231,6 +237,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
         }));
         Ok(())
     })?;
+    e.check_fingerprint(&fingerprint_now.finish()?)?;
 
     let components: Vec<Value> = services
         .iter()

@@ -5,6 +5,10 @@ use std::io::Read;
 
 use crate::error::{Error, Result};
 
+/// The longest name (of a team, service, control key, ...), in characters, from a file or the
+/// command line: names are keys that tables, reports and package paths show whole.
+pub const NAME_MAX: usize = 200;
+
 /// The columns a kind of file has.
 #[derive(Debug, Clone, Copy)]
 pub struct Columns {
@@ -27,14 +31,13 @@ impl CsvFile {
     pub fn read(source: &str, mut reader: impl Read, columns: Columns) -> Result<CsvFile> {
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).map_err(|e| Error::io(source, e))?;
-        if let Some(line) = unclosed_quote(&bytes) {
+        let bytes = super::utf8_text(source, &bytes)?;
+        if let Some(line) = unclosed_quote(bytes) {
             return Err(Error::Invalid(format!(
                 "{source} line {line}: a quoted field opened here is never closed"
             )));
         }
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(bytes.as_slice());
+        let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
         let expected = || {
             columns
                 .required
@@ -80,6 +83,20 @@ impl CsvFile {
                 continue;
             }
             let line = record.position().map_or(0, |p| p.line());
+            // Escape sequences in a cell would reach people's terminals through every listing;
+            // tabs and line breaks are text.
+            for (i, field) in record.iter().enumerate() {
+                if let Some(c) = field
+                    .chars()
+                    .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+                {
+                    let column = headers.get(i).map_or(String::new(), |h| h.trim().to_ascii_lowercase());
+                    return Err(Error::Invalid(format!(
+                        "{source} line {line}, column \"{column}\": must not contain control characters (found U+{:04X})",
+                        u32::from(c)
+                    )));
+                }
+            }
             records.push((line, record));
         }
         Ok(CsvFile {
@@ -172,6 +189,10 @@ impl<'a> Row<'a> {
         let value = self.required(column)?;
         if value.chars().any(char::is_control) {
             return Err(self.invalid(column, "must not contain control characters (tabs, newlines)"));
+        }
+        let length = value.chars().count();
+        if length > NAME_MAX {
+            return Err(self.invalid(column, &format!("is {length} characters long; at most {NAME_MAX}")));
         }
         Ok(value)
     }

@@ -157,7 +157,7 @@ pub const TEAMS: Columns = Columns {
 pub fn teams(file: &CsvFile) -> Result<Vec<Located<Team>>> {
     each(file, |r| {
         Ok(Team {
-            name: r.required("name")?,
+            name: r.name("name")?,
             contact: r.get("contact").to_string(),
         })
     })
