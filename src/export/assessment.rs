@@ -188,7 +188,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
         let mut lines = Vec::new();
         for p in pairs {
             services
-                .entry(p.service.clone())
+                .entry(p.service.to_string())
                 .or_default()
                 .get_or_insert_with(|| Seen {
                     offering: line(&p.offering),
@@ -205,7 +205,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
                 observations.push(o);
             }
             for ev in &p.evidence {
-                evidence.entry(ev.id).or_insert_with(|| ev.clone());
+                evidence.entry(ev.id).or_insert_with(|| EvidenceRef::clone(ev));
             }
         }
         let result = combine(pairs.iter().map(|p| p.result));

@@ -50,7 +50,7 @@ fn row(key: &str, title: &str, pairs: &[&Pair]) -> CrmRow {
     let mut groups: BTreeMap<(Responsibility, &str), Vec<&str>> = BTreeMap::new();
     for p in pairs {
         groups
-            .entry((p.responsibility, p.rationale.as_str()))
+            .entry((p.responsibility, &*p.rationale))
             .or_default()
             .push(&p.service);
     }

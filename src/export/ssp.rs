@@ -328,8 +328,8 @@ fn requirement(estate: &Estate, info: &ControlInfo, pairs: &[Pair], named: &mut 
         states.push(state);
         let provider = estate.service(&p.service).map(|s| s.provider.as_str());
         let provider_name = provider.map_or("The provider", |k| estate.provider_name(k));
-        let base = ["ssp", cat, "control", key, "service", p.service.as_str()];
-        let how = match p.provenance.as_str() {
+        let base = ["ssp", cat, "control", key, "service", &*p.service];
+        let how = match &*p.provenance {
             "override" => "decided by an override",
             "rule" => "by rule",
             "none" | "" => "no rule applies",

@@ -2,6 +2,7 @@
 //! (control, service) pair that evaluations freeze and reports show.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,31 +79,33 @@ pub struct EvidenceRef {
     pub expired: bool,
 }
 
-/// One (control, service) pair with everything an evaluation freezes and a report shows.
+/// One (control, service) pair with everything an evaluation freezes and a report shows. Texts
+/// that repeat across millions of pairs (control, service, rationale, evidence) are shared, not
+/// copied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pair {
     /// Control key.
-    pub control_key: String,
+    pub control_key: Arc<str>,
     /// Control title.
-    pub control_title: String,
+    pub control_title: Arc<str>,
     /// Family.
-    pub family: String,
+    pub family: Arc<str>,
     /// Service name.
-    pub service: String,
+    pub service: Arc<str>,
     /// Offering display name.
-    pub offering: String,
+    pub offering: Arc<str>,
     /// Category of the offering.
     pub category: super::Category,
     /// The team that owns the service.
-    pub service_team: Option<String>,
+    pub service_team: Option<Arc<str>>,
     /// Effective responsibility.
     pub responsibility: super::Responsibility,
     /// override / rule / none.
-    pub provenance: String,
+    pub provenance: Arc<str>,
     /// Why.
-    pub rationale: String,
+    pub rationale: Arc<str>,
     /// Effective owner.
-    pub owner: Option<String>,
+    pub owner: Option<Arc<str>>,
     /// Implementation status, if recorded.
     pub status: String,
     /// Result (not-assessed when none was recorded).
@@ -110,7 +113,7 @@ pub struct Pair {
     /// The assessor's note.
     pub note: String,
     /// Evidence linked to the control on this service or organisation-wide.
-    pub evidence: Vec<EvidenceRef>,
+    pub evidence: Vec<Arc<EvidenceRef>>,
 }
 
 impl fmt::Display for Pair {

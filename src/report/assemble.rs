@@ -44,27 +44,53 @@ impl Options<'_> {
     }
 }
 
-/// Hashes pairs the same way at close and at report time: one canonical JSON line each. The lines
-/// are written into chunks that a second thread hashes, so serialising and hashing a few million
-/// pairs overlap on two cores.
+/// Hashes pairs the same way at close and at report time: one canonical JSON line each. A second
+/// thread does the hashing, and for pairs handed over whole ([`Fingerprint::add_all`]) the
+/// serialising too, so a report over millions of pairs keeps both cores busy.
 pub struct Fingerprint {
     chunk: Vec<u8>,
-    to_hasher: Option<SyncSender<Vec<u8>>>,
-    hasher: Option<JoinHandle<String>>,
+    to_hasher: Option<SyncSender<Work>>,
+    hasher: Option<JoinHandle<Result<String>>>,
+}
+
+/// What the hashing thread is given: JSON lines already written, or pairs to write and hash.
+enum Work {
+    Lines(Vec<u8>),
+    Pairs(Vec<Pair>),
 }
 
 /// Bytes of JSON lines handed to the hashing thread at a time.
 const CHUNK: usize = 1 << 20;
 
+fn json_line(out: &mut Vec<u8>, pair: &Pair) -> Result<()> {
+    serde_json::to_writer(&mut *out, pair).map_err(std::io::Error::from)?;
+    out.push(b'\n');
+    Ok(())
+}
+
 impl Default for Fingerprint {
     fn default() -> Self {
-        let (to_hasher, chunks) = sync_channel::<Vec<u8>>(4);
+        let (to_hasher, work) = sync_channel::<Work>(4);
         let hasher = std::thread::spawn(move || {
             let mut sha = Sha256::new();
-            for chunk in chunks {
-                sha.update(&chunk);
+            let mut lines = Vec::with_capacity(CHUNK + 4096);
+            for item in work {
+                match item {
+                    Work::Lines(chunk) => sha.update(&chunk),
+                    Work::Pairs(pairs) => {
+                        for p in &pairs {
+                            json_line(&mut lines, p)?;
+                            if lines.len() >= CHUNK {
+                                sha.update(&lines);
+                                lines.clear();
+                            }
+                        }
+                        sha.update(&lines);
+                        lines.clear();
+                    }
+                }
             }
-            crate::hex::encode(&sha.finalize())
+            Ok(crate::hex::encode(&sha.finalize()))
         });
         Fingerprint {
             chunk: Vec::with_capacity(CHUNK + 4096),
@@ -77,33 +103,44 @@ impl Default for Fingerprint {
 impl Fingerprint {
     /// Adds a pair.
     pub fn add(&mut self, pair: &Pair) -> Result<()> {
-        serde_json::to_writer(&mut self.chunk, pair).map_err(std::io::Error::from)?;
-        self.chunk.push(b'\n');
+        json_line(&mut self.chunk, pair)?;
         if self.chunk.len() >= CHUNK {
-            self.hand_over()?;
+            self.flush()?;
         }
         Ok(())
     }
 
-    fn hand_over(&mut self) -> Result<()> {
+    /// Adds pairs, in order, handing them to the hashing thread to serialise.
+    pub fn add_all(&mut self, pairs: Vec<Pair>) -> Result<()> {
+        self.flush()?;
+        self.send(Work::Pairs(pairs))
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
         let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK + 4096));
+        self.send(Work::Lines(chunk))
+    }
+
+    fn send(&mut self, work: Work) -> Result<()> {
         match &self.to_hasher {
-            Some(tx) if tx.send(chunk).is_ok() => Ok(()),
-            _ => Err(std::io::Error::other("the fingerprint's hashing thread stopped").into()),
+            Some(tx) if tx.send(work).is_ok() => Ok(()),
+            // The thread stopped early: finish() says why.
+            _ => Ok(()),
         }
     }
 
     /// The hex digest.
     pub fn finish(mut self) -> Result<String> {
-        if !self.chunk.is_empty() {
-            self.hand_over()?;
-        }
+        self.flush()?;
         // Closing the channel ends the hashing thread's loop.
         self.to_hasher = None;
         self.hasher
             .take()
             .and_then(|h| h.join().ok())
-            .ok_or_else(|| std::io::Error::other("the fingerprint's hashing thread failed").into())
+            .unwrap_or_else(|| Err(std::io::Error::other("the fingerprint's hashing thread failed").into()))
     }
 }
 
@@ -126,19 +163,20 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
     // Per category: control title -> responsibilities seen on services of that category.
     let mut per_category: BTreeMap<Category, Vec<(String, Responsibility)>> = BTreeMap::new();
 
-    pairs::for_each_control(conn, &opts.source, |info, all| {
-        let kept: Vec<&Pair> = all.iter().filter(|p| opts.keeps(p)).collect();
+    pairs::for_each_control_owned(conn, &opts.source, |info, all| {
+        let present = !all.is_empty();
+        let kept_pairs: Vec<Pair> = all.into_iter().filter(|p| opts.keeps(p)).collect();
+        let kept: Vec<&Pair> = kept_pairs.iter().collect();
         let mut control_findings = Findings::default();
         for p in &kept {
-            fingerprint.add(p)?;
-            if !services.contains_key(&p.service) {
+            if !services.contains_key(&*p.service) {
                 let line = ServiceLine {
-                    name: p.service.clone(),
-                    offering: p.offering.clone(),
+                    name: p.service.to_string(),
+                    offering: p.offering.to_string(),
                     category: p.category.to_string(),
-                    team: p.service_team.clone().unwrap_or_default(),
+                    team: p.service_team.as_deref().unwrap_or_default().to_string(),
                 };
-                services.insert(p.service.clone(), line);
+                services.insert(p.service.to_string(), line);
             }
             for e in &p.evidence {
                 let entry = evidence.entry(e.id).or_insert_with(|| {
@@ -187,7 +225,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
             shared_or_customer += 1;
             with_counting += u64::from(line.evidence_count > 0);
         }
-        if kept.is_empty() && all.is_empty() {
+        if kept.is_empty() && !present {
             findings.push(Finding {
                 kind: "undetermined".into(),
                 control: info.key.clone(),
@@ -213,7 +251,8 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
                 .push((format!("{} {}", info.key, info.title), r));
         }
         controls.push(line);
-        Ok(())
+        drop(kept);
+        fingerprint.add_all(kept_pairs)
     })?;
 
     let fingerprint = fingerprint.finish()?;
@@ -411,7 +450,7 @@ impl Findings {
 
 /// What a reviewer should see about one pair.
 fn pair_findings(p: &Pair, out: &mut Findings) {
-    let service = p.service.as_str();
+    let service = &*p.service;
     if p.result.is_failing() {
         let note = if p.note.is_empty() {
             String::new()
@@ -425,7 +464,7 @@ fn pair_findings(p: &Pair, out: &mut Findings) {
         );
     }
     match p.responsibility {
-        Responsibility::Undetermined => out.add("undetermined", p.rationale.as_str().into(), service),
+        Responsibility::Undetermined => out.add("undetermined", (&*p.rationale).into(), service),
         r if r.customer_has_a_part() => {
             if p.owner.is_none() {
                 let detail = match r {

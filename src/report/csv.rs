@@ -2,6 +2,7 @@
 //! or per control and service. Every cell a user could control is neutralised against formula
 //! injection.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::Write;
 
@@ -69,28 +70,23 @@ pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[Str
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
     w.write_record(columns).map_err(csv_error)?;
-    let mut row: Vec<String> = Vec::with_capacity(columns.len());
     pairs::for_each_control(conn, &opts.source, |info, all| {
         let kept: Vec<&Pair> = all.iter().filter(|p| opts.keeps(p)).collect();
         match level {
             Level::Control => {
-                row.clear();
                 // Derived once per row, whichever columns ask for them.
                 let line = control_line(info, &kept);
                 let evidence = evidence_cells(kept.iter().copied());
-                row.extend(
-                    columns
-                        .iter()
-                        .map(|c| control_cell(c, &catalog, info, &kept, &line, &evidence)),
-                );
-                write_row(&mut w, &row)
+                let row = columns
+                    .iter()
+                    .map(|c| control_cell(c, &catalog, info, &kept, &line, &evidence));
+                write_row(&mut w, row)
             }
             Level::Service => {
                 for p in kept {
-                    row.clear();
                     let evidence = evidence_cells(std::iter::once(p));
-                    row.extend(columns.iter().map(|c| pair_cell(c, &catalog, info, p, &evidence)));
-                    write_row(&mut w, &row)?;
+                    let row = columns.iter().map(|c| pair_cell(c, &catalog, info, p, &evidence));
+                    write_row(&mut w, row)?;
                 }
                 Ok(())
             }
@@ -100,9 +96,12 @@ pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[Str
     Ok(())
 }
 
-fn write_row<W: Write>(w: &mut csv::Writer<W>, row: &[String]) -> Result<()> {
-    w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
-        .map_err(csv_error)
+/// Writes one record, cell by cell, each neutralised; borrowed cells are never copied.
+fn write_row<'a, W: Write>(w: &mut csv::Writer<W>, row: impl Iterator<Item = Cow<'a, str>>) -> Result<()> {
+    for cell in row {
+        w.write_field(neutralise(&cell).as_bytes()).map_err(csv_error)?;
+    }
+    w.write_record(None::<&[u8]>).map_err(csv_error)
 }
 
 fn csv_error(e: csv::Error) -> Error {
@@ -113,7 +112,7 @@ fn csv_error(e: csv::Error) -> Error {
 }
 
 /// The evidence columns of a row: ids, file hashes, freshest counting date, expired flag.
-type EvidenceCells = (String, String, String, String);
+type EvidenceCells = (String, String, String, &'static str);
 
 fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> EvidenceCells {
     let mut ids = BTreeSet::new();
@@ -134,13 +133,13 @@ fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> EvidenceCells {
         ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
         hashes.into_iter().collect::<Vec<_>>().join(" "),
         freshest.unwrap_or("").to_string(),
-        if expired { "yes" } else { "no" }.to_string(),
+        if expired { "yes" } else { "no" },
     )
 }
 
 /// The source controls a crosswalk pair came from, e.g. `SRM-PATCH (equal)`; empty otherwise.
 fn via(p: &Pair) -> Vec<&str> {
-    if p.provenance != "crosswalk" {
+    if &*p.provenance != "crosswalk" {
         return Vec::new();
     }
     p.rationale
@@ -149,33 +148,33 @@ fn via(p: &Pair) -> Vec<&str> {
         .collect()
 }
 
-fn control_cell(
+fn control_cell<'a>(
     column: &str,
-    catalog: &str,
-    info: &ControlInfo,
-    pairs: &[&Pair],
-    line: &ControlLine,
-    evidence: &EvidenceCells,
-) -> String {
+    catalog: &'a str,
+    info: &'a ControlInfo,
+    pairs: &[&'a Pair],
+    line: &'a ControlLine,
+    evidence: &'a EvidenceCells,
+) -> Cow<'a, str> {
     match column {
         "via" => {
             let set: BTreeSet<&str> = pairs.iter().flat_map(|p| via(p)).collect();
-            set.into_iter().collect::<Vec<_>>().join("; ")
+            set.into_iter().collect::<Vec<_>>().join("; ").into()
         }
-        "catalog" => catalog.to_string(),
-        "control" => info.key.clone(),
-        "title" => info.title.clone(),
-        "family" => info.family.clone(),
-        "responsibility" => line.responsibility.clone(),
-        "owner" => line.owner.clone(),
-        "result" => line.result.clone(),
+        "catalog" => catalog.into(),
+        "control" => info.key.as_str().into(),
+        "title" => info.title.as_str().into(),
+        "family" => info.family.as_str().into(),
+        "responsibility" => line.responsibility.as_str().into(),
+        "owner" => line.owner.as_str().into(),
+        "result" => line.result.as_str().into(),
         "status" => {
             let set: BTreeSet<&str> = pairs
                 .iter()
                 .map(|p| p.status.as_str())
                 .filter(|s| !s.is_empty())
                 .collect();
-            set.into_iter().collect::<Vec<_>>().join(", ")
+            set.into_iter().collect::<Vec<_>>().join(", ").into()
         }
         "note" => {
             let set: BTreeSet<&str> = pairs
@@ -183,38 +182,44 @@ fn control_cell(
                 .map(|p| p.note.as_str())
                 .filter(|s| !s.is_empty())
                 .collect();
-            set.into_iter().collect::<Vec<_>>().join(" | ")
+            set.into_iter().collect::<Vec<_>>().join(" | ").into()
         }
         _ => evidence_cell(column, evidence),
     }
 }
 
-fn evidence_cell(column: &str, (ids, hashes, freshest, expired): &EvidenceCells) -> String {
+fn evidence_cell<'a>(column: &str, (ids, hashes, freshest, expired): &'a EvidenceCells) -> Cow<'a, str> {
     match column {
-        "evidence_ids" => ids.clone(),
-        "evidence_sha256" => hashes.clone(),
-        "freshest_evidence" => freshest.clone(),
-        _ => expired.clone(),
+        "evidence_ids" => ids.as_str().into(),
+        "evidence_sha256" => hashes.as_str().into(),
+        "freshest_evidence" => freshest.as_str().into(),
+        _ => (*expired).into(),
     }
 }
 
-fn pair_cell(column: &str, catalog: &str, info: &ControlInfo, p: &Pair, evidence: &EvidenceCells) -> String {
+fn pair_cell<'a>(
+    column: &str,
+    catalog: &'a str,
+    info: &'a ControlInfo,
+    p: &'a Pair,
+    evidence: &'a EvidenceCells,
+) -> Cow<'a, str> {
     match column {
-        "via" => via(p).join("; "),
-        "catalog" => catalog.to_string(),
-        "control" => info.key.clone(),
-        "title" => info.title.clone(),
-        "family" => info.family.clone(),
-        "service" => p.service.clone(),
-        "offering" => p.offering.clone(),
-        "category" => p.category.to_string(),
-        "responsibility" => p.responsibility.to_string(),
-        "provenance" => p.provenance.clone(),
-        "rationale" => p.rationale.clone(),
-        "owner" => p.owner.clone().unwrap_or_default(),
-        "status" => p.status.clone(),
-        "result" => p.result.to_string(),
-        "note" => p.note.clone(),
+        "via" => via(p).join("; ").into(),
+        "catalog" => catalog.into(),
+        "control" => info.key.as_str().into(),
+        "title" => info.title.as_str().into(),
+        "family" => info.family.as_str().into(),
+        "service" => (&*p.service).into(),
+        "offering" => (&*p.offering).into(),
+        "category" => p.category.as_str().into(),
+        "responsibility" => p.responsibility.as_str().into(),
+        "provenance" => (&*p.provenance).into(),
+        "rationale" => (&*p.rationale).into(),
+        "owner" => p.owner.as_deref().unwrap_or_default().into(),
+        "status" => p.status.as_str().into(),
+        "result" => p.result.as_str().into(),
+        "note" => p.note.as_str().into(),
         _ => evidence_cell(column, evidence),
     }
 }

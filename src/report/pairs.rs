@@ -2,7 +2,9 @@
 //! derived live from the database, or read back from a closed evaluation's frozen snapshot.
 //! Both paths yield the same [`Pair`]s, so reports cannot tell them apart.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::db::evaluations::{self, Evaluation, Recorded};
 use crate::db::evidence::{self as evidence_db, Linked};
@@ -92,6 +94,16 @@ pub fn for_each_control(
     source: &Source,
     mut each: impl FnMut(&ControlInfo, &[Pair]) -> Result<()>,
 ) -> Result<()> {
+    each_control(conn, source, &mut |info, pairs| each(info, &pairs))
+}
+
+/// As [`for_each_control`], handing over each control's pairs, so a caller can pass them on (to
+/// another thread) instead of copying them.
+pub fn for_each_control_owned(
+    conn: &Connection,
+    source: &Source,
+    mut each: impl FnMut(&ControlInfo, Vec<Pair>) -> Result<()>,
+) -> Result<()> {
     each_control(conn, source, &mut each)
 }
 
@@ -99,7 +111,7 @@ pub fn for_each_control(
 fn each_control(
     conn: &Connection,
     source: &Source,
-    each: &mut dyn FnMut(&ControlInfo, &[Pair]) -> Result<()>,
+    each: &mut dyn FnMut(&ControlInfo, Vec<Pair>) -> Result<()>,
 ) -> Result<()> {
     match source {
         Source::Live {
@@ -118,22 +130,21 @@ fn each_control(
                     title: c.control.title.clone(),
                     family: c.control.family.clone(),
                 };
-                let pairs = live.pairs(&c);
-                each(&info, &pairs)
+                each(&info, live.pairs(&c))
             })
         }
         Source::Frozen(e) => {
             let mut current: Option<(ControlInfo, Vec<Pair>)> = None;
             evaluations::for_each_item(conn, e.id, |pair| {
-                let same = current.as_ref().is_some_and(|(c, _)| c.key == pair.control_key);
+                let same = current.as_ref().is_some_and(|(c, _)| *c.key == *pair.control_key);
                 if !same {
                     if let Some((info, pairs)) = current.take() {
-                        each(&info, &pairs)?;
+                        each(&info, pairs)?;
                     }
                     let info = ControlInfo {
-                        key: pair.control_key.clone(),
-                        title: pair.control_title.clone(),
-                        family: pair.family.clone(),
+                        key: pair.control_key.to_string(),
+                        title: pair.control_title.to_string(),
+                        family: pair.family.to_string(),
                     };
                     current = Some((info, Vec::new()));
                 }
@@ -143,7 +154,7 @@ fn each_control(
                 Ok(())
             })?;
             if let Some((info, pairs)) = current.take() {
-                each(&info, &pairs)?;
+                each(&info, pairs)?;
             }
             Ok(())
         }
@@ -157,21 +168,25 @@ fn via_pairs(
     target: &str,
     via: &Source,
     today: Day,
-    each: &mut dyn FnMut(&ControlInfo, &[Pair]) -> Result<()>,
+    each: &mut dyn FnMut(&ControlInfo, Vec<Pair>) -> Result<()>,
 ) -> Result<()> {
     use crate::model::derive::rollup;
     use crate::model::evaluation::combine;
     use crate::model::mapping::Coverage;
 
-    let mut by_key: HashMap<String, Vec<Pair>> = HashMap::new();
+    // Source pairs by control key, then by service name.
+    let mut by_key: HashMap<String, HashMap<Arc<str>, Pair>> = HashMap::new();
     let mut scope: Vec<String> = Vec::new();
+    let mut seen: HashSet<Arc<str>> = HashSet::new();
     each_control(conn, via, &mut |info, pairs| {
-        for p in pairs {
-            if !scope.contains(&p.service) {
-                scope.push(p.service.clone());
+        for p in &pairs {
+            if !seen.contains(&p.service) {
+                seen.insert(p.service.clone());
+                scope.push(p.service.to_string());
             }
         }
-        by_key.insert(info.key.clone(), pairs.to_vec());
+        let by_service = pairs.into_iter().map(|p| (p.service.clone(), p)).collect();
+        by_key.insert(info.key.clone(), by_service);
         Ok(())
     })?;
     let (target_id, _) = catalogs::get(conn, target)?;
@@ -199,13 +214,7 @@ fn via_pairs(
         for p in &mut pairs {
             let from: Vec<_> = covering
                 .iter()
-                .filter_map(|s| {
-                    by_key
-                        .get(&s.key)?
-                        .iter()
-                        .find(|sp| sp.service == p.service)
-                        .map(|sp| (*s, sp))
-                })
+                .filter_map(|s| by_key.get(&s.key)?.get(&p.service).map(|sp| (*s, sp)))
                 .collect();
             if from.is_empty() {
                 continue;
@@ -214,12 +223,13 @@ fn via_pairs(
                 .iter()
                 .any(|(s, _)| s.relationship.contributes() == Coverage::Covered);
             p.responsibility = rollup(from.iter().map(|(_, sp)| sp.responsibility));
-            p.provenance = "crosswalk".to_string();
+            p.provenance = "crosswalk".into();
             p.rationale = from
                 .iter()
                 .map(|(s, sp)| format!("via {} ({}): {}", s.key, s.relationship, sp.rationale))
                 .collect::<Vec<_>>()
-                .join(" | ");
+                .join(" | ")
+                .into();
             p.owner = from.iter().find_map(|(_, sp)| sp.owner.clone()).or(p.owner.take());
             let result = combine(from.iter().map(|(_, sp)| sp.result));
             // A source that covers only part of the target cannot satisfy all of it.
@@ -237,26 +247,31 @@ fn via_pairs(
             for (s, sp) in &from {
                 for e in &sp.evidence {
                     if !p.evidence.iter().any(|x| x.id == e.id) {
-                        let mut e = e.clone();
+                        let mut e = EvidenceRef::clone(e);
                         e.title = format!("[via {}] {}", s.key, e.title);
-                        p.evidence.push(e);
+                        p.evidence.push(Arc::new(e));
                     }
                 }
             }
         }
-        each(&info, &pairs)
+        each(&info, pairs)
     })
 }
 
-/// The inputs of live pairs, loaded once.
+/// The inputs of live pairs, loaded once. Texts every pair repeats are made shareable once here,
+/// so a pair costs reference counts rather than copies.
 struct Live {
     matrix: Matrix,
     shown: Vec<usize>,
+    /// Per service (as `matrix.services`): name, offering name, team.
+    names: Vec<(Arc<str>, Arc<str>, Option<Arc<str>>)>,
     linked: HashMap<(i64, i64), Vec<Linked>>,
+    /// Each linked piece of evidence as pairs show it, by id.
+    evidence: HashMap<i64, Arc<EvidenceRef>>,
     results: HashMap<(i64, i64), Recorded>,
-    reviewers: HashMap<i64, String>,
     statuses: HashMap<(i64, i64), String>,
-    today: Day,
+    /// Rationales, provenances and owners, shared by where the borrowed text lives.
+    shared: RefCell<HashMap<(usize, usize), Arc<str>>>,
 }
 
 impl Live {
@@ -298,19 +313,51 @@ impl Live {
             .into_iter()
             .filter_map(|i| Some(((i.control_id, i.service_id.unwrap_or(0)), i.status?)))
             .collect();
+        let reviewers = evidence_db::last_reviewers(conn)?;
+        let evidence = linked
+            .values()
+            .flatten()
+            .map(|l| (l.evidence.id, Arc::new(evidence_ref(l, &reviewers, today))))
+            .collect();
+        let names = matrix
+            .services
+            .iter()
+            .map(|s| {
+                (
+                    Arc::from(s.service.name.as_str()),
+                    Arc::from(s.offering_name.as_str()),
+                    s.service.team.as_deref().map(Arc::from),
+                )
+            })
+            .collect();
         Ok(Live {
             matrix,
             shown,
+            names,
             linked,
+            evidence,
             results,
-            reviewers: evidence_db::last_reviewers(conn)?,
             statuses,
-            today,
+            shared: RefCell::new(HashMap::new()),
         })
+    }
+
+    /// `text` as a shared string; `text` borrows from the loaded inputs, which stay put while
+    /// `self` lives, so where it lives identifies it.
+    fn share(&self, text: &str) -> Arc<str> {
+        let at = (text.as_ptr() as usize, text.len());
+        self.shared
+            .borrow_mut()
+            .entry(at)
+            .or_insert_with(|| Arc::from(text))
+            .clone()
     }
 
     fn pairs(&self, c: &catalogs::ControlRow) -> Vec<Pair> {
         let none = Vec::new();
+        let key: Arc<str> = c.control.key.as_str().into();
+        let title: Arc<str> = c.control.title.as_str().into();
+        let family: Arc<str> = c.control.family.as_str().into();
         let org_evidence = self.linked.get(&(c.id, 0)).unwrap_or(&none);
         self.shown
             .iter()
@@ -322,8 +369,11 @@ impl Live {
                     .get(&(c.id, service.id))
                     .or_else(|| self.results.get(&(c.id, 0)));
                 let own = self.linked.get(&(c.id, service.id)).unwrap_or(&none);
-                let mut evidence: Vec<EvidenceRef> =
-                    own.iter().chain(org_evidence).map(|l| self.evidence_ref(l)).collect();
+                let mut evidence: Vec<Arc<EvidenceRef>> = own
+                    .iter()
+                    .chain(org_evidence)
+                    .filter_map(|l| self.evidence.get(&l.evidence.id).cloned())
+                    .collect();
                 evidence.sort_by_key(|e| e.id);
                 evidence.dedup_by_key(|e| e.id);
                 let status = self
@@ -332,18 +382,19 @@ impl Live {
                     .or_else(|| self.statuses.get(&(c.id, 0)))
                     .cloned()
                     .unwrap_or_default();
+                let (name, offering, team) = &self.names[i];
                 Pair {
-                    control_key: c.control.key.clone(),
-                    control_title: c.control.title.clone(),
-                    family: c.control.family.clone(),
-                    service: service.service.name.clone(),
-                    offering: service.offering_name.clone(),
+                    control_key: key.clone(),
+                    control_title: title.clone(),
+                    family: family.clone(),
+                    service: name.clone(),
+                    offering: offering.clone(),
                     category: service.category,
-                    service_team: service.service.team.clone(),
+                    service_team: team.clone(),
                     responsibility: cell.effective.responsibility,
-                    provenance: cell.effective.provenance.as_str().to_string(),
-                    rationale: cell.effective.rationale.to_string(),
-                    owner: cell.owner.map(|(t, _)| t.to_string()),
+                    provenance: self.share(cell.effective.provenance.as_str()),
+                    rationale: self.share(cell.effective.rationale),
+                    owner: cell.owner.map(|(t, _)| self.share(t)),
                     status,
                     result: result.map_or(ResultValue::NotAssessed, |r| r.result),
                     note: result.map(|r| r.note.clone()).unwrap_or_default(),
@@ -352,20 +403,21 @@ impl Live {
             })
             .collect()
     }
+}
 
-    fn evidence_ref(&self, l: &Linked) -> EvidenceRef {
-        let e = &l.evidence;
-        let counting = counts(e.status, e.valid_until, self.today);
-        EvidenceRef {
-            id: e.id,
-            title: e.title.clone(),
-            sha256: e.sha256.clone(),
-            collected: e.collected_on.to_string(),
-            valid_until: e.valid_until.map(|d| d.to_string()),
-            status: e.status.to_string(),
-            reviewer: self.reviewers.get(&e.id).cloned(),
-            counts: counting,
-            expired: e.status == ReviewStatus::Accepted && !counting,
-        }
+/// A piece of evidence as a pair shows it, judged on `today`.
+fn evidence_ref(l: &Linked, reviewers: &HashMap<i64, String>, today: Day) -> EvidenceRef {
+    let e = &l.evidence;
+    let counting = counts(e.status, e.valid_until, today);
+    EvidenceRef {
+        id: e.id,
+        title: e.title.clone(),
+        sha256: e.sha256.clone(),
+        collected: e.collected_on.to_string(),
+        valid_until: e.valid_until.map(|d| d.to_string()),
+        status: e.status.to_string(),
+        reviewer: reviewers.get(&e.id).cloned(),
+        counts: counting,
+        expired: e.status == ReviewStatus::Accepted && !counting,
     }
 }
