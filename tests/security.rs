@@ -1116,3 +1116,61 @@ fn a_csv_report_of_a_tampered_snapshot_is_refused() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+#[ignore = "fails until the fingerprint is checked for every read of a frozen snapshot, not only an unfiltered \
+            Source::Frozen in src/report/assemble.rs build"]
+fn a_report_of_a_tampered_snapshot_by_team_or_through_a_crosswalk_is_refused() {
+    let env = Env::estate();
+    let controls = env.file("mine.csv", "key,title\nM-1,Firewall\n");
+    env.setup(&[
+        &[
+            "catalog",
+            "import-csv",
+            arg(&controls),
+            "--key",
+            "mine",
+            "--title",
+            "Mine",
+        ],
+        &[
+            "mapping",
+            "add",
+            "srm:SRM-FW",
+            "mine:M-1",
+            "--relationship",
+            "equal",
+            "--why",
+            "same",
+        ],
+        &["evaluation", "open", "q4"],
+        &[
+            "evaluation",
+            "record",
+            "SRM-FW",
+            "--service",
+            "web",
+            "--result",
+            "not-satisfied",
+        ],
+        &["evaluation", "close"],
+    ]);
+    env.sql()
+        .execute_batch(
+            "DROP TRIGGER evaluation_item_no_update;
+             UPDATE evaluation_item SET result = 'satisfied' WHERE result = 'not-satisfied';",
+        )
+        .expect("tamper");
+    for format in ["pdf", "xlsx", "csv"] {
+        for (name, extra) in [
+            ("team", vec!["--team", "platform"]),
+            ("via", vec!["--catalog", "mine", "--via", "srm"]),
+        ] {
+            let out = env.path().join(format!("{name}.{format}"));
+            let mut args = vec!["report", "--format", format, "--evaluation", "1", "--out", arg(&out)];
+            args.extend(extra);
+            env.run(&args).code(3);
+            assert!(!out.exists(), "{name}.{format} was written from a tampered snapshot");
+        }
+    }
+}
