@@ -265,9 +265,9 @@ struct Live {
     shown: Vec<usize>,
     /// Per service (as `matrix.services`): name, offering name, team.
     names: Vec<(Arc<str>, Arc<str>, Option<Arc<str>>)>,
-    linked: HashMap<(i64, i64), Vec<Linked>>,
-    /// Each linked piece of evidence as pairs show it, by id.
-    evidence: HashMap<i64, Arc<EvidenceRef>>,
+    /// Evidence as pairs show it, by (control, service id or 0 for organisation-wide); each
+    /// piece is made once however many links it has.
+    linked: HashMap<(i64, i64), Vec<Arc<EvidenceRef>>>,
     results: HashMap<(i64, i64), Recorded>,
     statuses: HashMap<(i64, i64), String>,
     /// Rationales, provenances and owners, shared by where the borrowed text lives.
@@ -314,10 +314,20 @@ impl Live {
             .filter_map(|i| Some(((i.control_id, i.service_id.unwrap_or(0)), i.status?)))
             .collect();
         let reviewers = evidence_db::last_reviewers(conn)?;
-        let evidence = linked
-            .values()
-            .flatten()
-            .map(|l| (l.evidence.id, Arc::new(evidence_ref(l, &reviewers, today))))
+        let mut made: HashMap<i64, Arc<EvidenceRef>> = HashMap::new();
+        let linked = linked
+            .into_iter()
+            .map(|(at, links)| {
+                let refs = links
+                    .iter()
+                    .map(|l| {
+                        made.entry(l.evidence.id)
+                            .or_insert_with(|| Arc::new(evidence_ref(l, &reviewers, today)))
+                            .clone()
+                    })
+                    .collect();
+                (at, refs)
+            })
             .collect();
         let names = matrix
             .services
@@ -335,7 +345,6 @@ impl Live {
             shown,
             names,
             linked,
-            evidence,
             results,
             statuses,
             shared: RefCell::new(HashMap::new()),
@@ -369,11 +378,7 @@ impl Live {
                     .get(&(c.id, service.id))
                     .or_else(|| self.results.get(&(c.id, 0)));
                 let own = self.linked.get(&(c.id, service.id)).unwrap_or(&none);
-                let mut evidence: Vec<Arc<EvidenceRef>> = own
-                    .iter()
-                    .chain(org_evidence)
-                    .filter_map(|l| self.evidence.get(&l.evidence.id).cloned())
-                    .collect();
+                let mut evidence: Vec<Arc<EvidenceRef>> = own.iter().chain(org_evidence).cloned().collect();
                 evidence.sort_by_key(|e| e.id);
                 evidence.dedup_by_key(|e| e.id);
                 let status = self
