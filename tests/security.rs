@@ -1174,3 +1174,23 @@ fn a_report_of_a_tampered_snapshot_by_team_or_through_a_crosswalk_is_refused() {
         }
     }
 }
+
+#[test]
+fn a_private_key_is_never_overwritten_by_its_public_half() {
+    let env = Env::new();
+    // Before, --out signer.pub wrote the private key there and then renamed the public key over it.
+    refused_without_database(&env, &["key", "generate", "--out", "signer.pub"], "not ending in .pub");
+    assert!(!env.path().join("signer.pub").exists());
+    env.run(["key", "generate", "--out", "signer.key"]).success();
+    let private = std::fs::read_to_string(env.path().join("signer.key")).expect("private key");
+    let public = std::fs::read_to_string(env.path().join("signer.pub")).expect("public key");
+    assert_ne!(private, public);
+}
+
+/// For commands that need no database: exit 2 with `message`, on one line.
+fn refused_without_database(env: &Env, args: &[&str], message: &str) {
+    let out = env.run(args).code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains(message), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}

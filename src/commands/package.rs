@@ -131,6 +131,13 @@ pub(crate) fn verify(file: &Path, public_key: Option<&Path>) -> Result<()> {
 /// `key generate`: needs no database.
 pub(crate) fn generate(out: &Path) -> Result<()> {
     let public = out.with_extension("pub");
+    if public == out {
+        // The public key would be renamed over the private one.
+        return Err(Error::Invalid(format!(
+            "--out {}: name the private key something not ending in .pub (the public key is written beside it as .pub)",
+            out.display()
+        )));
+    }
     if public.exists() {
         return Err(Error::Invalid(format!("{}: already exists", public.display())));
     }
