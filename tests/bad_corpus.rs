@@ -638,11 +638,9 @@ fn every_write_command_refuses_bad_arguments_and_writes_nothing() {
     }
 }
 
-/// The same standard for the write commands whose code is owned elsewhere: today they accept
-/// these (escape sequences and 100 KB prose are stored, a no-op unset writes an audit entry).
+/// The same standard for free text in responsibility set/unset and evidence add/review: escape
+/// sequences and 100 KB prose are refused, and so is an unset with nothing to remove.
 #[test]
-#[ignore = "fails until responsibility set/unset (src/commands/responsibility.rs) and evidence add/review \
-            (src/commands/evidence.rs) check free text like team.rs check_text and refuse a no-op unset"]
 fn write_commands_owned_elsewhere_refuse_bad_text_too() {
     let env = Env::estate();
     env.setup(&[&["evidence", "add", "SRM-FW", "--note", "firewall rules reviewed"]]);

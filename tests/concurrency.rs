@@ -352,7 +352,6 @@ fn a_bad_busy_timeout_is_refused() {
 /// Two people add the same file at once; the first gives up waiting for the lock after storing
 /// the bytes, the second is already relying on them. The first must not take the bytes back.
 #[test]
-#[ignore = "fails until evidence add stops removing stored content another writer relies on (src/commands/evidence.rs, Add::run)"]
 fn a_failed_add_does_not_remove_a_file_another_add_relies_on() {
     let env = Env::estate();
     let a = env.file("a.log", "the same restore log\n");

@@ -675,6 +675,7 @@ fn a_bad_evidence_row_anywhere_imports_nothing_and_keeps_no_file() {
         ("SRM-FW,,,a note,,2026-11-01,5x\n", "column \"expires\""),
         ("SRM-FW,,https://x.example.com,,good.txt,,\n", "not both"),
         ("SRM-FW,,,,missing.txt,,\n", "missing.txt"),
+        ("SRM-FW,,,,.,,\n", "not a regular file"),
         (",,,a note,,,\n", "column \"control\""),
     ];
     for (i, (bad, message)) in cases.iter().enumerate() {

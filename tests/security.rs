@@ -1096,7 +1096,6 @@ fn every_reader_of_a_tampered_snapshot_refuses_it() {
 }
 
 #[test]
-#[ignore = "fails until the CSV report checks the snapshot's fingerprint (src/report/csv.rs write, or src/commands/report.rs)"]
 fn a_csv_report_of_a_tampered_snapshot_is_refused() {
     let env = tampered_snapshot();
     for level in ["control", "service"] {
@@ -1118,8 +1117,6 @@ fn a_csv_report_of_a_tampered_snapshot_is_refused() {
 }
 
 #[test]
-#[ignore = "fails until the fingerprint is checked for every read of a frozen snapshot, not only an unfiltered \
-            Source::Frozen in src/report/assemble.rs build"]
 fn a_report_of_a_tampered_snapshot_by_team_or_through_a_crosswalk_is_refused() {
     let env = Env::estate();
     let controls = env.file("mine.csv", "key,title\nM-1,Firewall\n");

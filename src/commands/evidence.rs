@@ -289,7 +289,11 @@ fn draft(ctx: &Ctx, spec: &Spec<'_>) -> Result<Draft> {
         .map(|text| parse_expiry(text, collected).map_err(|e| Error::Invalid(format!("{}: {e}", names.expires))))
         .transpose()?;
     let url = spec.url.map(|u| check_url(names.url, u)).transpose()?;
-    let note = spec.note.map(str::trim).unwrap_or("").to_string();
+    let note = super::team::check_text(names.note, spec.note.unwrap_or(""), true)?;
+    let given_title = spec
+        .title
+        .map(|t| super::team::check_text(names.title, t, false))
+        .transpose()?;
     let kind = match (spec.file, &url) {
         (Some(_), _) => EvidenceKind::File,
         (None, Some(_)) => EvidenceKind::Url,
@@ -300,8 +304,8 @@ fn draft(ctx: &Ctx, spec: &Spec<'_>) -> Result<Draft> {
         .file
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned());
-    let title = match (spec.title, &original_name, &url) {
-        (Some(t), _, _) => clean(t, 200),
+    let title = match (given_title, &original_name, &url) {
+        (Some(t), _, _) => t,
         (None, Some(name), _) => clean(name, 200),
         (None, None, Some(u)) => clean(u, 200),
         (None, None, None) => clean(&note, 60),
@@ -309,11 +313,22 @@ fn draft(ctx: &Ctx, spec: &Spec<'_>) -> Result<Draft> {
     if title.is_empty() {
         return Err(Error::Invalid(format!("{} must not be empty", names.title)));
     }
-    if let Some(path) = spec.file
-        && !path.exists()
-        && std::fs::symlink_metadata(path).is_err()
-    {
-        return Err(Error::Invalid(format!("{}: no such file", path.display())));
+    if let Some(path) = spec.file {
+        // The store checks these too; checking here as well means a bad row of an import is
+        // refused before any file of the good rows is stored.
+        match std::fs::symlink_metadata(path) {
+            Err(_) => return Err(Error::Invalid(format!("{}: no such file", path.display()))),
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::Invalid(format!(
+                    "{}: is a symbolic link; pass the file itself so the evidence is what you see",
+                    path.display()
+                )));
+            }
+            Ok(m) if !m.is_file() => {
+                return Err(Error::Invalid(format!("{}: is not a regular file", path.display())));
+            }
+            Ok(_) => {}
+        }
     }
     let evidence = Evidence {
         id: 0,
@@ -377,13 +392,6 @@ fn save(w: &Writer<'_>, d: &Draft, extra: Option<(&str, serde_json::Value)>) -> 
     Ok((id, same))
 }
 
-/// Takes back files that only this attempt stored, after the database refused the evidence.
-fn take_back(store: &Store, puts: &[Put]) {
-    for p in puts.iter().filter(|p| p.new) {
-        let _ = store.remove(&p.sha256);
-    }
-}
-
 impl Add {
     pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
         // Everything is checked before anything is written, so bad input leaves no trace.
@@ -402,14 +410,9 @@ impl Add {
         let mut d = draft(ctx, &spec)?;
         let store = Store::beside(ctx.db.path());
         let put = store_file(&store, &mut d)?;
-        let written = ctx.db.write(&ctx.actor, |w| save(w, &d, None));
-        let (id, same) = match written {
-            Ok(done) => done,
-            Err(e) => {
-                take_back(&store, put.as_slice());
-                return Err(e);
-            }
-        };
+        // If the database refuses the row, the stored bytes stay: another add of the same content
+        // may be relying on them (`evidence verify` counts such unreferenced files).
+        let (id, same) = ctx.db.write(&ctx.actor, |w| save(w, &d, None))?;
         let mut evidence = d.evidence;
         evidence.id = id;
         let kind = evidence.kind;
@@ -491,15 +494,8 @@ fn import(ctx: &mut Ctx, file: &Path) -> Result<()> {
         drafts.push((row.line(), draft(ctx, &spec).map_err(|e| e.at(row.location()))?));
     }
     let store = Store::beside(ctx.db.path());
-    let mut puts = Vec::new();
     for (line, d) in &mut drafts {
-        match store_file(&store, d) {
-            Ok(put) => puts.extend(put),
-            Err(e) => {
-                take_back(&store, &puts);
-                return Err(e.at(format!("{source} line {line}")));
-            }
-        }
+        store_file(&store, d).map_err(|e| e.at(format!("{source} line {line}")))?;
     }
     let written = ctx.db.write(&ctx.actor, |w| {
         let mut done = Imported::default();
@@ -518,13 +514,7 @@ fn import(ctx: &mut Ctx, file: &Path) -> Result<()> {
         }
         Ok(done)
     });
-    let done = match written {
-        Ok(done) => done,
-        Err(e) => {
-            take_back(&store, &puts);
-            return Err(e);
-        }
-    };
+    let done = written?;
     let mut out = output::stdout();
     if ctx.json {
         return output::print_json(&mut out, &done);
@@ -729,7 +719,8 @@ fn show(ctx: &Ctx, id: i64) -> Result<()> {
 
 pub(crate) fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result<()> {
     let e = store_db::get(ctx.db.conn(), id)?;
-    let note = note.trim();
+    let note = super::team::check_text("--note", note, true)?;
+    let note = note.as_str();
     if accept && e.submitted_by.eq_ignore_ascii_case(&ctx.actor) {
         return Err(Error::Invalid(format!(
             "evidence {id} was submitted by {}: the submitter cannot accept their own evidence (separation of duties); ask another reviewer",
@@ -784,18 +775,34 @@ fn verify(ctx: &Ctx) -> Result<()> {
             problems.push((sha.clone(), ids.clone(), state));
         }
     }
+    // Content no evidence names: left by adds the database refused (never taken back, as a
+    // concurrent add of the same bytes may rely on it). Harmless, and reused if added again.
+    let named: std::collections::HashSet<&str> = hashes.iter().map(|(sha, _)| sha.as_str()).collect();
+    let unreferenced: Vec<String> = store
+        .hashes()?
+        .into_iter()
+        .filter(|sha| !named.contains(sha.as_str()))
+        .collect();
     let mut out = output::stdout();
     if ctx.json {
         let rows: Vec<_> = problems
             .iter()
             .map(|(sha, ids, state)| json!({ "sha256": sha, "evidence": ids, "state": state }))
             .collect();
-        output::print_json(&mut out, &json!({ "files": hashes.len(), "problems": rows }))?;
+        let view = json!({ "files": hashes.len(), "problems": rows, "unreferenced": unreferenced });
+        output::print_json(&mut out, &view)?;
     } else {
         for (sha, ids, state) in &problems {
             let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
             let what = if *state == Check::Missing { "missing" } else { "altered" };
             writeln!(out, "{what}: {sha} (evidence {})", ids.join(", "))?;
+        }
+        if !unreferenced.is_empty() {
+            writeln!(
+                out,
+                "{} stored files no evidence refers to (left by adds the database refused; harmless, reused if the same content is added again)",
+                unreferenced.len()
+            )?;
         }
     }
     if problems.is_empty() {

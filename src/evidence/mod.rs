@@ -127,7 +127,31 @@ impl Store {
         })
     }
 
-    /// Removes stored content (used to undo a `put` whose database write failed).
+    /// The hashes of all content in the store, sorted.
+    pub fn hashes(&self) -> Result<Vec<String>> {
+        let root = self.root.join("sha256");
+        let mut found = Vec::new();
+        let dirs = match fs::read_dir(&root) {
+            Ok(d) => d,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
+            Err(e) => return Err(Error::io(root.display(), e)),
+        };
+        for dir in dirs {
+            let dir = dir.map_err(|e| Error::io(root.display(), e))?;
+            let prefix = dir.file_name().to_string_lossy().into_owned();
+            let Ok(files) = fs::read_dir(dir.path()) else { continue };
+            for file in files.flatten() {
+                let sha = format!("{prefix}{}", file.file_name().to_string_lossy());
+                if self.path_of(&sha).is_ok() {
+                    found.push(sha);
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// Removes stored content.
     pub fn remove(&self, sha256: &str) -> Result<()> {
         let path = self.path_of(sha256)?;
         match fs::remove_file(&path) {

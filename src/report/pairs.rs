@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::assemble::Fingerprint;
 use crate::db::evaluations::{self, Evaluation, Recorded};
 use crate::db::evidence::{self as evidence_db, Linked};
 use crate::db::{Connection, catalogs};
@@ -134,8 +135,13 @@ fn each_control(
             })
         }
         Source::Frozen(e) => {
+            // Every read of a snapshot, whole or filtered, direct or through a crosswalk, checks
+            // it against the fingerprint taken at close; callers write nothing under a final
+            // name until this returns, so a damaged snapshot leaves no report behind.
+            let mut fingerprint = Fingerprint::default();
             let mut current: Option<(ControlInfo, Vec<Pair>)> = None;
             evaluations::for_each_item(conn, e.id, |pair| {
+                fingerprint.add(&pair)?;
                 let same = current.as_ref().is_some_and(|(c, _)| *c.key == *pair.control_key);
                 if !same {
                     if let Some((info, pairs)) = current.take() {
@@ -156,7 +162,7 @@ fn each_control(
             if let Some((info, pairs)) = current.take() {
                 each(&info, pairs)?;
             }
-            Ok(())
+            e.check_fingerprint(&fingerprint.finish()?)
         }
         Source::Via { target, via, today } => via_pairs(conn, target, via, *today, each),
     }
