@@ -2,8 +2,15 @@
 # generated estate, and a measuring helper. Benchmarks print figures; they assert nothing about time.
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release --locked --quiet
-bin="$PWD/target/release/ctrlmap"
+# CTRLMAP_BENCH_DEBUG=1 runs the debug build instead (CI's smoke run: the figures mean nothing
+# then, but the script and every command in it are exercised).
+if [ "${CTRLMAP_BENCH_DEBUG:-}" = 1 ]; then
+    cargo build --locked --quiet
+    bin="$PWD/target/debug/ctrlmap"
+else
+    cargo build --release --locked --quiet
+    bin="$PWD/target/release/ctrlmap"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export CTRLMAP_DB="$work/bench.db" CTRLMAP_ACTOR=bench

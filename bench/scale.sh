@@ -41,17 +41,17 @@ generate_evidence() {
         }' "$work/controls.txt" >"$work/evidence.csv"
 }
 
-"$bin" -q init
-"$bin" -q catalog import "$catalog"
-"$bin" -q team import "$work/teams.csv"
-"$bin" -q service import "$work/services.csv"
+"$bin" -q init >/dev/null
+"$bin" -q catalog import "$catalog" >/dev/null
+"$bin" -q team import "$work/teams.csv" >/dev/null
+"$bin" -q service import "$work/services.csv" >/dev/null
 generate_evidence
 run "evidence import ($m items)" "$bin" -q evidence import "$work/evidence.csv"
 # Sparse overrides: a few organisation-wide and per-service decisions.
 for i in 1 2 3 4 5; do
-    "$bin" -q responsibility set "nist-800-53:SC-$i" --as customer --why "bench: zone design is ours"
-    "$bin" -q responsibility set "nist-800-53:CM-$i" --as shared --service "svc-$i" --why "bench: shared build pipeline"
-    "$bin" -q owner set "nist-800-53:AC-$i" --team "team-$i"
+    "$bin" -q responsibility set "nist-800-53:SC-$i" --as customer --why "bench: zone design is ours" >/dev/null
+    "$bin" -q responsibility set "nist-800-53:CM-$i" --as shared --service "svc-$i" --why "bench: shared build pipeline" >/dev/null
+    "$bin" -q owner set "nist-800-53:AC-$i" --team "team-$i" >/dev/null
 done
 
 pairs=$(sqlite3 "$CTRLMAP_DB" "SELECT (SELECT count(*) FROM control c JOIN catalog k ON k.id = c.catalog_id
