@@ -264,13 +264,16 @@ fn via_pairs(
     })
 }
 
+/// A service's name, offering name and team, shareable.
+type ServiceNames = (Arc<str>, Arc<str>, Option<Arc<str>>);
+
 /// The inputs of live pairs, loaded once. Texts every pair repeats are made shareable once here,
 /// so a pair costs reference counts rather than copies.
 struct Live {
     matrix: Matrix,
     shown: Vec<usize>,
     /// Per service (as `matrix.services`): name, offering name, team.
-    names: Vec<(Arc<str>, Arc<str>, Option<Arc<str>>)>,
+    names: Vec<ServiceNames>,
     /// Evidence as pairs show it, by (control, service id or 0 for organisation-wide); each
     /// piece is made once however many links it has.
     linked: HashMap<(i64, i64), Vec<Arc<EvidenceRef>>>,
