@@ -72,9 +72,22 @@ pub(crate) fn table<S: AsRef<str>>(headers: &[S], rows: impl IntoIterator<Item =
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(headers.iter().map(|h| h.as_ref()));
     for row in rows {
-        t.add_row(row);
+        t.add_row(row.iter().map(|cell| visible(cell)));
     }
     t
+}
+
+/// A table cell as it may reach a terminal: control characters other than line breaks become
+/// spaces, so text stored before ctrlmap refused them cannot send escape sequences.
+fn visible(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.chars().any(|c| c.is_control() && c != '\n') {
+        cell.chars()
+            .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        cell.into()
+    }
 }
 
 /// Prints a table followed by a newline.
@@ -97,4 +110,15 @@ pub(crate) fn print_fields(out: &mut impl Write, fields: &[(&str, String)]) -> R
         writeln!(out, "{label:width$}  {value}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_cells_cannot_carry_escape_sequences() {
+        let t = super::table(&["a"], [vec!["red \u{1b}[31mtext\tand\nmore".to_string()]]);
+        let text = t.to_string();
+        assert!(!text.contains('\u{1b}') && !text.contains('\t'), "{text}");
+        assert!(text.contains("red  [31mtext and"), "{text}");
+    }
 }
