@@ -57,6 +57,9 @@ done
 pairs=$(sqlite3 "$CTRLMAP_DB" "SELECT (SELECT count(*) FROM control c JOIN catalog k ON k.id = c.catalog_id
     WHERE k.key = 'nist-800-53' AND c.withdrawn = 0) * (SELECT count(*) FROM service WHERE in_scope = 1)")
 echo "ctrlmap scale benchmark: $n services x SP 800-53 rev5 = $pairs control-service pairs in force, $m evidence items"
+if [ "${CTRLMAP_BENCH_DEBUG:-}" = 1 ]; then
+    echo "(a debug build, to check the script runs: these figures say nothing about speed)"
+fi
 run "responsibility matrix --json" "$bin" responsibility matrix --catalog nist-800-53 --json
 run "gaps --json" "$bin" gaps --catalog nist-800-53 --json
 run "gaps (table)" "$bin" gaps --catalog nist-800-53
