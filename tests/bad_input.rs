@@ -16,12 +16,13 @@ fn unknown_names_are_refused_with_a_suggestion() {
     rejects_unchanged(
         &env,
         &["service", "add", "db", "--offering", "aws.rdss"],
-        "unknown offering \"aws.rdss\" (did you mean \"aws.rds\"?)",
+        // Named by the flag, not by a CSV column: there is no file here.
+        "--offering: unknown offering \"aws.rdss\" (did you mean \"aws.rds\"?)",
     );
     rejects_unchanged(
         &env,
         &["service", "add", "db", "--offering", "aws.rds", "--team", "platfrom"],
-        "unknown team \"platfrom\"",
+        "--team: unknown team \"platfrom\"",
     );
     rejects_unchanged(
         &env,

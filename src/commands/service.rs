@@ -97,6 +97,11 @@ impl ServiceCommand {
                 // Read back inside the transaction: once it commits, nothing may fail any more
                 // (a busy database after the commit would report a failure that did not happen).
                 let row = ctx.db.write(&ctx.actor, |w| {
+                    // Named by their flags here; the shared check names CSV columns.
+                    crate::db::offerings::get(w, &service.offering).map_err(|e| e.at("--offering"))?;
+                    if let Some(t) = &service.team {
+                        crate::db::teams::id(w, t).map_err(|e| e.at("--team"))?;
+                    }
                     save(w, &service, OnExisting::Fail)?;
                     services::get(w, &service.name)
                 })?;
