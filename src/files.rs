@@ -106,7 +106,7 @@ pub(crate) fn create_locked(path: &Path) -> io::Result<File> {
 }
 
 /// Whether `path` still names the open `file`.
-fn still_at(file: &File, path: &Path) -> bool {
+pub(crate) fn still_at(file: &File, path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

@@ -89,7 +89,7 @@ impl CatalogCommand {
             } => {
                 let input = open_input(file)?;
                 let on = if *update { OnExisting::Update } else { OnExisting::Fail };
-                let key = super::team::check_name("catalogue", key)?;
+                let key = super::check_name("catalogue", key)?;
                 let summary = ctx.db.write(&ctx.actor, |w| {
                     let existing = catalogs::get(w, &key).ok();
                     let title = match (title, &existing) {
@@ -143,7 +143,7 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
         .map_err(|e| crate::Error::io(file.display(), e))?;
     let parsed = crate::import::oscal::parse_catalog(&source_name(file), &bytes)?;
     let key = match key {
-        Some(k) => super::team::check_name("catalogue", k)?,
+        Some(k) => super::check_name("catalogue", k)?,
         None => parsed.default_key(),
     };
     let file_name = file

@@ -114,7 +114,7 @@ impl EvaluationCommand {
 }
 
 pub(crate) fn open(ctx: &mut Ctx, name: &str, catalog: &str, teams: &[String], wanted: &[String]) -> Result<()> {
-    let name = super::team::check_name("evaluation", name)?;
+    let name = super::check_name("evaluation", name)?;
     let conn = ctx.db.conn();
     let (catalog_id, catalog) = catalogs::get(conn, catalog)?;
     for t in teams {
@@ -229,7 +229,7 @@ pub(crate) fn record(
     };
     let recorded = Recorded {
         result,
-        note: super::team::check_text("--note", note, true)?,
+        note: super::check_text("--note", note, true)?,
         recorded_by: ctx.actor.clone(),
         recorded_at: crate::clock::now_rfc3339(),
     };
@@ -313,8 +313,6 @@ fn list(ctx: &Ctx) -> Result<()> {
 fn show(ctx: &Ctx, e: &Evaluation) -> Result<()> {
     let mut by_result: BTreeMap<ResultValue, u64> = BTreeMap::new();
     let mut total = 0u64;
-    // A closed evaluation's counts come from its snapshot: never show ones edited since.
-    let mut fingerprint = e.is_closed().then(Fingerprint::default);
     pairs::for_each_control(
         ctx.db.conn(),
         &Source::of_evaluation(e.clone(), ctx.today),
@@ -322,16 +320,11 @@ fn show(ctx: &Ctx, e: &Evaluation) -> Result<()> {
             for p in pairs {
                 total += 1;
                 *by_result.entry(p.result).or_default() += 1;
-                if let Some(f) = fingerprint.as_mut() {
-                    f.add(p)?;
-                }
             }
             Ok(())
         },
     )?;
-    if let Some(f) = fingerprint {
-        e.check_fingerprint(&f.finish()?)?;
-    }
+    // A closed evaluation's snapshot was checked against its fingerprint as it was read.
     let assessed = total - by_result.get(&ResultValue::NotAssessed).copied().unwrap_or(0);
     let mut out = output::stdout();
     if ctx.json {

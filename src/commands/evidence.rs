@@ -289,10 +289,10 @@ fn draft(ctx: &Ctx, spec: &Spec<'_>) -> Result<Draft> {
         .map(|text| parse_expiry(text, collected).map_err(|e| Error::Invalid(format!("{}: {e}", names.expires))))
         .transpose()?;
     let url = spec.url.map(|u| check_url(names.url, u)).transpose()?;
-    let note = super::team::check_text(names.note, spec.note.unwrap_or(""), true)?;
+    let note = super::check_text(names.note, spec.note.unwrap_or(""), true)?;
     let given_title = spec
         .title
-        .map(|t| super::team::check_text(names.title, t, false))
+        .map(|t| super::check_text(names.title, t, false))
         .transpose()?;
     let kind = match (spec.file, &url) {
         (Some(_), _) => EvidenceKind::File,
@@ -719,7 +719,7 @@ fn show(ctx: &Ctx, id: i64) -> Result<()> {
 
 pub(crate) fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result<()> {
     let e = store_db::get(ctx.db.conn(), id)?;
-    let note = super::team::check_text("--note", note, true)?;
+    let note = super::check_text("--note", note, true)?;
     let note = note.as_str();
     if accept && e.submitted_by.eq_ignore_ascii_case(&ctx.actor) {
         return Err(Error::Invalid(format!(

@@ -6,8 +6,8 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::Ctx;
+use super::check_text;
 use super::responsibility::{decision_entity, target};
-use super::team::check_text;
 use crate::db::implementations;
 use crate::error::{Error, Result};
 use crate::model::ImplementationStatus;

@@ -87,7 +87,7 @@ impl MappingCommand {
                 why,
                 replace,
             } => {
-                let why = super::team::check_text("--why", why, true)?;
+                let why = super::check_text("--why", why, true)?;
                 let s = qualified(ctx.db.conn(), source)?;
                 let t = qualified(ctx.db.conn(), target)?;
                 let outcome = ctx.db.write(&ctx.actor, |w| {

@@ -220,7 +220,7 @@ impl ResponsibilityCommand {
                 value,
                 why,
             } => {
-                let why = super::team::check_text("--why", why, true)?;
+                let why = super::check_text("--why", why, true)?;
                 let why = why.as_str();
                 if why.is_empty() {
                     return Err(Error::Invalid("--why must say why the override is made".into()));

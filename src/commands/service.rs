@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::team::{check_name, check_text};
 use super::{Ctx, open_input, report_import, source_name};
+use super::{check_name, check_text};
 use crate::db::{OnExisting, save, services};
 use crate::error::Result;
 use crate::model::{Category, Service};

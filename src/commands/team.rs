@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::{Ctx, open_input, report_import, source_name};
+use super::{Ctx, check_name, check_text, open_input, report_import, source_name};
 use crate::db::{OnExisting, save, teams};
-use crate::error::{Error, Result};
-use crate::import::csv_file::NAME_MAX;
+use crate::error::Result;
 use crate::model::Team;
 use crate::output;
 
@@ -39,60 +38,6 @@ pub enum TeamCommand {
         #[arg(long)]
         update: bool,
     },
-}
-
-/// The longest one-line text (a contact, a region), in characters.
-const LINE_MAX: usize = 500;
-/// The longest prose typed on the command line (a note, a statement), in characters; longer
-/// text belongs in a file added as evidence.
-const PROSE_MAX: usize = 20_000;
-
-/// Checks a name typed on the command line.
-pub(crate) fn check_name(what: &str, name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(Error::Invalid(format!(
-            "{what} name must be non-empty, without control characters"
-        )));
-    }
-    let length = name.chars().count();
-    if length > NAME_MAX {
-        return Err(Error::Invalid(format!(
-            "{what} name is {length} characters long; at most {NAME_MAX}"
-        )));
-    }
-    Ok(name.to_string())
-}
-
-/// Checks free text typed on the command line, trimmed: a one-line value (`prose` false) has no
-/// control characters at all; prose may hold tabs and line breaks but nothing else of the kind,
-/// so no escape sequence reaches the terminals of the people who list it later.
-pub(crate) fn check_text(what: &str, text: &str, prose: bool) -> Result<String> {
-    let text = text.trim();
-    let allowed = |c: char| prose && matches!(c, '\t' | '\n' | '\r');
-    if let Some(c) = text.chars().find(|&c| c.is_control() && !allowed(c)) {
-        let which = if prose {
-            "other than tabs and line breaks"
-        } else {
-            "(tabs, newlines)"
-        };
-        return Err(Error::Invalid(format!(
-            "{what} must not contain control characters {which}: found U+{:04X}",
-            u32::from(c)
-        )));
-    }
-    let (length, max) = (text.chars().count(), if prose { PROSE_MAX } else { LINE_MAX });
-    if length > max {
-        return Err(Error::Invalid(format!(
-            "{what} is {length} characters long; at most {max}{}",
-            if prose {
-                " (add longer text as a file of evidence)"
-            } else {
-                ""
-            }
-        )));
-    }
-    Ok(text.to_string())
 }
 
 impl TeamCommand {

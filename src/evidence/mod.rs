@@ -81,16 +81,11 @@ impl Store {
         let mut input = File::open(source).map_err(|e| Error::io(source.display(), e))?;
         // The file opened must be the one checked above: a path swapped for a symbolic link (or
         // anything else) between the check and the open is refused.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            let opened = input.metadata().map_err(|e| Error::io(source.display(), e))?;
-            if opened.dev() != meta.dev() || opened.ino() != meta.ino() || !opened.is_file() {
-                return Err(Error::Invalid(format!(
-                    "{}: changed while it was being opened; add it again",
-                    source.display()
-                )));
-            }
+        if !crate::files::still_at(&input, source) {
+            return Err(Error::Invalid(format!(
+                "{}: changed while it was being opened; add it again",
+                source.display()
+            )));
         }
         let tmp_dir = self.root.join("tmp");
         create_private_dir(&tmp_dir)?;
