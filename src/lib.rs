@@ -21,6 +21,7 @@ pub mod model;
 pub mod package;
 pub mod report;
 pub mod seeds;
+pub mod text;
 
 mod clock;
 mod files;

@@ -13,7 +13,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            eprintln!("ctrlmap: {}", readable(&usage_error_line(&err.render().to_string())));
+            eprintln!(
+                "ctrlmap: {}",
+                ctrlmap::text::one_line(&readable(&usage_error_line(&err.render().to_string())))
+            );
             return ExitCode::from(2);
         }
     };
@@ -23,7 +26,10 @@ fn main() -> ExitCode {
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             // Every message already carries its causes; keep it on one line.
-            eprintln!("ctrlmap: {}", readable(&err.to_string().replace('\n', " ")));
+            eprintln!(
+                "ctrlmap: {}",
+                ctrlmap::text::one_line(&readable(&err.to_string().replace('\n', " ")))
+            );
             err.exit_code()
         }
     }

@@ -9,24 +9,34 @@ use serde::Serialize;
 use crate::error::Result;
 
 /// Buffered standard output that reports a failed final flush (e.g. a full disk) through
-/// [`take_failure`] instead of losing it when dropped.
-pub(crate) struct Out(BufWriter<Stdout>);
+/// [`take_failure`] instead of losing it when dropped. Everything written passes through the
+/// terminal filter, so no stored text can send an escape sequence or reorder a line, whichever
+/// command prints it.
+pub(crate) struct Out {
+    inner: BufWriter<Stdout>,
+    filter: crate::text::TerminalFilter,
+    scratch: Vec<u8>,
+}
 
 static FAILURE: Mutex<Option<io::Error>> = Mutex::new(None);
 
 impl Write for Out {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        self.scratch.clear();
+        self.filter.filter(buf, &mut self.scratch);
+        self.inner.write_all(&self.scratch)?;
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.inner.flush()
     }
 }
 
 impl Drop for Out {
     fn drop(&mut self) {
-        if let Err(e) = self.0.flush()
+        let rest = self.filter.finish();
+        if let Err(e) = self.inner.write_all(&rest).and_then(|()| self.inner.flush())
             && let Ok(mut slot) = FAILURE.lock()
         {
             slot.get_or_insert(e);
@@ -57,7 +67,11 @@ pub(crate) fn note() -> Box<dyn Write> {
 
 /// Buffered standard output.
 pub(crate) fn stdout() -> Out {
-    Out(BufWriter::new(io::stdout()))
+    Out {
+        inner: BufWriter::new(io::stdout()),
+        filter: crate::text::TerminalFilter::default(),
+        scratch: Vec::new(),
+    }
 }
 
 /// The first output error that happened while flushing on drop, if any.

@@ -29,7 +29,6 @@ use std::path::Path;
 use crate::cli::{Cli, Command};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::import::csv_file::NAME_MAX;
 use crate::model::evidence::Day;
 
 /// What every command gets: the open database, who is acting, and the output format.
@@ -168,27 +167,17 @@ pub(crate) fn report_import(ctx: &Ctx, what: &str, summary: crate::load::Summary
     Ok(())
 }
 
-/// The longest one-line text (a contact, a region), in characters.
-const LINE_MAX: usize = 500;
-/// The longest prose typed on the command line (a note, a statement), in characters; longer
-/// text belongs in a file added as evidence.
-const PROSE_MAX: usize = 20_000;
-
-/// Checks a name typed on the command line.
+/// Checks a name typed on the command line (or read from the environment), by the one set of
+/// text rules ([`crate::text`]).
 pub(crate) fn check_name(what: &str, name: &str) -> Result<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(Error::Invalid(format!(
-            "{what} name must be non-empty, without control characters"
-        )));
+    if name.is_empty() {
+        return Err(Error::Invalid(format!("{what} name must not be empty")));
     }
-    let length = name.chars().count();
-    if length > NAME_MAX {
-        return Err(Error::Invalid(format!(
-            "{what} name is {length} characters long; at most {NAME_MAX}"
-        )));
+    match crate::text::problem(crate::text::Kind::Name, name) {
+        Some(problem) => Err(Error::Invalid(format!("{what} name {problem}"))),
+        None => Ok(name.to_string()),
     }
-    Ok(name.to_string())
 }
 
 /// Checks free text typed on the command line, trimmed: a one-line value (`prose` false) has no
@@ -196,28 +185,13 @@ pub(crate) fn check_name(what: &str, name: &str) -> Result<String> {
 /// so no escape sequence reaches the terminals of the people who list it later.
 pub(crate) fn check_text(what: &str, text: &str, prose: bool) -> Result<String> {
     let text = text.trim();
-    let allowed = |c: char| prose && matches!(c, '\t' | '\n' | '\r');
-    if let Some(c) = text.chars().find(|&c| c.is_control() && !allowed(c)) {
-        let which = if prose {
-            "other than tabs and line breaks"
-        } else {
-            "(tabs, newlines)"
-        };
-        return Err(Error::Invalid(format!(
-            "{what} must not contain control characters {which}: found U+{:04X}",
-            u32::from(c)
-        )));
+    let kind = if prose {
+        crate::text::Kind::Prose
+    } else {
+        crate::text::Kind::Line
+    };
+    match crate::text::problem(kind, text) {
+        Some(problem) => Err(Error::Invalid(format!("{what} {problem}"))),
+        None => Ok(text.to_string()),
     }
-    let (length, max) = (text.chars().count(), if prose { PROSE_MAX } else { LINE_MAX });
-    if length > max {
-        return Err(Error::Invalid(format!(
-            "{what} is {length} characters long; at most {max}{}",
-            if prose {
-                " (add longer text as a file of evidence)"
-            } else {
-                ""
-            }
-        )));
-    }
-    Ok(text.to_string())
 }

@@ -5,9 +5,8 @@ use std::io::Read;
 
 use crate::error::{Error, Result};
 
-/// The longest name (of a team, service, control key, ...), in characters, from a file or the
-/// command line: names are keys that tables, reports and package paths show whole.
-pub const NAME_MAX: usize = 200;
+use crate::text::Kind;
+pub use crate::text::NAME_MAX;
 
 /// The columns a kind of file has.
 #[derive(Debug, Clone, Copy)]
@@ -83,17 +82,14 @@ impl CsvFile {
                 continue;
             }
             let line = record.position().map_or(0, |p| p.line());
-            // Escape sequences in a cell would reach people's terminals through every listing;
-            // tabs and line breaks are text.
+            // Every cell is at least prose by the one set of text rules (no escape sequences, no
+            // bidirectional overrides, a bounded length); columns that are names or one line are
+            // held to more when they are read.
             for (i, field) in record.iter().enumerate() {
-                if let Some(c) = field
-                    .chars()
-                    .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-                {
+                if let Some(problem) = crate::text::problem(Kind::Prose, field) {
                     let column = headers.get(i).map_or(String::new(), |h| h.trim().to_ascii_lowercase());
                     return Err(Error::Invalid(format!(
-                        "{source} line {line}, column \"{column}\": must not contain control characters (found U+{:04X})",
-                        u32::from(c)
+                        "{source} line {line}, column \"{column}\": {problem}"
                     )));
                 }
             }
@@ -184,17 +180,28 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The cell as a name: not empty, no control characters.
+    /// The cell as a name: not empty, one line, nothing invisible, at most [`NAME_MAX`].
     pub fn name(&self, column: &str) -> Result<String> {
         let value = self.required(column)?;
-        if value.chars().any(char::is_control) {
-            return Err(self.invalid(column, "must not contain control characters (tabs, newlines)"));
+        self.checked(column, Kind::Name, value)
+    }
+
+    /// The cell as one line of text (possibly empty), at most [`crate::text::LINE_MAX`].
+    pub fn one_line(&self, column: &str) -> Result<String> {
+        self.checked(column, Kind::Line, self.get(column).to_string())
+    }
+
+    /// The cell as one line of text, which must not be empty.
+    pub fn required_line(&self, column: &str) -> Result<String> {
+        let value = self.required(column)?;
+        self.checked(column, Kind::Line, value)
+    }
+
+    fn checked(&self, column: &str, kind: Kind, value: String) -> Result<String> {
+        match crate::text::problem(kind, &value) {
+            Some(problem) => Err(self.invalid(column, &problem)),
+            None => Ok(value),
         }
-        let length = value.chars().count();
-        if length > NAME_MAX {
-            return Err(self.invalid(column, &format!("is {length} characters long; at most {NAME_MAX}")));
-        }
-        Ok(value)
     }
 
     /// The cell parsed as `T`; an empty cell is an error.

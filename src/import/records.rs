@@ -34,8 +34,8 @@ pub const PROVIDERS: Columns = Columns {
 pub fn providers(file: &CsvFile) -> Result<Vec<Located<Provider>>> {
     each(file, |r| {
         Ok(Provider {
-            key: r.required("key")?,
-            name: r.required("name")?,
+            key: r.name("key")?,
+            name: r.required_line("name")?,
         })
     })
 }
@@ -51,10 +51,12 @@ pub fn offerings(file: &CsvFile) -> Result<Vec<Located<Offering>>> {
     each(file, |r| {
         Ok(Offering {
             key: r.name("key")?,
-            name: r.required("name")?,
-            provider: r.required("provider")?,
+            name: r.required_line("name")?,
+            provider: r.name("provider")?,
             category: r.parse::<Category>("category")?,
-            source: r.optional("source").unwrap_or_else(|| "user import".to_string()),
+            source: Some(r.one_line("source")?)
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "user import".to_string()),
             note: r.get("note").to_string(),
         })
     })
@@ -70,10 +72,10 @@ pub const CATALOGS: Columns = Columns {
 pub fn catalogs(file: &CsvFile) -> Result<Vec<Located<Catalog>>> {
     each(file, |r| {
         Ok(Catalog {
-            key: r.required("key")?,
-            title: r.required("title")?,
-            version: r.get("version").to_string(),
-            source: r.get("source").to_string(),
+            key: r.name("key")?,
+            title: r.required_line("title")?,
+            version: r.one_line("version")?,
+            source: r.one_line("source")?,
         })
     })
 }
@@ -95,8 +97,8 @@ pub fn controls(file: &CsvFile) -> Result<Vec<Located<Control>>> {
         };
         Ok(Control {
             key: r.name("key")?,
-            title: r.required("title")?,
-            family: r.get("family").to_string(),
+            title: r.required_line("title")?,
+            family: r.one_line("family")?,
             statement: r.get("statement").to_string(),
             parent: r.optional("parent"),
             sort_key: r.optional("sort_key").unwrap_or_else(|| format!("{:08}", r.line())),
@@ -139,7 +141,7 @@ pub fn rules(file: &CsvFile) -> Result<Vec<Located<Rule>>> {
                     category,
                     responsibility,
                     rationale: rationale.clone(),
-                    source: r.get("source").to_string(),
+                    source: r.one_line("source")?,
                 },
             });
         }
@@ -158,7 +160,7 @@ pub fn teams(file: &CsvFile) -> Result<Vec<Located<Team>>> {
     each(file, |r| {
         Ok(Team {
             name: r.name("name")?,
-            contact: r.get("contact").to_string(),
+            contact: r.one_line("contact")?,
         })
     })
 }
@@ -174,11 +176,11 @@ pub fn services(file: &CsvFile) -> Result<Vec<Located<Service>>> {
     each(file, |r| {
         Ok(Service {
             name: r.name("name")?,
-            offering: r.required("offering")?,
+            offering: r.name("offering")?,
             team: r.optional("team"),
-            environment: r.get("environment").to_string(),
-            region: r.get("region").to_string(),
-            data_classification: r.get("data_classification").to_string(),
+            environment: r.one_line("environment")?,
+            region: r.one_line("region")?,
+            data_classification: r.one_line("data_classification")?,
             in_scope: parse_flag(r.get("in_scope")).ok_or_else(|| r.invalid("in_scope", "expected yes or no"))?,
         })
     })
