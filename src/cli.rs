@@ -33,6 +33,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Replace an existing output file (--out of report, export, package, evidence export); the
+    /// database, its journals, the evidence store and keys are never replaced.
+    #[arg(long, global = true)]
+    pub force: bool,
+
     /// No confirmations or progress bars; errors and the data asked for still print.
     #[arg(long, short, global = true)]
     pub quiet: bool,

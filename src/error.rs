@@ -46,6 +46,16 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// The disk (or the user's quota) is full: said plainly, naming what was being written,
+    /// never blamed on the file being read.
+    #[error(
+        "disk full: cannot write {path} ({source}); nothing was changed, free some space and run the command again"
+    )]
+    DiskFull {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// An I/O error on a named path.
     #[error("{path}: {source}")]
     Io {
@@ -84,6 +94,12 @@ impl Error {
 
     /// An error for an I/O failure on `path`.
     pub fn io(path: impl std::fmt::Display, source: std::io::Error) -> Error {
+        if is_disk_full(&source) {
+            return Error::DiskFull {
+                path: path.to_string(),
+                source,
+            };
+        }
         Error::Io {
             path: path.to_string(),
             source,
@@ -107,6 +123,7 @@ impl Error {
     pub fn is_broken_pipe(&self) -> bool {
         match self {
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            Error::DiskFull { .. } => false,
             Error::At { source, .. } => source.is_broken_pipe(),
             _ => false,
         }
@@ -134,11 +151,33 @@ impl Error {
                 context: context.to_string(),
             };
         }
+        match source.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => {
+                return Error::DiskFull {
+                    path: "the database".to_string(),
+                    source: std::io::Error::new(std::io::ErrorKind::StorageFull, format!("{context}: {source}")),
+                };
+            }
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                return Error::Integrity(format!(
+                    "the database is damaged ({context}: {source}): restore it from a backup; nothing was changed"
+                ));
+            }
+            _ => {}
+        }
         Error::Sql {
             context: context.to_string(),
             source,
         }
     }
+}
+
+/// True for "no space left on device" and "disk quota exceeded".
+pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// True for SQLite's "database is locked" errors (SQLITE_BUSY, SQLITE_LOCKED and their variants).
@@ -151,10 +190,7 @@ pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
 
 impl From<std::io::Error> for Error {
     fn from(source: std::io::Error) -> Self {
-        Error::Io {
-            path: "<stdout>".to_string(),
-            source,
-        }
+        Error::io("<stdout>", source)
     }
 }
 
@@ -210,8 +246,22 @@ mod tests {
             err.to_string(),
             "the database is busy (another ctrlmap is writing); nothing was changed, try again (read service)"
         );
-        let other = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        let full = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        assert!(
+            Error::sql(full, "x")
+                .to_string()
+                .starts_with("disk full: cannot write the database")
+        );
+        let corrupt = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT), None);
+        assert_eq!(Error::sql(corrupt, "read service").code(), 3);
+        let other = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH), None);
         assert!(matches!(Error::sql(other, "x"), Error::Sql { .. }));
+        let enospc = std::io::Error::from_raw_os_error(28);
+        assert!(
+            Error::io("r.csv", enospc)
+                .to_string()
+                .starts_with("disk full: cannot write r.csv")
+        );
     }
 
     #[test]

@@ -1,32 +1,211 @@
 //! Writing output files safely: into a private temporary file beside the target, renamed into
 //! place only when complete, so a failed or interrupted write never leaves half a file behind.
 //!
+//! Every file a command writes (`--out` of report, export, package, evidence export, key
+//! generate) first passes one guard, [`check_output`]: it is never the database, its journal
+//! files, anything in the evidence store or an input of the command, never a directory, a
+//! symbolic link or anything but a regular file, and an existing file is replaced only with
+//! `--force`.
+//!
 //! A process killed mid-write cannot remove its temporary file, so every temporary file is locked
 //! by its writer while it is open: the next write finds the unlocked ones (their writer is gone)
 //! and removes them.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
-/// Writes `path` through `fill`; the file is created owner-only (it holds customer data).
-pub(crate) fn write_atomically(path: &Path, fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<u64> {
+/// What outputs must never overwrite, and whether existing files may be replaced.
+#[derive(Debug)]
+struct Guard {
+    /// The database file (its journals are derived from it).
+    database: Option<PathBuf>,
+    /// Files the running command reads (a signing key, a template).
+    inputs: Vec<PathBuf>,
+    /// `--force` was given.
+    replace: bool,
+}
+
+static GUARD: Mutex<Guard> = Mutex::new(Guard {
+    database: None,
+    inputs: Vec::new(),
+    replace: false,
+});
+
+/// Registers the database (and with it its journals and evidence store) as never to be written
+/// over, and whether `--force` allows replacing other existing files. Called once per command.
+pub(crate) fn guard_outputs(database: &Path, replace: bool) {
+    if let Ok(mut g) = GUARD.lock() {
+        g.database = Some(database.to_path_buf());
+        g.replace = replace;
+    }
+}
+
+/// Registers a file the running command reads, which its output must not replace.
+pub(crate) fn protect_input(path: &Path) {
+    if let Ok(mut g) = GUARD.lock() {
+        g.inputs.push(path.to_path_buf());
+    }
+}
+
+/// Allows this command to replace existing outputs (`demo`, which owns its directory).
+pub(crate) fn allow_replace() {
+    if let Ok(mut g) = GUARD.lock() {
+        g.replace = true;
+    }
+}
+
+/// The one guard every output path passes (see the module docs); exit 2 and nothing touched
+/// when it refuses. `may_replace` is false for files that must never be replaced (keys).
+pub(crate) fn check_output(path: &Path, may_replace: bool) -> Result<()> {
+    let refuse = |why: String| Error::Invalid(format!("--out {}: {why}; nothing was written", path.display()));
+    if path.as_os_str().is_empty() {
+        return Err(Error::Invalid("--out must not be empty".into()));
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if !dir.is_dir() {
-        return Err(Error::Invalid(format!(
-            "{}: the directory {} does not exist",
-            path.display(),
-            dir.display()
-        )));
+        return Err(refuse(format!("the directory {} does not exist", dir.display())));
     }
-    if path.is_dir() {
-        return Err(Error::Invalid(format!("{}: is a directory", path.display())));
+    let existing = match fs::symlink_metadata(path) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(path.display(), e)),
+    };
+    if let Some(meta) = &existing
+        && !meta.is_file()
+    {
+        return Err(refuse(format!("is {}, not a regular file", describe(meta))));
     }
+    let (database, inputs, replace) = match GUARD.lock() {
+        Ok(g) => (g.database.clone(), g.inputs.clone(), g.replace),
+        Err(_) => (None, Vec::new(), false),
+    };
+    let target = resolved(path);
+    if let Some(db) = &database {
+        let mut journals = ["", "-wal", "-shm", "-journal"].iter().map(|suffix| {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        });
+        if journals.any(|p| same_file(path, existing.as_ref(), &p, &target)) {
+            return Err(refuse("is the database or one of its journal files".into()));
+        }
+        let mut store = db.as_os_str().to_owned();
+        store.push(".evidence");
+        let store = resolved(Path::new(&store));
+        if target.starts_with(&store) {
+            return Err(refuse("is inside the evidence store".into()));
+        }
+    }
+    if inputs.iter().any(|p| same_file(path, existing.as_ref(), p, &target)) {
+        return Err(refuse("is a file this command reads".into()));
+    }
+    if existing.is_some() {
+        if !may_replace {
+            return Err(refuse("already exists; it is never replaced".into()));
+        }
+        if !replace {
+            return Err(refuse("already exists; pass --force to replace it".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the output `path` (resolved to `target`, with `meta` when it exists) names
+/// `protected`: the same path once directories are resolved, or the same file by another name
+/// (a hard link).
+fn same_file(path: &Path, meta: Option<&fs::Metadata>, protected: &Path, target: &Path) -> bool {
+    if resolved(protected) == target {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Some(out), Ok(p)) = (meta, fs::metadata(protected)) {
+            return out.dev() == p.dev() && out.ino() == p.ino();
+        }
+    }
+    let _ = (path, meta);
+    false
+}
+
+/// `path` absolute, with its directory's symbolic links and `..` resolved (the file name itself
+/// is kept as it is, since the file may not exist yet).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Ok(full) = fs::canonicalize(&absolute) {
+        return full;
+    }
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => fs::canonicalize(dir).map_or(absolute.clone(), |d| d.join(name)),
+        _ => absolute,
+    }
+}
+
+/// What a file that is not a regular file is, for messages.
+pub(crate) fn describe(meta: &fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Whether this process may create files in the directory of `path` (false on a read-only
+/// mount or a directory without write permission for us).
+pub(crate) fn writable_dir(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: `c` is a valid NUL-terminated string that outlives the call; access(2) only
+        // reads it.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+    }
+}
+
+/// Writes `path` through `fill`; the file is created owner-only (it holds customer data). The
+/// path passes [`check_output`] first.
+pub(crate) fn write_atomically(path: &Path, fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<u64> {
+    check_output(path, true)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

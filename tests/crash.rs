@@ -408,7 +408,9 @@ fn leftovers_beside(out: &Path) -> Vec<PathBuf> {
 fn kill_report_writes(format: &str, services: usize, extra: &[&str], valid: fn(&[u8])) {
     let env = report_estate(services);
     let out = env.path().join(format!("report.{format}"));
+    // The same report is written again and again over its earlier copy: --force.
     let mut report = args(&[
+        &"--force",
         &"report",
         &"--format",
         &format,

@@ -750,12 +750,8 @@ fn assert_private(path: &Path) {
 #[test]
 fn nothing_ctrlmap_writes_is_readable_by_others_even_under_umask_022() {
     let env = Env::new();
-    // An empty file that was already there (`touch ctrlmap.db`) is made private too.
-    std::fs::write(&env.db, b"").expect("touch");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&env.db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    }
+    // (An empty file that was already there is never chmodded: see
+    // trust::init_never_changes_a_file_it_did_not_create.)
     run_umask_022(&env, &["init"]);
     assert_private(&env.db);
     let evidence = env.file("restore.log", "restore ok\n");

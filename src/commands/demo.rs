@@ -44,6 +44,8 @@ impl Demo {
     /// Runs the demo.
     pub(crate) fn run(&self, actor: &str, json: bool, today: crate::model::evidence::Day) -> Result<()> {
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(self.out.display(), e))?;
+        // The demo owns its directory: each run replaces the last one's reports.
+        crate::files::allow_replace();
         let path = self.out.join("demo.db");
         remove_demo(&path)?;
         let built = self.build(&path, actor, today);

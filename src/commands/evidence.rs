@@ -721,7 +721,7 @@ pub(crate) fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result
     let e = store_db::get(ctx.db.conn(), id)?;
     let note = super::check_text("--note", note, true)?;
     let note = note.as_str();
-    if accept && e.submitted_by.eq_ignore_ascii_case(&ctx.actor) {
+    if accept && crate::model::actor::same_actor(&e.submitted_by, &ctx.actor) {
         return Err(Error::Invalid(format!(
             "evidence {id} was submitted by {}: the submitter cannot accept their own evidence (separation of duties); ask another reviewer",
             e.submitted_by

@@ -118,7 +118,9 @@ impl ExportCommand {
                 };
                 let bytes = crate::files::write_atomically(out, |w| {
                     crate::export::ssp::write_system_security_plan(conn, &opts, w).map_err(|e| match e {
-                        Error::Io { path, source } if path == crate::export::ssp::OUTPUT => {
+                        Error::Io { path, source } | Error::DiskFull { path, source }
+                            if path == crate::export::ssp::OUTPUT =>
+                        {
                             Error::io(out.display(), source)
                         }
                         e => e,

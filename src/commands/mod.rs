@@ -54,6 +54,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
 
 fn run_command(cli: Cli) -> Result<()> {
     crate::output::set_quiet(cli.quiet);
+    crate::files::guard_outputs(&cli.db, cli.force);
     let actor = actor(cli.actor.as_deref())?;
     match &cli.command {
         Command::Init(c) => return c.run(&cli.db, &actor, cli.json),
@@ -111,13 +112,11 @@ fn actor(given: Option<&str>) -> Result<String> {
         .or_else(|| std::env::var("LOGNAME").ok())
         .or_else(os_user)
         .unwrap_or_else(|| "unknown".to_string());
-    let name = name.trim().to_string();
-    if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(Error::Invalid(
-            "--actor must be a non-empty name without control characters".into(),
-        ));
+    match crate::text::problem(crate::text::Kind::Name, name.trim()) {
+        _ if name.trim().is_empty() => Err(Error::Invalid("--actor (or CTRLMAP_ACTOR) must not be empty".into())),
+        Some(problem) => Err(Error::Invalid(format!("--actor (or CTRLMAP_ACTOR) {problem}"))),
+        None => Ok(name.trim().to_string()),
     }
-    Ok(name)
 }
 
 /// The name of the process's user from the password database, when `USER` is not set.
@@ -172,7 +171,7 @@ pub(crate) fn report_import(ctx: &Ctx, what: &str, summary: crate::load::Summary
 pub(crate) fn check_name(what: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(Error::Invalid(format!("{what} name must not be empty")));
+        return Err(Error::Invalid(format!("{what} name must be non-empty")));
     }
     match crate::text::problem(crate::text::Kind::Name, name) {
         Some(problem) => Err(Error::Invalid(format!("{what} name {problem}"))),

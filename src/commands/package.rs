@@ -36,9 +36,6 @@ pub struct Package {
     /// The package's date [default: SOURCE_DATE_EPOCH, else --today, else today].
     #[arg(long, value_parser = Day::parse)]
     pub date: Option<Day>,
-    /// Replace an existing file at --out.
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// Package subcommands.
@@ -77,12 +74,10 @@ impl Package {
         let (Some(id), Some(out)) = (self.evaluation, &self.out) else {
             return Err(Error::Invalid("package needs --evaluation ID and --out FILE".into()));
         };
-        if out.exists() && !self.force {
-            return Err(Error::Invalid(format!(
-                "{}: already exists; pass --force to replace it",
-                out.display()
-            )));
+        if let Some(key) = &self.sign {
+            crate::files::protect_input(key);
         }
+        crate::files::check_output(out, true)?;
         let e = evaluations::get(ctx.db.conn(), id)?;
         let date = match self.date {
             Some(d) => d,
@@ -138,9 +133,10 @@ pub(crate) fn generate(out: &Path) -> Result<()> {
             out.display()
         )));
     }
-    if public.exists() {
-        return Err(Error::Invalid(format!("{}: already exists", public.display())));
-    }
+    // Keys are never replaced, not even with --force: a lost private key cannot be made again.
+    crate::files::check_output(out, false)?;
+    crate::files::check_output(&public, false)?;
+    crate::files::check_output(&PathBuf::from(format!("{}.pub", out.display())), false)?;
     let hex = crate::package::generate_key(out)?;
     // The library writes `<out>.pub`; people expect `assessor.pub` beside `assessor.key`.
     let written = PathBuf::from(format!("{}.pub", out.display()));

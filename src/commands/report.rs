@@ -73,6 +73,9 @@ impl Report {
     /// Runs the command.
     pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
         let conn = ctx.db.conn();
+        if let Some(t) = &self.template {
+            crate::files::protect_input(t);
+        }
         let template = Template::load(self.template.as_deref())?;
         let date = match self.date {
             Some(d) => d,

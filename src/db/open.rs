@@ -20,19 +20,35 @@ const APPLICATION_ID: i64 = 0x6374_6d70;
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    /// Opened for reading only, because its directory cannot be written.
+    read_only: bool,
+    /// This process created the file (so a failed `init` may remove it).
+    created: bool,
 }
 
 impl Db {
-    /// Opens an existing, current ctrlmap database; never creates or migrates one.
+    /// Opens an existing, current ctrlmap database; never creates or migrates one. A database in
+    /// a directory this process cannot write (a read-only mount, say) opens for reading only.
     pub fn open(path: &Path) -> Result<Db> {
-        if !path.exists() || std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
+        let meta = existing_file(path)?;
+        if meta.as_ref().is_none_or(|m| m.len() == 0) {
             return Err(Error::Database(format!(
                 "no ctrlmap database at {}: run `ctrlmap init` to create one, or pass --db / set CTRLMAP_DB",
                 path.display()
             )));
         }
-        let db = Db::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        db.check_identity()?;
+        let db = match Db::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .and_then(|db| db.check_identity().map(|()| db))
+        {
+            Ok(db) => db,
+            Err(e) if !crate::files::writable_dir(path) => {
+                drop(e);
+                let db = Db::connect_read_only(path)?;
+                db.check_identity()?;
+                db
+            }
+            Err(e) => return Err(e),
+        };
         let (have, know) = db.schema_versions()?;
         if have < know {
             return Err(Error::Database(format!(
@@ -44,15 +60,22 @@ impl Db {
     }
 
     /// Creates the database (owner-only permissions) or upgrades an existing one to the latest
-    /// schema. Returns the database and whether it was created.
+    /// schema. Returns the database and whether it was created. A path that exists is never
+    /// deleted or re-permissioned: only a file this call created is removed when setting it up
+    /// fails.
     pub fn create_or_upgrade(path: &Path) -> Result<(Db, bool)> {
-        let fresh = !path.exists() || std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false);
+        let meta = existing_file(path)?;
+        let fresh = meta.is_none();
         if fresh {
             create_private_file(path)?;
+        } else if meta.as_ref().is_some_and(|m| m.len() == 0) {
+            refuse_shared_empty_file(path, meta.as_ref())?;
         }
+        let empty = meta.is_none_or(|m| m.len() == 0);
+        let journals_before = journals(path);
         let result =
             Db::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE).and_then(|mut db| {
-                if fresh {
+                if empty {
                     db.conn
                         .pragma_update(None, "application_id", APPLICATION_ID)
                         .context("mark the database as ctrlmap's")?;
@@ -61,19 +84,54 @@ impl Db {
                         .context("switch the database to WAL")?;
                 } else {
                     db.check_identity()?;
+                    db.check_integrity()?;
                 }
                 db.migrate()?;
                 Ok(db)
             });
         match result {
-            Ok(db) => Ok((db, fresh)),
+            Ok(mut db) => {
+                db.created = fresh;
+                Ok((db, empty))
+            }
             Err(e) => {
                 if fresh {
                     remove_database_files(path);
+                } else {
+                    remove_new_journals(path, &journals_before);
                 }
                 Err(e)
             }
         }
+    }
+
+    /// Opens `path` for reading only and as immutable: SQLite need not create its `-shm` beside
+    /// a database in a directory it cannot write, and every write is refused.
+    fn connect_read_only(path: &Path) -> Result<Db> {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&uri, flags)
+            .map_err(|e| Error::Database(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(busy_timeout()?).context("set the busy timeout")?;
+        Ok(Db {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+            created: false,
+        })
+    }
+
+    /// Refuses a database whose pages are damaged: `init` must not seed into one (and then blame
+    /// the seed file for what the database did).
+    fn check_integrity(&self) -> Result<()> {
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(|e| Error::sql(e, "check the database"))?;
+        if verdict != "ok" {
+            return Err(damaged(&self.path, &verdict));
+        }
+        Ok(())
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Db> {
@@ -85,6 +143,8 @@ impl Db {
         Ok(Db {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
+            created: false,
         })
     }
 
@@ -95,9 +155,13 @@ impl Db {
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .map_err(|e| match e.sqlite_error_code() {
                 _ if crate::error::is_busy(&e) => Error::sql(e, "read the database header"),
+                Some(rusqlite::ErrorCode::NotADatabase) if has_sqlite_header(&self.path) => {
+                    damaged(&self.path, &e.to_string())
+                }
                 Some(rusqlite::ErrorCode::NotADatabase) => {
                     Error::Database(format!("{} is not a ctrlmap database ({e})", self.path.display()))
                 }
+                Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(&self.path, &e.to_string()),
                 _ => Error::Database(format!("cannot read {}: {e}", self.path.display())),
             })?;
         if id != APPLICATION_ID {
@@ -159,11 +223,14 @@ impl Db {
         Ok(())
     }
 
-    /// Closes and deletes a database this process has just created (a failed `init`).
+    /// Closes and deletes a database this process has just created (a failed `init`); a file
+    /// that was there before is left in place.
     pub fn discard(self) {
-        let path = self.path.clone();
+        let (path, created) = (self.path.clone(), self.created);
         drop(self.conn);
-        remove_database_files(&path);
+        if created {
+            remove_database_files(&path);
+        }
     }
 
     /// The connection, for reading.
@@ -179,6 +246,12 @@ impl Db {
     /// Runs `work` in one immediate transaction that also carries its audit-log entries; commits
     /// only if `work` succeeds, so on any error the database is unchanged.
     pub fn write<T>(&mut self, actor: &str, work: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(Error::Invalid(format!(
+                "{}: opened read-only because its directory cannot be written; nothing was changed",
+                self.path.display()
+            )));
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -233,47 +306,177 @@ fn latest_known_version() -> i64 {
 /// How long to wait for another process's write lock: 10 s, or `CTRLMAP_BUSY_TIMEOUT_MS`
 /// milliseconds (scripts that would rather fail fast and retry, and the concurrency tests).
 fn busy_timeout() -> Result<Duration> {
+    busy_timeout_from(std::env::var_os("CTRLMAP_BUSY_TIMEOUT_MS").as_deref())
+}
+
+/// The longest busy timeout, a day: SQLite takes the timeout as a 32-bit count of milliseconds.
+const BUSY_TIMEOUT_MAX_MS: u64 = 86_400_000;
+
+fn busy_timeout_from(value: Option<&std::ffi::OsStr>) -> Result<Duration> {
     const DEFAULT: Duration = Duration::from_secs(10);
-    match std::env::var("CTRLMAP_BUSY_TIMEOUT_MS") {
-        Err(_) => Ok(DEFAULT),
-        Ok(text) => text.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| {
-            Error::Invalid(format!(
-                "CTRLMAP_BUSY_TIMEOUT_MS \"{text}\" is not a number of milliseconds, e.g. 10000"
-            ))
-        }),
+    let Some(value) = value else {
+        return Ok(DEFAULT);
+    };
+    let text = value.to_string_lossy();
+    match text.trim().parse::<u64>() {
+        Ok(ms) if ms <= BUSY_TIMEOUT_MAX_MS => Ok(Duration::from_millis(ms)),
+        _ => Err(Error::Invalid(format!(
+            "CTRLMAP_BUSY_TIMEOUT_MS \"{}\" is not a number of milliseconds from 0 to {BUSY_TIMEOUT_MAX_MS}, e.g. 10000",
+            crate::error::shorten(&text)
+        ))),
     }
 }
 
-/// Creates an empty file (or takes an empty one) readable and writable by its owner only.
+/// The metadata of the database file at `path`, `None` when nothing is there. Anything that is
+/// not a regular file (a directory, a device such as /dev/null, a FIFO, a socket) is refused
+/// before SQLite opens it, so nothing blocks on a FIFO and nothing is created over a device.
+fn existing_file(path: &Path) -> Result<Option<std::fs::Metadata>> {
+    if path.as_os_str().is_empty() {
+        return Err(Error::Invalid("--db must not be empty".into()));
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(Some(meta)),
+        Ok(meta) => Err(Error::Invalid(format!(
+            "--db {}: is {}, not a database file",
+            path.display(),
+            crate::files::describe(&meta)
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A dangling symbolic link is something, not nothing: creating through it would
+            // write wherever it points.
+            if std::fs::symlink_metadata(path).is_ok() {
+                return Err(Error::Invalid(format!(
+                    "--db {}: is a symbolic link to nothing; name the database file itself",
+                    path.display()
+                )));
+            }
+            Ok(None)
+        }
+        Err(e) => Err(Error::io(path.display(), e)),
+    }
+}
+
+/// An empty file that was already there (`touch ctrlmap.db`) is taken as the database only when
+/// others cannot read it: ctrlmap never changes the permissions of a file it did not create.
+fn refuse_shared_empty_file(path: &Path, meta: Option<&std::fs::Metadata>) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Some(mode) = meta.map(|m| m.permissions().mode())
+            && mode & 0o077 != 0
+        {
+            return Err(Error::Invalid(format!(
+                "{}: an existing empty file that others can read (mode {:o}); remove it, or `chmod 600` it, then run init again",
+                path.display(),
+                mode & 0o777
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, meta);
+    Ok(())
+}
+
+/// The error for a database whose file is damaged (exit 3).
+fn damaged(path: &Path, detail: &str) -> Error {
+    Error::Integrity(format!(
+        "{} is damaged ({detail}): restore it from a backup; nothing was changed",
+        path.display()
+    ))
+}
+
+/// Whether the file starts with SQLite's header, so a "not a database" error means damage.
+fn has_sqlite_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"SQLite format 3\0")
+}
+
+/// `path` as the path part of a SQLite URI: everything but unreserved characters and `/`
+/// percent-encoded, so a `?` or `#` in a directory name cannot become a URI parameter.
+fn uri_path(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Creates a new empty file readable and writable by its owner only; fails if one appeared
+/// in the meantime rather than take it over.
 fn create_private_file(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let file = options.open(path).map_err(|e| Error::io(path.display(), e))?;
-    // The mode above applies only when the file is new: an empty file that was already there
-    // (`touch ctrlmap.db`) keeps whatever the umask gave it, so tighten it too.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::io(path.display(), e))?;
-    }
-    drop(file);
+    options.open(path).map_err(|e| Error::io(path.display(), e))?;
     Ok(())
+}
+
+/// The journal files beside the database (`-wal`, `-shm`, `-journal`).
+fn journal_paths(path: &Path) -> [PathBuf; 3] {
+    ["-wal", "-shm", "-journal"].map(|suffix| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    })
+}
+
+/// Which journal files exist now.
+fn journals(path: &Path) -> [bool; 3] {
+    journal_paths(path).map(|p| std::fs::symlink_metadata(p).is_ok())
+}
+
+/// Removes the journal files a failed set-up created, and no others.
+fn remove_new_journals(path: &Path, before: &[bool; 3]) {
+    for (p, existed) in journal_paths(path).iter().zip(before) {
+        if !existed && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 /// Removes a database we just created and failed to set up.
 fn remove_database_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        let _ = std::fs::remove_file(path);
+    }
+    remove_new_journals(path, &[false; 3]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_timeouts_are_checked_like_flags() {
+        use std::ffi::OsStr;
+        assert_eq!(busy_timeout_from(None).expect("default"), Duration::from_secs(10));
+        assert_eq!(
+            busy_timeout_from(Some(OsStr::new(" 250 "))).expect("ms"),
+            Duration::from_millis(250)
+        );
+        for bad in ["2147483648", "-1", "1e3", "", "99999999999999999999999", "10s"] {
+            let err = busy_timeout_from(Some(OsStr::new(bad))).expect_err(bad);
+            assert!(err.to_string().starts_with("CTRLMAP_BUSY_TIMEOUT_MS \""), "{err}");
+        }
+    }
+
+    #[test]
+    fn uri_paths_cannot_carry_parameters() {
+        assert!(uri_path(Path::new("/a b/c?mode=rw#x.db")).ends_with("/a%20b/c%3Fmode%3Drw%23x.db"));
     }
 }

@@ -93,7 +93,7 @@ impl Store {
         let tmp = tempfile_in(&tmp_dir)?;
         let result = (|| {
             let mut out = io::BufWriter::with_capacity(CHUNK, &tmp.file);
-            let (sha256, size) = copy_hashing(&mut input, &mut out, meta.len(), source)?;
+            let (sha256, size) = copy_hashing(&mut input, &mut out, meta.len(), source, "the evidence store")?;
             out.flush().map_err(|e| Error::io(tmp.path.display(), e))?;
             drop(out);
             tmp.file.sync_all().map_err(|e| Error::io(tmp.path.display(), e))?;
@@ -198,7 +198,7 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Check::Missing),
             Err(e) => return Err(Error::io(path.display(), e)),
         };
-        let (actual, _) = copy_hashing(&mut file, &mut io::sink(), 0, &path)?;
+        let (actual, _) = copy_hashing(&mut file, &mut io::sink(), 0, &path, "nowhere")?;
         Ok(if actual == sha256 {
             Check::Intact
         } else {
@@ -209,6 +209,7 @@ impl Store {
     /// Copies stored content to `out` (a new file), verifying the hash on the way; on a mismatch
     /// nothing is left at `out` and the error is an integrity failure.
     pub fn export(&self, sha256: &str, out: &Path) -> Result<u64> {
+        crate::files::check_output(out, true)?;
         let path = self.path_of(sha256)?;
         let mut file = File::open(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => Error::Integrity(format!(
@@ -217,17 +218,11 @@ impl Store {
             )),
             _ => Error::io(path.display(), e),
         })?;
-        if out.exists() {
-            return Err(Error::Invalid(format!(
-                "{}: already exists; choose another --out",
-                out.display()
-            )));
-        }
         // Written beside `out` and renamed only when the bytes hashed right: an altered file
         // never appears under the name asked for.
         let mut size = 0;
         crate::files::write_atomically(out, |w| {
-            let (actual, n) = copy_hashing(&mut file, w, 0, &path)?;
+            let (actual, n) = copy_hashing(&mut file, w, 0, &path, &out.display().to_string())?;
             if actual != sha256 {
                 return Err(Error::Integrity(format!(
                     "stored file {} was altered: its content now hashes to {}; refusing to export it",
@@ -246,11 +241,18 @@ impl Store {
 pub fn hash_file(path: &Path) -> Result<(String, u64)> {
     let mut file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    copy_hashing(&mut file, &mut io::sink(), len, path)
+    copy_hashing(&mut file, &mut io::sink(), len, path, "nowhere")
 }
 
 /// Streams `input` to `out` in fixed chunks while hashing; shows progress for large inputs on a terminal.
-fn copy_hashing(input: &mut impl Read, out: &mut impl Write, len: u64, name: &Path) -> Result<(String, u64)> {
+/// Copies `input` (named `name`) to `out` (named `dest`), hashing it; errors name the side that failed.
+fn copy_hashing(
+    input: &mut impl Read,
+    out: &mut impl Write,
+    len: u64,
+    name: &Path,
+    dest: &str,
+) -> Result<(String, u64)> {
     let progress = (len > PROGRESS_OVER && io::stderr().is_terminal() && !crate::output::quiet()).then(|| {
         let bar = indicatif::ProgressBar::new(len);
         bar.set_style(
@@ -271,7 +273,8 @@ fn copy_hashing(input: &mut impl Read, out: &mut impl Write, len: u64, name: &Pa
             Err(e) => return Err(Error::io(name.display(), e)),
         };
         hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(|e| Error::io(name.display(), e))?;
+        // A failed write is the destination's (a full disk), not the source file's.
+        out.write_all(&buf[..n]).map_err(|e| Error::io(dest, e))?;
         size += n as u64;
         if let Some(bar) = &progress {
             bar.set_position(size);

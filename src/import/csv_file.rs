@@ -36,6 +36,7 @@ impl CsvFile {
                 "{source} line {line}: a quoted field opened here is never closed"
             )));
         }
+        let lines = LineStarts::of(bytes);
         let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
         let expected = || {
             columns
@@ -46,7 +47,10 @@ impl CsvFile {
                 .collect::<Vec<_>>()
                 .join(",")
         };
-        let headers = csv.headers().map_err(|e| shape_error(source, e))?.clone();
+        let headers = csv
+            .headers()
+            .map_err(|e| shape_error(source, bytes, &lines, e))?
+            .clone();
         if headers.is_empty() || (headers.len() == 1 && headers[0].trim().is_empty()) {
             return Err(Error::Invalid(format!(
                 "{source}: the file is empty; expected a header row: {}",
@@ -77,11 +81,11 @@ impl CsvFile {
         }
         let mut records = Vec::new();
         for record in csv.records() {
-            let record = record.map_err(|e| shape_error(source, e))?;
+            let record = record.map_err(|e| shape_error(source, bytes, &lines, e))?;
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| lines.record_line(bytes, p.byte()));
             // Every cell is at least prose by the one set of text rules (no escape sequences, no
             // bidirectional overrides, a bounded length); columns that are names or one line are
             // held to more when they are read.
@@ -122,16 +126,54 @@ impl CsvFile {
     }
 }
 
-fn shape_error(source: &str, e: csv::Error) -> Error {
+/// Where each line starts, counting `\r\n`, `\n` and a lone `\r` (old Mac files) as one line
+/// break each: the csv crate counts only `\n`, so its line numbers are wrong for CR-only files.
+struct LineStarts(Vec<u64>);
+
+impl LineStarts {
+    fn of(bytes: &[u8]) -> LineStarts {
+        let mut starts = vec![0u64];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                    starts.push(i as u64 + 2);
+                    i += 1;
+                }
+                b'\r' | b'\n' => starts.push(i as u64 + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineStarts(starts)
+    }
+
+    /// The 1-based line that holds byte `offset`.
+    fn line_of(&self, offset: u64) -> u64 {
+        self.0.partition_point(|&start| start <= offset) as u64
+    }
+
+    /// The line a record at byte `offset` starts on: the csv crate's offset may point at the
+    /// blank lines before it.
+    fn record_line(&self, bytes: &[u8], offset: u64) -> u64 {
+        let skipped = bytes
+            .get(usize::try_from(offset).unwrap_or(usize::MAX)..)
+            .map_or(0, |rest| rest.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count());
+        self.line_of(offset + skipped as u64)
+    }
+}
+
+fn shape_error(source: &str, bytes: &[u8], lines: &LineStarts, e: csv::Error) -> Error {
+    let line = |pos: &Option<csv::Position>| pos.as_ref().map_or(0, |p| lines.record_line(bytes, p.byte()));
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { pos, err } => format!(
             "{source} line {}, field {}: not valid UTF-8 (save the file as UTF-8)",
-            pos.as_ref().map_or(0, |p| p.line()),
+            line(pos),
             err.field() + 1
         ),
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => format!(
             "{source} line {}: {len} fields, but the header has {expected_len}",
-            pos.as_ref().map_or(0, |p| p.line())
+            line(pos)
         ),
         csv::ErrorKind::Io(io) => format!("{source}: {io}"),
         _ => format!("{source}: {e}"),
@@ -223,7 +265,7 @@ impl<'a> Row<'a> {
 /// to the end of the file without complaint).
 fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
     let (mut line, mut open_at, mut quoted) = (1u64, 0u64, false);
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'"' => {
                 quoted = !quoted;
@@ -232,6 +274,7 @@ fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
                 }
             }
             b'\n' => line += 1,
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => line += 1,
             _ => {}
         }
     }
@@ -265,6 +308,24 @@ mod tests {
         let f = read(b"name,offering\na,aws.ec2\n , \nb,aws.s3\n").expect("valid");
         let rows: Vec<_> = f.rows().map(|r| (r.line(), r.get("name"), r.get("team"))).collect();
         assert_eq!(rows, vec![(2, "a", ""), (4, "b", "")]);
+    }
+
+    #[test]
+    fn line_numbers_are_right_for_every_line_ending() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["name,offering,team", "a,x,t", "", "b,y,t", "c,\"two", "lines\",t", "d"].join(ending);
+            let err = read(text.as_bytes()).expect_err("row 7 is ragged");
+            assert!(err.to_string().contains("line 7:"), "{ending:?}: {err}");
+            let text = ["name,offering,team", "a,x,t", "", "b,y,\u{1b}"].join(ending);
+            let err = read(text.as_bytes()).expect_err("escape");
+            assert!(err.to_string().contains("line 4, column \"team\""), "{ending:?}: {err}");
+            let text = ["name,offering,team", "a,x,t", "b,\"open"].join(ending);
+            let err = read(text.as_bytes()).expect_err("open quote");
+            assert!(err.to_string().contains("line 3:"), "{ending:?}: {err}");
+            let text = ["name,offering,team", "a,x,t", "", "b,y,t"].join(ending);
+            let f = read(text.as_bytes()).expect("reads");
+            assert_eq!(f.rows().map(|r| r.line()).collect::<Vec<_>>(), vec![2, 4], "{ending:?}");
+        }
     }
 
     #[test]

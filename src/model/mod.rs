@@ -5,6 +5,7 @@
 mod kinds;
 mod records;
 
+pub mod actor;
 pub mod derive;
 pub mod evaluation;
 pub mod evidence;
