@@ -246,7 +246,7 @@ fn every_write_command_refuses_bad_arguments_and_writes_nothing() {
         // team
         (vec!["team", "add", ""], "team name must be non-empty"),
         (vec!["team", "add", "  "], "team name must be non-empty"),
-        (vec!["team", "add", "a\nb"], "without control characters"),
+        (vec!["team", "add", "a\nb"], "name must not contain control characters"),
         (
             vec!["team", "add", big],
             "team name is 100000 characters long; at most 200",
@@ -267,7 +267,7 @@ fn every_write_command_refuses_bad_arguments_and_writes_nothing() {
         ),
         (
             vec!["service", "add", "s\tx", "--offering", "aws.ec2"],
-            "without control characters",
+            "name must not contain control characters",
         ),
         (
             vec!["service", "add", big, "--offering", "aws.ec2"],
@@ -448,7 +448,10 @@ fn every_write_command_refuses_bad_arguments_and_writes_nothing() {
         (vec!["evidence", "review", "x", "--accept"], "invalid value 'x'"),
         // evaluation
         (vec!["evaluation", "open", ""], "evaluation name must be non-empty"),
-        (vec!["evaluation", "open", "a\nb"], "without control characters"),
+        (
+            vec!["evaluation", "open", "a\nb"],
+            "name must not contain control characters",
+        ),
         (
             vec!["evaluation", "open", big],
             "evaluation name is 100000 characters long",

@@ -445,3 +445,50 @@ echo "exit=$?"
     assert!(stderr.contains("disk full") && !stderr.contains("big.bin"), "{stderr}");
     assert!(stdout.trim_end().ends_with('0'), "no evidence row was added: {stdout}");
 }
+
+#[test]
+fn one_set_of_text_rules_for_flags_and_files() {
+    let env = Env::init();
+    env.run(["team", "add", "platform"]).success();
+    let big_region = "r".repeat(600);
+    let huge_note = "n".repeat(25_000);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!("name,offering,team,region\nweb,aws.ec2,platform,{big_region}\n"),
+            "line 2, column \"region\": is 600 characters long; at most 500",
+        ),
+        (
+            "name,offering,team\nw\u{200B}eb,aws.ec2,platform\n".into(),
+            "line 2, column \"name\": must not contain invisible characters",
+        ),
+        (
+            "name,offering,team,environment\nweb,aws.ec2,platform,pr\u{202E}od\n".into(),
+            "column \"environment\": must not contain bidirectional",
+        ),
+        (
+            format!("name,offering,team,region\nweb,aws.ec2,platform,{huge_note}\n"),
+            "at most 20000",
+        ),
+        ("name,offering,team\nweb,aws.ec2,platform\u{1b}[31m\n".into(), "U+001B"),
+    ];
+    for (i, (text, message)) in cases.iter().enumerate() {
+        let file = env.file(&format!("s{i}.csv"), text);
+        rejects_unchanged(&env, &["service", "import", file.to_str().expect("utf-8")], message);
+    }
+    // The same rules on the command line.
+    rejects_unchanged(&env, &["team", "add", "ali\u{200B}ce"], "invisible characters");
+    rejects_unchanged(&env, &["team", "add", "x", "--contact", "a\u{202E}b"], "bidirectional");
+    rejects_unchanged(
+        &env,
+        &[
+            "service",
+            "add",
+            "web",
+            "--offering",
+            "aws.ec2",
+            "--region",
+            &big_region,
+        ],
+        "at most 500",
+    );
+}
