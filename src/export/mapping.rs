@@ -201,7 +201,9 @@ pub fn read_collection(
             let rationale = field
                 .map(|(_, text)| line(text))
                 .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| format!("imported from {source_name}"));
+                // The file's name is stored as the rationale: escaped, so it holds no control
+                // or bidirectional characters.
+                .unwrap_or_else(|| format!("imported from {}", crate::text::one_line(source_name)));
             let side = |name: &str, ids: &HashMap<String, String>| -> Result<Vec<String>> {
                 let items = map
                     .get(name)
