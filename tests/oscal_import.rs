@@ -766,3 +766,20 @@ fn hostile_mapping_collections_are_refused_by_the_same_text_rules() {
     let list = env.json(["mapping", "list", "--from", "a", "--json"]);
     assert_eq!(list[0]["rationale"], "same idea");
 }
+
+#[test]
+fn a_controls_csv_with_keys_that_differ_only_in_case_is_refused_too() {
+    let env = Env::init();
+    let csv = env.file("c.csv", "key,title\nac-1,One\nAC-1,Two\n");
+    let path = csv.to_str().expect("path");
+    for args in [
+        vec!["catalog", "import-csv", path, "--key", "x", "--title", "X"],
+        vec!["catalog", "import-csv", path, "--key", "x", "--title", "X", "--update"],
+    ] {
+        rejects_unchanged(
+            &env,
+            &args,
+            "c.csv line 3: duplicate control \"x:AC-1\" (first on line 2 as \"x:ac-1\", which differs only in letter case)",
+        );
+    }
+}
