@@ -59,7 +59,9 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Stores parsed records, refusing a key that appears twice in the same file.
+/// Stores parsed records, refusing a key that appears twice in the same file, also in another
+/// letter case: the database compares keys ignoring case, so the second would silently update
+/// the first.
 fn store_all<T: Stored>(
     w: &Writer<'_>,
     source: &str,
@@ -67,14 +69,23 @@ fn store_all<T: Stored>(
     on_existing: OnExisting,
 ) -> Result<Summary> {
     let mut summary = Summary::default();
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut seen: HashMap<String, (u64, String)> = HashMap::new();
     for Located { line, value } in records {
         let at = format!("{source} line {line}");
         let key = value.key();
-        if let Some(first) = seen.get(&key).filter(|first| **first != line) {
-            return Err(Error::Invalid(format!("duplicate {} \"{key}\" (first on line {first})", T::WHAT)).at(at));
+        if let Some((first, as_written)) = seen.get(&key.to_lowercase()).filter(|(first, _)| *first != line) {
+            let spelled = if *as_written == key {
+                String::new()
+            } else {
+                format!(" as \"{as_written}\", which differs only in letter case")
+            };
+            return Err(Error::Invalid(format!(
+                "duplicate {} \"{key}\" (first on line {first}{spelled})",
+                T::WHAT
+            ))
+            .at(at));
         }
-        seen.insert(key, line);
+        seen.insert(key.to_lowercase(), (line, key));
         let (_, outcome) = save(w, &value, on_existing).map_err(|e| e.at(at))?;
         summary.count(outcome);
     }

@@ -146,9 +146,11 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
         Some(k) => super::check_name("catalogue", k)?,
         None => parsed.default_key(),
     };
+    // The file name is stored as the catalogue's source: a name with control or bidirectional
+    // characters is stored in its escaped, visible form, like any text shown on a terminal.
     let file_name = file
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| crate::text::one_line(&n.to_string_lossy()).into_owned())
         .unwrap_or_default();
     let catalog = Catalog {
         key: key.clone(),

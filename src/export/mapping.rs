@@ -10,6 +10,7 @@ use crate::db::{Connection, catalogs, mappings};
 use crate::error::{Error, Result};
 use crate::model::evidence::Day;
 use crate::model::mapping::Relationship;
+use crate::text::Kind;
 
 /// The mapping-collection of every mapping from catalogue `from` to catalogue `to`.
 pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) -> Result<Value> {
@@ -106,22 +107,41 @@ pub fn read_collection(
             "{source_name}: not an OSCAL mapping collection (no \"mapping-collection\")"
         )));
     };
-    let resources: HashMap<String, String> = collection
+    // Every text of the document follows the one set of text rules (`crate::text`), like a CSV
+    // cell or a flag: ids and tokens as names, remarks as prose.
+    let checked = |kind: Kind, text: &'_ str, path: &str| -> Result<()> {
+        match crate::text::problem(kind, text) {
+            Some(problem) => Err(err(path, &problem)),
+            None => Ok(()),
+        }
+    };
+    let mut resources: HashMap<String, String> = HashMap::new();
+    let listed = collection
         .pointer("/back-matter/resources")
         .and_then(Value::as_array)
-        .map(|rs| {
-            rs.iter()
-                .filter_map(|r| {
-                    let uuid = r.get("uuid")?.as_str()?;
-                    let key = r.get("props")?.as_array()?.iter().find(|p| {
-                        p.get("name").and_then(Value::as_str) == Some("catalog")
-                            && p.get("ns").and_then(Value::as_str) == Some(NS)
-                    })?;
-                    Some((format!("#{uuid}"), key.get("value")?.as_str()?.to_string()))
-                })
-                .collect()
-        })
+        .map(Vec::as_slice)
         .unwrap_or_default();
+    for (i, r) in listed.iter().enumerate() {
+        let Some(uuid) = r.get("uuid").and_then(Value::as_str) else {
+            continue;
+        };
+        let props = r
+            .get("props")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let named = props.iter().enumerate().find(|(_, p)| {
+            p.get("name").and_then(Value::as_str) == Some("catalog") && p.get("ns").and_then(Value::as_str) == Some(NS)
+        });
+        if let Some((j, key)) = named.and_then(|(j, p)| Some((j, p.get("value")?.as_str()?))) {
+            checked(
+                Kind::Name,
+                key,
+                &format!("mapping-collection.back-matter.resources[{i}].props[{j}].value"),
+            )?;
+            resources.insert(format!("#{uuid}"), key.to_string());
+        }
+    }
     let mut seen: HashMap<(String, String, String, String), String> = HashMap::new();
     let mut out = Vec::new();
     let groups = collection
@@ -165,19 +185,25 @@ pub fn read_collection(
                 .get("relationship")
                 .and_then(Value::as_str)
                 .ok_or_else(|| err(&format!("{at}.relationship"), "is missing"))?;
+            checked(Kind::Name, token, &format!("{at}.relationship"))?;
             let relationship = Relationship::from_oscal(token).ok_or_else(|| {
                 err(
                     &format!("{at}.relationship"),
                     &format!("unknown relationship \"{token}\""),
                 )
             })?;
-            let rationale = map
-                .get("remarks")
-                .or_else(|| map.get("matching-rationale"))
-                .and_then(Value::as_str)
-                .map(line)
+            let field = ["remarks", "matching-rationale"]
+                .into_iter()
+                .find_map(|name| Some((name, map.get(name)?.as_str()?)));
+            if let Some((name, text)) = field {
+                checked(Kind::Prose, text, &format!("{at}.{name}"))?;
+            }
+            let rationale = field
+                .map(|(_, text)| line(text))
                 .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| format!("imported from {source_name}"));
+                // The file's name is stored as the rationale: escaped, so it holds no control
+                // or bidirectional characters.
+                .unwrap_or_else(|| format!("imported from {}", crate::text::one_line(source_name)));
             let side = |name: &str, ids: &HashMap<String, String>| -> Result<Vec<String>> {
                 let items = map
                     .get(name)
@@ -191,6 +217,7 @@ pub fn read_collection(
                     .enumerate()
                     .map(|(i, item)| {
                         let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
+                        checked(Kind::Name, kind, &format!("{at}.{name}[{i}].type"))?;
                         if kind != "control" {
                             return Err(err(
                                 &format!("{at}.{name}[{i}].type"),
@@ -201,6 +228,7 @@ pub fn read_collection(
                             .get("id-ref")
                             .and_then(Value::as_str)
                             .ok_or_else(|| err(&format!("{at}.{name}[{i}].id-ref"), "is missing"))?;
+                        checked(Kind::Name, id, &format!("{at}.{name}[{i}].id-ref"))?;
                         ids.get(&id.to_lowercase()).cloned().ok_or_else(|| {
                             err(
                                 &format!("{at}.{name}[{i}].id-ref"),

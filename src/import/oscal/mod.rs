@@ -4,13 +4,23 @@
 //! their order and parent links, keys come from the `label` prop (`AC-2(1)`), withdrawn controls
 //! are kept but marked, and statements are flattened to readable text with parameters inserted.
 //! Every error names the JSON path at fault, e.g. `catalog.groups[3].controls[7].id`.
+//!
+//! A catalog is input like any other: every text that is stored follows the one set of text
+//! rules ([`crate::text`]), two controls may not share a key or look alike ([`names`]), and
+//! parameter insertion is bounded ([`params`]).
 
-use std::collections::{HashMap, HashSet};
+mod doc;
+mod names;
+mod params;
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::model::Control;
+use crate::text::Kind;
+use doc::Doc;
+use names::{Holder, LOOK_ALIKE, Taken, id_clash};
+use params::{Params, STATEMENT_MAX};
 
 /// A catalog read from an OSCAL document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,29 +93,36 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         };
         return Err(Error::Invalid(format!("{source}: {hint}")));
     };
-    let mut reader = Reader {
-        source,
-        params: HashMap::new(),
-        seen: HashMap::new(),
-        controls: Vec::new(),
-    };
-    let metadata = reader.object(catalog.get("metadata"), "catalog.metadata")?;
-    let title = reader.text(metadata.get("title"), "catalog.metadata.title")?;
-    let version = metadata
-        .get("version")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let oscal_version = reader.text(metadata.get("oscal-version"), "catalog.metadata.oscal-version")?;
+    let doc = Doc { source };
+    let metadata = doc.object(catalog.get("metadata"), "catalog.metadata")?;
+    let title = doc.required(Kind::Line, metadata.get("title"), "catalog.metadata.title")?;
+    let version = doc
+        .optional(Kind::Line, metadata.get("version"), "catalog.metadata.version")?
+        .unwrap_or_default();
+    let oscal_version = doc.required(
+        Kind::Line,
+        metadata.get("oscal-version"),
+        "catalog.metadata.oscal-version",
+    )?;
     if !["1.0.", "1.1.", "1.2."].iter().any(|v| oscal_version.starts_with(v)) {
-        return Err(reader.error(
+        return Err(doc.error(
             "catalog.metadata.oscal-version",
             &format!("OSCAL {oscal_version} is not supported: ctrlmap reads OSCAL 1.0 to 1.2"),
         ));
     }
-    reader.text(catalog.get("uuid"), "catalog.uuid")?;
+    doc.required(Kind::Line, catalog.get("uuid"), "catalog.uuid")?;
+    let mut reader = Reader {
+        doc,
+        params: Params::default(),
+        param_ids: Taken::default(),
+        ids: Taken::default(),
+        keys: Taken::default(),
+        families: Taken::default(),
+        controls: Vec::new(),
+    };
     // Parameters may be referenced before (or far from) where they are defined: collect them first.
     reader.collect_params(catalog, "catalog")?;
+    reader.params.resolve_all(doc)?;
     reader.groups(catalog, "catalog", "")?;
     reader.controls_of(catalog, "catalog", "", None)?;
     if reader.controls.is_empty() {
@@ -119,57 +136,43 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
     })
 }
 
+/// The state of one reading: what has been read, and the names already taken.
 struct Reader<'a> {
-    source: &'a str,
-    /// Parameter id -> readable text.
-    params: HashMap<String, String>,
-    /// Control id -> JSON path where first seen.
-    seen: HashMap<String, String>,
+    doc: Doc<'a>,
+    params: Params,
+    /// Parameter ids, which insertions refer to.
+    param_ids: Taken,
+    /// Control ids, which mapping collections refer to.
+    ids: Taken,
+    /// Control keys, which the database stores ignoring case and people type.
+    keys: Taken,
+    /// Family (group) titles: the same title twice is one family, two that look alike are refused.
+    families: Taken,
     controls: Vec<Control>,
 }
 
 impl Reader<'_> {
-    fn error(&self, path: &str, message: &str) -> Error {
-        Error::Invalid(format!("{}: {path}: {message}", self.source))
-    }
-
-    fn object<'v>(&self, v: Option<&'v Value>, path: &str) -> Result<&'v serde_json::Map<String, Value>> {
-        match v {
-            Some(Value::Object(o)) => Ok(o),
-            Some(_) => Err(self.error(path, "must be an object")),
-            None => Err(self.error(path, "is missing")),
-        }
-    }
-
-    fn text(&self, v: Option<&Value>, path: &str) -> Result<String> {
-        match v {
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-            Some(Value::String(_)) => Err(self.error(path, "must not be empty")),
-            Some(_) => Err(self.error(path, "must be a string")),
-            None => Err(self.error(path, "is missing")),
-        }
-    }
-
-    fn array<'v>(&self, v: Option<&'v Value>, path: &str) -> Result<&'v [Value]> {
-        match v {
-            None => Ok(&[]),
-            Some(Value::Array(a)) => Ok(a),
-            Some(_) => Err(self.error(path, "must be an array")),
-        }
-    }
-
     fn collect_params(&mut self, node: &Value, path: &str) -> Result<()> {
-        for (i, p) in self
+        let doc = self.doc;
+        for (i, p) in doc
             .array(node.get("params"), &format!("{path}.params"))?
             .iter()
             .enumerate()
         {
             let at = format!("{path}.params[{i}]");
-            let id = self.text(p.get("id"), &format!("{at}.id"))?;
-            self.params.insert(id, describe_param(p));
+            let id_path = format!("{at}.id");
+            let id = doc.required(Kind::Name, p.get("id"), &id_path)?;
+            self.param_ids
+                .take(Holder {
+                    name: id.clone(),
+                    path: at.clone(),
+                    owner: id.clone(),
+                })
+                .map_err(|first| doc.error(&id_path, &id_clash("parameter id", &id, &first)))?;
+            self.params.define(doc, &id, p, &at)?;
         }
         for key in ["groups", "controls"] {
-            for (i, child) in self.array(node.get(key), &format!("{path}.{key}"))?.iter().enumerate() {
+            for (i, child) in doc.array(node.get(key), &format!("{path}.{key}"))?.iter().enumerate() {
                 self.collect_params(child, &format!("{path}.{key}[{i}]"))?;
             }
         }
@@ -177,14 +180,33 @@ impl Reader<'_> {
     }
 
     fn groups(&mut self, node: &Value, path: &str, family: &str) -> Result<()> {
-        for (i, g) in self
+        let doc = self.doc;
+        for (i, g) in doc
             .array(node.get("groups"), &format!("{path}.groups"))?
             .iter()
             .enumerate()
         {
             let at = format!("{path}.groups[{i}]");
-            self.object(Some(g), &at)?;
-            let title = self.text(g.get("title"), &format!("{at}.title"))?;
+            doc.object(Some(g), &at)?;
+            let title_path = format!("{at}.title");
+            let title = doc.required(Kind::Line, g.get("title"), &title_path)?;
+            let taken = self.families.take(Holder {
+                name: title.clone(),
+                path: title_path.clone(),
+                owner: String::new(),
+            });
+            match taken {
+                Err(first) if first.name != title => {
+                    return Err(doc.error(
+                        &title_path,
+                        &format!(
+                            "family \"{title}\" cannot be told apart from family \"{}\" at {} ({LOOK_ALIKE})",
+                            first.name, first.path
+                        ),
+                    ));
+                }
+                _ => {}
+            }
             let family = if title.is_empty() { family.to_string() } else { title };
             self.controls_of(g, &at, &family, None)?;
             self.groups(g, &at, &family)?;
@@ -193,34 +215,56 @@ impl Reader<'_> {
     }
 
     fn controls_of(&mut self, node: &Value, path: &str, family: &str, parent: Option<&str>) -> Result<()> {
-        for (i, c) in self
+        let doc = self.doc;
+        for (i, c) in doc
             .array(node.get("controls"), &format!("{path}.controls"))?
             .iter()
             .enumerate()
         {
             let at = format!("{path}.controls[{i}]");
-            self.object(Some(c), &at)?;
-            let id = self.text(c.get("id"), &format!("{at}.id"))?;
-            if let Some(first) = self.seen.insert(id.clone(), at.clone()) {
-                return Err(self.error(
-                    &format!("{at}.id"),
-                    &format!("duplicate control id \"{id}\" (first at {first})"),
-                ));
-            }
-            let title = self.text(c.get("title"), &format!("{at}.title"))?;
-            let props = self.array(c.get("props"), &format!("{at}.props"))?;
-            let prop = |name: &str| -> Option<&str> {
-                let matching = props
+            doc.object(Some(c), &at)?;
+            let id_path = format!("{at}.id");
+            let id = doc.required(Kind::Name, c.get("id"), &id_path)?;
+            self.ids
+                .take(Holder {
+                    name: id.clone(),
+                    path: at.clone(),
+                    owner: id.clone(),
+                })
+                .map_err(|first| doc.error(&id_path, &id_clash("control id", &id, &first)))?;
+            let title = doc.required(Kind::Line, c.get("title"), &format!("{at}.title"))?;
+            let props = doc.array(c.get("props"), &format!("{at}.props"))?;
+            // The plain prop of a name wins over a classed one (`AC-2` over zero-padded `AC-02`).
+            let prop = |name: &str| -> Option<(usize, &Value)> {
+                let mut matching = props
                     .iter()
-                    .filter(|p| p.get("name").and_then(Value::as_str) == Some(name));
-                let plain = matching.clone().find(|p| p.get("class").is_none());
-                plain
-                    .or_else(|| matching.clone().next())
-                    .and_then(|p| p.get("value"))
-                    .and_then(Value::as_str)
+                    .enumerate()
+                    .filter(|(_, p)| p.get("name").and_then(Value::as_str) == Some(name));
+                let first = matching.clone().next();
+                matching.find(|(_, p)| p.get("class").is_none()).or(first)
             };
-            let key = prop("label").map(str::to_string).unwrap_or_else(|| id.to_uppercase());
-            let withdrawn = prop("status").is_some_and(|s| s.eq_ignore_ascii_case("withdrawn"));
+            let (key, key_path) = match prop("label") {
+                Some((l, label)) => {
+                    let key_path = format!("{at}.props[{l}].value");
+                    (doc.required(Kind::Name, label.get("value"), &key_path)?, key_path)
+                }
+                None => {
+                    let key = id.to_uppercase();
+                    doc.check(Kind::Name, &key, &id_path)?;
+                    (key, id_path)
+                }
+            };
+            self.keys
+                .take(Holder {
+                    name: key.clone(),
+                    path: at.clone(),
+                    owner: id.clone(),
+                })
+                .map_err(|first| doc.error(&key_path, &key_clash(&id, &key, &first)))?;
+            let withdrawn = prop("status")
+                .and_then(|(_, p)| p.get("value"))
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
             let statement = self.statement(c, &at)?;
             self.controls.push(Control {
                 key: key.clone(),
@@ -237,110 +281,94 @@ impl Reader<'_> {
     }
 
     /// The control's statement part, flattened: each item on its own line with its label.
-    fn statement(&self, control: &Value, path: &str) -> Result<String> {
+    fn statement(&mut self, control: &Value, path: &str) -> Result<String> {
+        let doc = self.doc;
         let mut lines = Vec::new();
-        for (i, part) in self
+        let mut chars = 0;
+        for (i, part) in doc
             .array(control.get("parts"), &format!("{path}.parts"))?
             .iter()
             .enumerate()
         {
             if part.get("name").and_then(Value::as_str) == Some("statement") {
-                self.flatten(part, &format!("{path}.parts[{i}]"), 0, &mut lines)?;
+                self.flatten(part, &format!("{path}.parts[{i}]"), 0, &mut lines, &mut chars)?;
             }
         }
-        Ok(lines.join("\n"))
+        let statement = lines.join("\n");
+        let length = statement.chars().count();
+        if length > STATEMENT_MAX {
+            return Err(doc.error(
+                &format!("{path}.parts"),
+                &format!(
+                    "the control's statement is {length} characters long once parameters are inserted; at most {STATEMENT_MAX}"
+                ),
+            ));
+        }
+        Ok(statement)
     }
 
-    fn flatten(&self, part: &Value, path: &str, depth: usize, lines: &mut Vec<String>) -> Result<()> {
-        let label = self
-            .array(part.get("props"), &format!("{path}.props"))?
+    /// Appends the lines of `part` and its items to `lines`; `chars` counts what the statement
+    /// holds so far, so insertion never builds more than the statement may hold.
+    fn flatten(
+        &mut self,
+        part: &Value,
+        path: &str,
+        depth: usize,
+        lines: &mut Vec<String>,
+        chars: &mut usize,
+    ) -> Result<()> {
+        let doc = self.doc;
+        let props = doc.array(part.get("props"), &format!("{path}.props"))?;
+        let label = match props
             .iter()
-            .find(|p| p.get("name").and_then(Value::as_str) == Some("label") && p.get("class").is_none())
-            .and_then(|p| p.get("value"))
-            .and_then(Value::as_str);
-        let prose = part
-            .get("prose")
-            .and_then(Value::as_str)
-            .map(|p| self.insert_params(p))
-            .unwrap_or_default();
+            .position(|p| p.get("name").and_then(Value::as_str) == Some("label") && p.get("class").is_none())
+        {
+            Some(l) => doc.optional(Kind::Line, props[l].get("value"), &format!("{path}.props[{l}].value"))?,
+            None => None,
+        };
+        let prose_path = format!("{path}.prose");
+        let prose = match doc.optional(Kind::Prose, part.get("prose"), &prose_path)? {
+            Some(prose) => {
+                let room = STATEMENT_MAX.saturating_sub(*chars);
+                self.params.insert(doc, &prose, &prose_path, room)?.0
+            }
+            None => String::new(),
+        };
         let text = match label {
             Some(l) => format!("{l} {prose}"),
             None => prose,
         };
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !text.is_empty() {
-            lines.push(format!("{}{text}", "  ".repeat(depth.saturating_sub(1))));
+            let line = format!("{}{text}", "  ".repeat(depth.saturating_sub(1)));
+            *chars += line.chars().count() + 1;
+            lines.push(line);
         }
-        for (i, child) in self
+        for (i, child) in doc
             .array(part.get("parts"), &format!("{path}.parts"))?
             .iter()
             .enumerate()
         {
             if child.get("name").and_then(Value::as_str) == Some("item") {
-                self.flatten(child, &format!("{path}.parts[{i}]"), depth + 1, lines)?;
+                self.flatten(child, &format!("{path}.parts[{i}]"), depth + 1, lines, chars)?;
             }
         }
         Ok(())
     }
-
-    /// Replaces `{{ insert: param, ID }}` with the parameter's readable text.
-    fn insert_params(&self, prose: &str) -> String {
-        insert_params(prose, &self.params, &mut HashSet::new())
-    }
 }
 
-fn insert_params(prose: &str, params: &HashMap<String, String>, active: &mut HashSet<String>) -> String {
-    let mut out = String::with_capacity(prose.len());
-    let mut rest = prose;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let inner = rest[start + 2..start + end].trim();
-        let id = inner
-            .strip_prefix("insert:")
-            .map(str::trim)
-            .and_then(|r| r.strip_prefix("param,"))
-            .map(str::trim);
-        match id.and_then(|id| params.get(id).map(|text| (id, text))) {
-            // A parameter whose text refers back to itself is shown as its id, not expanded forever.
-            Some((id, text)) if active.insert(id.to_string()) => {
-                out.push_str(&insert_params(text, params, active));
-                active.remove(id);
-            }
-            Some((id, _)) => out.push_str(&format!("[{id}]")),
-            None => out.push_str(&format!("[{}]", id.unwrap_or(inner))),
-        }
-        rest = &rest[start + end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// A parameter as readers see it: its values, or `[Assignment: label]`, or `[Selection: ...]`.
-fn describe_param(p: &Value) -> String {
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default()
-    };
-    let values = strings(p.get("values"));
-    if !values.is_empty() {
-        return values.join(", ");
-    }
-    if let Some(select) = p.get("select") {
-        let choices = strings(select.get("choice"));
-        let how = match select.get("how-many").and_then(Value::as_str) {
-            Some("one-or-more") => " (one or more)",
-            _ => "",
-        };
-        return format!("[Selection{how}: {}]", choices.join("; "));
-    }
-    match p.get("label").and_then(Value::as_str) {
-        Some(label) => format!("[Assignment: {label}]"),
-        None => format!("[{}]", p.get("id").and_then(Value::as_str).unwrap_or("parameter")),
+/// The message for control `id` whose key `key` clashes with the key of an earlier control.
+fn key_clash(id: &str, key: &str, first: &Holder) -> String {
+    if first.name == key {
+        format!(
+            "control \"{id}\" has key \"{key}\", already the key of control \"{}\" at {}",
+            first.owner, first.path
+        )
+    } else {
+        format!(
+            "control \"{id}\" has key \"{key}\", which cannot be told apart from key \"{}\" of control \"{}\" at {} ({LOOK_ALIKE})",
+            first.name, first.owner, first.path
+        )
     }
 }
 
