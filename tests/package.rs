@@ -91,11 +91,12 @@ fn a_signed_package_verifies_and_names_what_changed() {
     rewrite(&zip, &removed, |m| {
         m.remove(1);
     });
-    env.run(["package", "verify", removed.to_str().expect("path")]).code(1);
+    let out = env.run(["package", "verify", removed.to_str().expect("path")]).code(3);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("report.pdf"));
     let added = env.path().join("added.zip");
     rewrite(&zip, &added, |m| m.push(("extra.txt".into(), b"x".to_vec())));
-    let out = env.run(["package", "verify", added.to_str().expect("path")]).code(1);
-    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("extra.txt"));
+    let out = env.run(["package", "verify", added.to_str().expect("path")]).code(3);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("extra.txt"));
 }
 
 #[test]

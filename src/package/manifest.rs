@@ -12,6 +12,9 @@ use crate::error::Result;
 use crate::model::evidence::Day;
 use crate::report::data::ReportData;
 
+/// What the manifest says it is.
+const FORMAT: &str = "ctrlmap-package/1";
+
 /// The manifest of a package, as pretty JSON with a final newline.
 pub(super) fn write(
     evaluation: &Evaluation,
@@ -29,7 +32,7 @@ pub(super) fn write(
         entry.2.push(path);
     }
     let doc = json!({
-        "format": "ctrlmap-package/1",
+        "format": FORMAT,
         "evaluation": {
             "id": evaluation.id,
             "name": evaluation.name,
@@ -51,4 +54,34 @@ pub(super) fn write(
     let mut text = serde_json::to_string_pretty(&doc).map_err(io::Error::from)?;
     text.push('\n');
     Ok(text)
+}
+
+/// The size of every member the manifest lists, refused (with why) unless it is a manifest
+/// `write` produced listing exactly the members of `lines` (path and SHA-256), in order.
+pub(super) fn sizes(bytes: &[u8], lines: &[(&str, &str)]) -> std::result::Result<Vec<u64>, String> {
+    let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| "is not JSON".to_string())?;
+    if doc["format"] != FORMAT {
+        return Err(format!("is not a {FORMAT} manifest"));
+    }
+    let members = doc["members"]
+        .as_array()
+        .ok_or_else(|| "lists no members".to_string())?;
+    if members.len() != lines.len() {
+        return Err(format!(
+            "lists {} members where digest.txt lists {}",
+            members.len(),
+            lines.len()
+        ));
+    }
+    members
+        .iter()
+        .zip(lines)
+        .map(|(m, (path, sha256))| match m["size"].as_u64() {
+            Some(size) if m["path"] == *path && m["sha256"] == *sha256 => Ok(size),
+            _ => Err(format!(
+                "disagrees with digest.txt about member {}",
+                super::reader::shown(path)
+            )),
+        })
+        .collect()
 }

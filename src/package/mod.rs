@@ -10,6 +10,8 @@
 
 mod build;
 mod manifest;
+mod names;
+mod reader;
 mod sign;
 mod verify;
 
@@ -46,8 +48,10 @@ pub struct Summary {
 pub struct Verified {
     /// Members listed in `digest.txt`.
     pub members: usize,
-    /// One line per changed, missing or extra member or signature problem; empty when all is well.
+    /// One line per changed member or signature problem; empty when all is well.
     pub problems: Vec<String>,
+    /// Whether the package holds `digest.sig` (checked only when a public key is given).
+    pub signed: bool,
 }
 
 /// One member as the digest and manifest list it.

@@ -198,7 +198,7 @@ fn an_open_evaluation_can_be_packaged() {
 }
 
 #[test]
-fn verify_names_changed_removed_and_added_members() {
+fn verify_lists_changed_members_and_refuses_removed_and_added_ones() {
     let dir = tempfile::tempdir().expect("dir");
     let ctx = evaluated(dir.path(), true);
     let out = dir.path().join("p.zip");
@@ -227,11 +227,13 @@ fn verify_names_changed_removed_and_added_members() {
         |name, b| (name != "evidence/SRM-BACKUP/1-restore-log.txt").then_some(b),
         None,
     );
-    let problems = verify(&removed, None).expect("verify").problems;
-    assert_eq!(problems.len(), 1, "{problems:?}");
+    let refused = verify(&removed, None).expect_err("a member is missing");
+    assert_eq!(refused.code(), 3);
     assert!(
-        problems[0].starts_with("missing: evidence/SRM-BACKUP/1-restore-log.txt"),
-        "{problems:?}"
+        refused
+            .to_string()
+            .contains("member \"evidence/SRM-BACKUP/1-restore-log.txt\" is listed in digest.txt but missing"),
+        "{refused}"
     );
 
     let added = dir.path().join("added.zip");
@@ -241,11 +243,13 @@ fn verify_names_changed_removed_and_added_members() {
         |_, b| Some(b),
         Some(("evidence/SRM-FW/9-later.txt", b"slipped in")),
     );
-    let problems = verify(&added, None).expect("verify").problems;
-    assert_eq!(problems.len(), 1, "{problems:?}");
+    let refused = verify(&added, None).expect_err("a member is not listed");
+    assert_eq!(refused.code(), 3);
     assert!(
-        problems[0].starts_with("extra: evidence/SRM-FW/9-later.txt"),
-        "{problems:?}"
+        refused
+            .to_string()
+            .contains("member \"evidence/SRM-FW/9-later.txt\" is not listed in digest.txt"),
+        "{refused}"
     );
 }
 
