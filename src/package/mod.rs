@@ -12,6 +12,7 @@ mod build;
 mod manifest;
 mod names;
 mod reader;
+mod records;
 mod sign;
 mod verify;
 
