@@ -146,8 +146,10 @@ impl Archive {
 
     /// Streams member `i`'s uncompressed bytes to `sink`, refusing it unless its deflate stream
     /// fills exactly its compressed size and inflates to exactly its declared size and CRC-32.
-    /// At most the declared size plus one byte is ever inflated.
-    pub(super) fn stream(&mut self, i: usize, mut sink: impl FnMut(&[u8])) -> Checked<()> {
+    /// At most the declared size or `limit`, whichever is smaller, plus one byte is ever inflated:
+    /// `false` when the member goes on past `limit` (a size it must not exceed, known from
+    /// elsewhere), so that it is neither inflated further nor trusted.
+    pub(super) fn stream(&mut self, i: usize, limit: u64, mut sink: impl FnMut(&[u8])) -> Checked<bool> {
         let e = &self.entries[i];
         let forged = |why: &str| Refused::Forged(format!("member {} {why}", shown(&e.name)));
         self.file.seek(SeekFrom::Start(e.data_start))?;
@@ -156,7 +158,7 @@ impl Archive {
         let mut crc = Crc::new();
         let mut total = 0u64;
         let mut buf = vec![0u8; CHUNK];
-        let mut limited = (&mut decoder).take(e.size.saturating_add(1));
+        let mut limited = (&mut decoder).take(e.size.min(limit).saturating_add(1));
         loop {
             let n = match limited.read(&mut buf) {
                 Ok(0) => break,
@@ -174,6 +176,9 @@ impl Archive {
                     e.size
                 )));
             }
+            if total > limit {
+                return Ok(false);
+            }
             crc.update(&buf[..n]);
             sink(&buf[..n]);
         }
@@ -189,7 +194,7 @@ impl Archive {
         if crc.sum() != e.crc32 {
             return Err(forged("does not match its CRC-32 (damaged)"));
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Member `i` read into memory, refused unless it declares at most `max` bytes: the limit is
@@ -204,7 +209,7 @@ impl Archive {
             )));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(e.size).unwrap_or(0));
-        self.stream(i, |chunk| bytes.extend_from_slice(chunk))?;
+        self.stream(i, max, |chunk| bytes.extend_from_slice(chunk))?;
         Ok(bytes)
     }
 }
