@@ -31,10 +31,13 @@ const DATA_DESCRIPTOR: u16 = 1 << 3;
 const DEFLATED: u16 = 8;
 /// "Made by" Unix: the upper half of the external attributes is a file mode.
 const UNIX: u16 = 3;
-/// File type bits of a mode, and the types a member could claim.
+/// File type bits of a mode.
 const S_IFMT: u32 = 0o170_000;
+/// A regular file, the only type `build` writes.
 const S_IFREG: u32 = 0o100_000;
+/// A symbolic link.
 const S_IFLNK: u32 = 0o120_000;
+/// A directory.
 const S_IFDIR: u32 = 0o040_000;
 /// The MS-DOS directory attribute.
 const DOS_DIRECTORY: u32 = 0x10;
@@ -84,6 +87,7 @@ pub(super) struct Entry {
 /// An archive whose layout has been checked; members are read through it, each once.
 #[derive(Debug)]
 pub(super) struct Archive {
+    /// The package, read only at offsets the checked layout gives.
     file: File,
     /// The members in the order they sit in the file.
     pub(super) entries: Vec<Entry>,

@@ -7,16 +7,23 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use super::reader::{Checked, Refused, shown};
 
-/// Signatures of the records.
+/// Signature of the end of central directory record.
 const END: u32 = 0x0605_4b50;
+/// Signature of the ZIP64 end of central directory record.
 const END64: u32 = 0x0606_4b50;
+/// Signature of the ZIP64 end of central directory locator.
 const LOCATOR64: u32 = 0x0706_4b50;
+/// Signature of a central directory header.
 const CENTRAL: u32 = 0x0201_4b50;
+/// Signature of a local header.
 const LOCAL: u32 = 0x0403_4b50;
-/// Sizes of the fixed parts of the records.
+/// The end record without a comment.
 const END_LEN: u64 = 22;
+/// The ZIP64 end record without extensible data.
 const END64_LEN: u64 = 56;
+/// The ZIP64 locator.
 const LOCATOR64_LEN: u64 = 20;
+/// The fixed part of a central directory header.
 const CENTRAL_LEN: usize = 46;
 /// The fixed part of a local header.
 pub(super) const LOCAL_LEN: usize = 30;
@@ -36,19 +43,23 @@ impl<'a> Fields<'a> {
         Some(head)
     }
 
+    /// The next `N` bytes; the caller checked the record is long enough.
     fn array<const N: usize>(&mut self) -> [u8; N] {
         let b = self.bytes(N).expect("the record's length was checked");
         b.try_into().expect("exactly N bytes were taken")
     }
 
+    /// The next little-endian `u16`.
     fn u16(&mut self) -> u16 {
         u16::from_le_bytes(self.array())
     }
 
+    /// The next little-endian `u32`.
     fn u32(&mut self) -> u32 {
         u32::from_le_bytes(self.array())
     }
 
+    /// The next little-endian `u64`.
     fn u64(&mut self) -> u64 {
         u64::from_le_bytes(self.array())
     }
@@ -64,8 +75,11 @@ pub(super) fn read_at(file: &mut File, offset: u64, len: usize) -> io::Result<Ve
 
 /// Where the central directory is, as the end record says.
 pub(super) struct Directory {
+    /// Where it starts.
     pub(super) offset: u64,
+    /// Its size in bytes.
     pub(super) size: u64,
+    /// How many headers it holds.
     pub(super) count: u64,
     /// Where the central directory must end: at the ZIP64 end record, or at the end record.
     pub(super) end: u64,
@@ -146,20 +160,31 @@ pub(super) fn directory(file: &mut File) -> Checked<Directory> {
 pub(super) struct Header<'a> {
     /// "Version made by" (central only; 0 in a local header).
     pub(super) made_by: u16,
+    /// "Version needed to extract".
     pub(super) needed: u16,
+    /// General-purpose flags.
     pub(super) flags: u16,
+    /// Compression method.
     pub(super) method: u16,
     /// Modification time and date.
     pub(super) stamp: u32,
+    /// CRC-32 of the uncompressed bytes.
     pub(super) crc32: u32,
+    /// Size of the compressed data (from the ZIP64 field once [`zip64`] has run).
     pub(super) compressed: u64,
+    /// Size of the uncompressed data (likewise).
     pub(super) size: u64,
     /// Where the local header is (central only; 0 in a local header).
     pub(super) offset: u64,
+    /// The disk the member starts on (central only).
     pub(super) disk: u16,
+    /// External attributes: a Unix mode in the upper half (central only).
     pub(super) external: u32,
+    /// The name, as stored.
     pub(super) raw_name: &'a [u8],
+    /// The member's comment (central only).
     pub(super) comment: &'a [u8],
+    /// The extra fields, as stored.
     pub(super) extra: &'a [u8],
 }
 

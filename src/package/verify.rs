@@ -47,10 +47,14 @@ pub fn verify(zip: &Path, public_key: Option<&Path>) -> Result<Verified> {
 
 /// One line of `digest.txt`.
 struct Line {
+    /// The member's SHA-256, lowercase hex.
     sha256: String,
+    /// The member's path.
     path: String,
 }
 
+/// Checks the package in `file`: its layout, then the digest (and signature), the manifest, and
+/// every other member in turn.
 fn check(file: File, key: Option<&VerifyingKey>) -> Checked<Verified> {
     let mut archive = Archive::open(file)?;
     let names: Vec<&str> = archive.entries.iter().map(|e| e.name.as_str()).collect();
