@@ -91,11 +91,12 @@ fn a_signed_package_verifies_and_names_what_changed() {
     rewrite(&zip, &removed, |m| {
         m.remove(1);
     });
-    env.run(["package", "verify", removed.to_str().expect("path")]).code(1);
+    let out = env.run(["package", "verify", removed.to_str().expect("path")]).code(3);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("report.pdf"));
     let added = env.path().join("added.zip");
     rewrite(&zip, &added, |m| m.push(("extra.txt".into(), b"x".to_vec())));
-    let out = env.run(["package", "verify", added.to_str().expect("path")]).code(1);
-    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("extra.txt"));
+    let out = env.run(["package", "verify", added.to_str().expect("path")]).code(3);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("extra.txt"));
 }
 
 #[test]
@@ -133,4 +134,670 @@ fn bad_package_input_is_refused() {
         &["package", "--evaluation", "9", "--out", "x.zip"],
         "unknown evaluation",
     );
+}
+
+/// A signed package from the demo database, its members, and the environment holding the keys
+/// `assessor` (the signer) and `mallory`.
+fn signed_package() -> (Env, std::path::PathBuf, Vec<(String, Vec<u8>)>) {
+    let (env, db) = demo();
+    env.run(["key", "generate", "--out", "assessor.key"]).success();
+    env.run(["key", "generate", "--out", "mallory.key"]).success();
+    let zip = env.path().join("q4.zip");
+    env.run([
+        "--db",
+        &db,
+        "package",
+        "--evaluation",
+        "1",
+        "--sign",
+        "assessor.key",
+        "--out",
+        zip.to_str().expect("path"),
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let list = members(&zip);
+    (env, zip, list)
+}
+
+/// One member of a hand-built zip: by default exactly what `ctrlmap package` writes (deflated, a
+/// regular Unix file 0644, no extra field); each field can be bent the way an attacker would.
+#[derive(Clone)]
+struct Raw {
+    name: Vec<u8>,
+    /// The local header's name, when it differs from the central directory's.
+    local_name: Option<Vec<u8>>,
+    data: Vec<u8>,
+    /// A deflate stream to store instead of deflating `data`.
+    stream: Option<Vec<u8>>,
+    /// The uncompressed size both headers declare, when not `data.len()`.
+    size: Option<u32>,
+    crc: Option<u32>,
+    flags: u16,
+    method: u16,
+    made_by: u16,
+    mode: u32,
+    extra: Vec<u8>,
+    comment: Vec<u8>,
+}
+
+fn raw(name: &str, data: &[u8]) -> Raw {
+    Raw {
+        name: name.as_bytes().to_vec(),
+        local_name: None,
+        data: data.to_vec(),
+        stream: None,
+        size: None,
+        crc: None,
+        flags: if name.is_ascii() { 0 } else { 1 << 11 },
+        method: 8,
+        made_by: 0x0314,
+        mode: 0o100_644,
+        extra: Vec::new(),
+        comment: Vec::new(),
+    }
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    e.write_all(data).expect("deflate");
+    e.finish().expect("deflate")
+}
+
+/// Writes `members` as a zip: `prefix` first (with offsets counted from the start of the file,
+/// as `zip -A` leaves them), then local headers and data, the central directory and the end
+/// record, then `suffix`.
+fn write_zip(members: &[Raw], prefix: &[u8], suffix: &[u8]) -> Vec<u8> {
+    let mut out = prefix.to_vec();
+    let mut central = Vec::new();
+    let le16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
+    let le32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+    for m in members {
+        let stream = m.stream.clone().unwrap_or_else(|| deflate(&m.data));
+        let crc = m.crc.unwrap_or_else(|| {
+            let mut c = flate2::Crc::new();
+            c.update(&m.data);
+            c.sum()
+        });
+        let size = m.size.unwrap_or(u32::try_from(m.data.len()).expect("small"));
+        let csize = u32::try_from(stream.len()).expect("small");
+        let offset = u32::try_from(out.len()).expect("small");
+        let local_name = m.local_name.as_ref().unwrap_or(&m.name);
+        le32(&mut out, 0x0403_4b50);
+        for v in [20, m.flags, m.method, 0, 23937] {
+            le16(&mut out, v);
+        }
+        for v in [crc, csize, size] {
+            le32(&mut out, v);
+        }
+        le16(&mut out, u16::try_from(local_name.len()).expect("short"));
+        le16(&mut out, u16::try_from(m.extra.len()).expect("short"));
+        out.extend_from_slice(local_name);
+        out.extend_from_slice(&m.extra);
+        out.extend_from_slice(&stream);
+
+        le32(&mut central, 0x0201_4b50);
+        for v in [m.made_by, 20, m.flags, m.method, 0, 23937] {
+            le16(&mut central, v);
+        }
+        for v in [crc, csize, size] {
+            le32(&mut central, v);
+        }
+        for v in [m.name.len(), m.extra.len(), m.comment.len(), 0, 0] {
+            le16(&mut central, u16::try_from(v).expect("short"));
+        }
+        le32(&mut central, m.mode << 16);
+        le32(&mut central, offset);
+        central.extend_from_slice(&m.name);
+        central.extend_from_slice(&m.extra);
+        central.extend_from_slice(&m.comment);
+    }
+    let cd_offset = u32::try_from(out.len()).expect("small");
+    out.extend_from_slice(&central);
+    le32(&mut out, 0x0605_4b50);
+    let count = u16::try_from(members.len()).expect("few");
+    for v in [0, 0, count, count] {
+        le16(&mut out, v);
+    }
+    le32(&mut out, u32::try_from(central.len()).expect("small"));
+    le32(&mut out, cd_offset);
+    le16(&mut out, 0);
+    out.extend_from_slice(suffix);
+    out
+}
+
+/// A raw deflate stream of `mib` MiB of zeros in about a thousandth of that: one MiB deflated and
+/// flushed to a byte boundary, repeated (each copy inflates to another MiB of zeros), then an
+/// empty final block.
+fn zeros(mib: usize) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![0u8; 1 << 20]).expect("deflate");
+    e.flush().expect("sync flush");
+    let block = e.get_ref().clone();
+    let mut out = Vec::with_capacity(block.len() * mib + 2);
+    for _ in 0..mib {
+        out.extend_from_slice(&block);
+    }
+    out.extend_from_slice(&[0x03, 0x00]);
+    out
+}
+
+/// The genuine members, as `Raw`.
+fn genuine(list: &[(String, Vec<u8>)]) -> Vec<Raw> {
+    list.iter().map(|(n, b)| raw(n, b)).collect()
+}
+
+/// The genuine members with member `name` changed by `edit`.
+fn with(list: &[(String, Vec<u8>)], name: &str, edit: impl Fn(&mut Raw)) -> Vec<u8> {
+    let mut all = genuine(list);
+    let m = all.iter_mut().find(|m| m.name == name.as_bytes()).expect("member");
+    edit(m);
+    write_zip(&all, &[], &[])
+}
+
+/// A sha256sum line.
+fn line(name: &str, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hash}  {name}\n")
+}
+
+#[test]
+fn a_hand_built_copy_of_a_package_verifies() {
+    // The test's zip writer writes what `package` writes, so every refusal below is due to the
+    // one thing each case bends.
+    let (env, _zip, list) = signed_package();
+    let copy = env.file("copy.zip", write_zip(&genuine(&list), &[], &[]));
+    let out = env.run([
+        "package",
+        "verify",
+        copy.to_str().expect("path"),
+        "--public-key",
+        "assessor.pub",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.success().get_output().stdout).to_string();
+    assert!(stdout.contains("members match digest.txt, signature valid"), "{stdout}");
+}
+
+#[test]
+fn hostile_archives_are_refused_naming_the_member() {
+    let (env, _zip, list) = signed_package();
+    let get = |name: &str| list.iter().find(|(n, _)| n == name).expect("member").1.clone();
+    let csv = get("report.csv");
+    let digest = get("digest.txt");
+    let evidence = "evidence/SRM-PATCH/1-patch-report-2026-11.txt";
+    let at = |name: &str| list.iter().position(|(n, _)| n == name).expect("member");
+    let inserted = |i: usize, extra: Raw| {
+        let mut all = genuine(&list);
+        all.insert(i, extra);
+        write_zip(&all, &[], &[])
+    };
+    let renamed = |from: &str, to: &[u8]| with(&list, from, |m| m.name = to.to_vec());
+    let manifest_says = |edit: &dyn Fn(&mut serde_json::Value)| {
+        // A manifest edited, and the digest's line for it recomputed (no key needed to see this).
+        let mut doc: serde_json::Value = serde_json::from_slice(&get("manifest.json")).expect("json");
+        edit(&mut doc);
+        let text = serde_json::to_vec_pretty(&doc).expect("json");
+        let digest = String::from_utf8(digest.clone()).expect("utf-8");
+        let digest: String = digest
+            .lines()
+            .map(|l| {
+                if l.ends_with("  manifest.json") {
+                    line("manifest.json", &text)
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let mut all = genuine(&list);
+        for m in &mut all {
+            if m.name == b"manifest.json" {
+                m.data = text.clone();
+            } else if m.name == b"digest.txt" {
+                m.data = digest.clone().into_bytes();
+            }
+        }
+        write_zip(&all, &[], &[])
+    };
+    let two_gib: u32 = 1 << 31;
+    let mut prepended = write_zip(&[raw("README.txt", b"another archive")], &[], &[]);
+    let shifted = write_zip(&genuine(&list), &prepended, &[]);
+    prepended.clear();
+
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "a forged report.csv before the genuine one",
+            inserted(at("report.csv"), raw("report.csv", b"all good\n")),
+            "\"report.csv\" appears twice",
+        ),
+        (
+            "a forged report.csv after the genuine one",
+            inserted(at("report.csv") + 1, raw("report.csv", b"all good\n")),
+            "\"report.csv\" appears twice",
+        ),
+        (
+            "digest.txt twice",
+            inserted(list.len() - 1, raw("digest.txt", &digest)),
+            "\"digest.txt\" appears twice",
+        ),
+        (
+            "a case-only duplicate of an evidence file",
+            inserted(at(evidence) + 1, raw(&evidence.replace("patch", "Patch"), b"x")),
+            "differ only in case",
+        ),
+        (
+            "a case-only variant of a top-level name",
+            inserted(2, raw("Report.csv", b"x")),
+            "\"Report.csv\" is not a member ctrlmap package writes",
+        ),
+        (
+            "an absolute name",
+            renamed("report.csv", b"/etc/cron.d/x"),
+            "\"/etc/cron.d/x\" has an absolute name",
+        ),
+        (
+            "a parent directory",
+            renamed("report.csv", b"../report.csv"),
+            "\"../report.csv\" has '..'",
+        ),
+        (
+            "a hidden parent directory",
+            renamed(evidence, b"evidence/SRM-PATCH/../../x"),
+            "has '..'",
+        ),
+        (
+            "a backslash",
+            renamed("report.csv", b"evidence\\report.csv"),
+            "\"evidence\\report.csv\" has a backslash",
+        ),
+        (
+            "a drive",
+            renamed("report.csv", b"C:/report.csv"),
+            "\"C:/report.csv\" has a drive",
+        ),
+        (
+            "a newline forging a line",
+            renamed(
+                "report.csv",
+                b"report.csv\nq4.zip: 8 members match digest.txt, signature valid",
+            ),
+            "\"report.csv\\u{a}q4.zip",
+        ),
+        (
+            "an escape sequence",
+            renamed("report.csv", b"report.csv\x1b[2J"),
+            "\"report.csv\\u{1b}[2J\"",
+        ),
+        (
+            "a right-to-left override",
+            inserted(at(evidence) + 1, raw("evidence/SRM-PATCH/2-\u{202e}txt.exe", b"x")),
+            "\"evidence/SRM-PATCH/2-\\u{202e}txt.exe\" is not listed in digest.txt",
+        ),
+        (
+            "a directory entry",
+            inserted(1, raw("evidence/", b"")),
+            "\"evidence/\" has an empty",
+        ),
+        (
+            "a name outside the package's shape",
+            inserted(1, raw("evidence/x.txt", b"x")),
+            "\"evidence/x.txt\" is not a member",
+        ),
+        (
+            "a name not marked UTF-8",
+            with(&list, evidence, |m| {
+                m.name = b"evidence/SRM-PATCH/1-caf\xe9.txt".to_vec();
+                m.flags = 0;
+            }),
+            "not marked as UTF-8",
+        ),
+        (
+            "a symlink",
+            with(&list, "report.csv", |m| m.mode = 0o120_777),
+            "\"report.csv\" is a symbolic link",
+        ),
+        (
+            "a directory",
+            with(&list, "report.csv", |m| m.mode = 0o040_755),
+            "\"report.csv\" is a directory",
+        ),
+        (
+            "a device",
+            with(&list, "report.csv", |m| m.mode = 0o020_644),
+            "\"report.csv\" is not a regular file",
+        ),
+        (
+            "DOS attributes",
+            with(&list, "report.csv", |m| m.made_by = 0x0014),
+            "\"report.csv\" was not written with Unix attributes",
+        ),
+        (
+            "a local name that differs",
+            with(&list, "report.csv", |m| m.local_name = Some(b"../x.csv".to_vec())),
+            "\"report.csv\" is named \"../x.csv\" in its local header",
+        ),
+        (
+            "a member not in the digest",
+            inserted(at(evidence) + 1, raw("evidence/SRM-PATCH/9-later.txt", b"slipped in")),
+            "\"evidence/SRM-PATCH/9-later.txt\" is not listed in digest.txt",
+        ),
+        (
+            "a listed member missing",
+            {
+                let mut all = genuine(&list);
+                all.remove(at(evidence));
+                write_zip(&all, &[], &[])
+            },
+            "is listed in digest.txt but missing",
+        ),
+        (
+            "members out of order",
+            {
+                let mut all = genuine(&list);
+                all.swap(1, 2);
+                write_zip(&all, &[], &[])
+            },
+            "is not in the place digest.txt lists it",
+        ),
+        (
+            "digest.sig before digest.txt",
+            {
+                let mut all = genuine(&list);
+                let n = all.len();
+                all.swap(n - 1, n - 2);
+                write_zip(&all, &[], &[])
+            },
+            "\"digest.txt\" is not after the members it lists",
+        ),
+        (
+            "a digest.txt bomb declaring 2 GiB",
+            with(&list, "digest.txt", |m| {
+                m.stream = Some(zeros(2048));
+                m.size = Some(two_gib);
+            }),
+            "\"digest.txt\" declares 2147483648 bytes",
+        ),
+        (
+            "a digest.txt bomb declaring its genuine size",
+            with(&list, "digest.txt", |m| m.stream = Some(zeros(2048))),
+            "\"digest.txt\" inflates to more than",
+        ),
+        (
+            "a report bomb declaring its genuine size",
+            with(&list, "report.pdf", |m| m.stream = Some(zeros(2048))),
+            "\"report.pdf\" inflates to more than",
+        ),
+        (
+            "a manifest declaring 2 GiB",
+            with(&list, "manifest.json", |m| {
+                m.stream = Some(zeros(2048));
+                m.size = Some(two_gib);
+            }),
+            "\"manifest.json\" declares 2147483648 bytes",
+        ),
+        (
+            "an oversized digest.sig",
+            with(&list, "digest.sig", |m| {
+                m.data.extend_from_slice(&[b'0'; 64]);
+            }),
+            "\"digest.sig\" declares",
+        ),
+        (
+            "a size smaller than the data",
+            with(&list, "report.csv", |m| {
+                m.size = Some(u32::try_from(csv.len() - 1).expect("small"))
+            }),
+            "\"report.csv\" inflates to more than",
+        ),
+        (
+            "a size larger than the data",
+            with(&list, "report.csv", |m| {
+                m.size = Some(u32::try_from(csv.len() + 1).expect("small"))
+            }),
+            "\"report.csv\" inflates to",
+        ),
+        (
+            "a wrong CRC",
+            with(&list, "report.csv", |m| m.crc = Some(0)),
+            "\"report.csv\" does not match its CRC-32",
+        ),
+        (
+            "bytes after the deflate stream",
+            with(&list, "report.csv", |m| {
+                let mut s = deflate(&m.data);
+                s.extend_from_slice(b"hidden");
+                m.stream = Some(s);
+            }),
+            "\"report.csv\" has bytes after the end of its deflate stream",
+        ),
+        (
+            "not a deflate stream",
+            with(&list, "report.csv", |m| m.stream = Some(vec![0xff; 64])),
+            "\"report.csv\" is not a valid deflate stream",
+        ),
+        (
+            "encryption",
+            with(&list, "report.csv", |m| m.flags = 1),
+            "\"report.csv\" is encrypted",
+        ),
+        (
+            "a data descriptor",
+            with(&list, "report.csv", |m| m.flags = 1 << 3),
+            "\"report.csv\" uses a data descriptor",
+        ),
+        (
+            "an unknown compression method",
+            with(&list, "report.csv", |m| m.method = 99),
+            "\"report.csv\" uses compression method 99",
+        ),
+        (
+            "stored instead of deflated",
+            with(&list, "report.csv", |m| {
+                m.method = 0;
+                m.stream = Some(m.data.clone());
+            }),
+            "\"report.csv\" uses compression method 0",
+        ),
+        (
+            "a Unicode path extra field",
+            with(&list, "report.csv", |m| {
+                m.extra = vec![0x75, 0x70, 5, 0, 1, 0, 0, 0, 0];
+            }),
+            "\"report.csv\" has an extra field (0x7075)",
+        ),
+        (
+            "a member comment",
+            with(&list, "report.csv", |m| m.comment = b"ok".to_vec()),
+            "\"report.csv\" has a comment",
+        ),
+        ("a prepended archive", shifted, "\"README.txt\" does not start the file"),
+        (
+            "trailing garbage",
+            write_zip(&genuine(&list), &[], b"PK\x05\x06 and more"),
+            "bytes follow the end of the zip",
+        ),
+        (
+            "an archive comment",
+            {
+                let mut z = write_zip(&genuine(&list), &[], b"hello");
+                let n = z.len();
+                z[n - 7] = 5;
+                z
+            },
+            "bytes follow the end of the zip",
+        ),
+        (
+            "a digest line sha256sum reads but package never writes",
+            with(&list, "digest.txt", |m| {
+                let t = String::from_utf8(m.data.clone()).expect("utf-8");
+                m.data = t.replacen("  ", " *", 1).into_bytes();
+            }),
+            "\"digest.txt\" line 1",
+        ),
+        (
+            "a malformed signature",
+            with(&list, "digest.sig", |m| {
+                m.data = [b'z'; 128].iter().copied().chain([b'\n']).collect()
+            }),
+            "\"digest.sig\" is not an Ed25519 signature",
+        ),
+        (
+            "a manifest that disagrees with the digest",
+            manifest_says(&|doc| doc["members"][2]["sha256"] = "0".repeat(64).into()),
+            "\"manifest.json\" disagrees with digest.txt about member \"report.csv\"",
+        ),
+    ];
+    // A manifest that lists a smaller size is believed (the digest vouches for it): the member
+    // is changed, and only that many bytes of it are inflated.
+    let smaller = env.file(
+        "smaller.zip",
+        manifest_says(&|doc| doc["members"][2]["size"] = 1.into()),
+    );
+    let out = env.run(["package", "verify", smaller.to_str().expect("path")]).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let expected = format!("changed: report.csv is {} bytes; manifest.json says 1", csv.len());
+    assert!(stdout.contains(&expected), "{stdout}");
+    assert!(!stdout.contains("match"), "{stdout}");
+
+    for (what, bytes, expected) in cases {
+        let path = env.file("hostile.zip", &bytes);
+        for key in [None, Some("assessor.pub")] {
+            let mut args = vec!["package", "verify", path.to_str().expect("path")];
+            args.extend(key.iter().flat_map(|k| ["--public-key", *k]));
+            let out = env.run(&args);
+            let output = out.get_output();
+            let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+            let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+            assert_eq!(output.status.code(), Some(3), "{what}: {stderr} {stdout}");
+            assert!(
+                stderr.contains(expected),
+                "{what}: stderr {stderr:?} should name {expected:?}"
+            );
+            assert!(
+                stderr.starts_with("ctrlmap: ") && stderr.trim_end().lines().count() == 1,
+                "{what}: {stderr:?}"
+            );
+            assert!(
+                !stdout.contains("valid") && !stdout.contains("match"),
+                "{what}: {stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_package_re_signed_with_another_key_fails_with_the_signers_key() {
+    let (env, zip, list) = signed_package();
+    let z = zip.to_str().expect("path");
+    let out = env.run(["package", "verify", z]).success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("digest.sig not checked"), "{stdout}");
+    assert!(!stdout.contains("valid"), "{stdout}");
+
+    // Mallory changes the CSV, rewrites the manifest and digest to match, and signs with her key.
+    let mut all = genuine(&list);
+    let csv = b"control,result\nSRM-PATCH,satisfied\n".to_vec();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&all.iter().find(|m| m.name == b"manifest.json").expect("manifest").data).expect("json");
+    manifest["members"][2]["size"] = csv.len().into();
+    manifest["members"][2]["sha256"] = line("report.csv", &csv)[..64].into();
+    let manifest = serde_json::to_vec_pretty(&manifest).expect("json");
+    let mut digest = String::new();
+    for m in &mut all {
+        if m.name == b"report.csv" {
+            m.data = csv.clone();
+        } else if m.name == b"manifest.json" {
+            m.data = manifest.clone();
+        }
+        if m.name != b"digest.txt" && m.name != b"digest.sig" {
+            digest.push_str(&line(std::str::from_utf8(&m.name).expect("utf-8"), &m.data));
+        }
+    }
+    let key_hex = std::fs::read_to_string(env.path().join("mallory.key")).expect("key");
+    let key_bytes: Vec<u8> = (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&key_hex.trim()[i..i + 2], 16).expect("hex"))
+        .collect();
+    let key = ed25519_dalek::SigningKey::from_bytes(&key_bytes.try_into().expect("32 bytes"));
+    let sig = ed25519_dalek::Signer::sign(&key, digest.as_bytes()).to_bytes();
+    let sig: String = sig
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .chain(["\n".to_string()])
+        .collect();
+    for m in &mut all {
+        if m.name == b"digest.txt" {
+            m.data = digest.clone().into_bytes();
+        } else if m.name == b"digest.sig" {
+            m.data = sig.clone().into_bytes();
+        }
+    }
+    let forged = env.file("forged.zip", write_zip(&all, &[], &[]));
+    let f = forged.to_str().expect("path");
+    let out = env
+        .run(["package", "verify", f, "--public-key", "assessor.pub"])
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("digest.sig: the signature over digest.txt does not match the public key"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("signature valid"), "{stdout}");
+    // It is a consistent package, validly signed by Mallory: only the signer's key tells.
+    env.run(["package", "verify", f, "--public-key", "mallory.pub"])
+        .success();
+}
+
+#[test]
+fn members_written_with_zip64_sizes_verify() {
+    // `package` writes an evidence file of 4 GiB or more with ZIP64 sizes; the same layout on a
+    // small file must verify, and a change to it must still be found.
+    let (env, _zip, list) = signed_package();
+    let rezip = |to: &str, edit: &dyn Fn(&str, &mut Vec<u8>)| {
+        let path = env.path().join(to);
+        let mut w = zip::ZipWriter::new(std::fs::File::create(&path).expect("create"));
+        for (name, bytes) in &list {
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .unix_permissions(0o644)
+                .last_modified_time(zip::DateTime::from_date_and_time(2026, 12, 1, 0, 0, 0).expect("date"))
+                .large_file(name.starts_with("evidence/"));
+            let mut bytes = bytes.clone();
+            edit(name, &mut bytes);
+            w.start_file(name.as_str(), options).expect("member");
+            w.write_all(&bytes).expect("write");
+        }
+        w.finish().expect("finish");
+        path
+    };
+    let big = rezip("zip64.zip", &|_, _| {});
+    let bytes = std::fs::read(&big).expect("zip");
+    assert!(
+        bytes.windows(4).any(|w| w == [1, 0, 16, 0]),
+        "no ZIP64 sizes were written"
+    );
+    env.run([
+        "package",
+        "verify",
+        big.to_str().expect("path"),
+        "--public-key",
+        "assessor.pub",
+    ])
+    .success();
+    let changed = rezip("zip64-changed.zip", &|name, bytes| {
+        if name.starts_with("evidence/") {
+            bytes[0] ^= 1;
+        }
+    });
+    let out = env
+        .run([
+            "package",
+            "verify",
+            changed.to_str().expect("path"),
+            "--public-key",
+            "assessor.pub",
+        ])
+        .code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("changed: evidence/SRM-PATCH/"));
 }

@@ -42,7 +42,8 @@ pub struct Package {
 #[derive(Debug, Subcommand)]
 pub enum PackageCommand {
     /// Re-hash every member against digest.txt (and check the signature with --public-key); exit 1
-    /// naming what differs.
+    /// naming what differs, exit 3 naming the member when the zip is not one `package` writes
+    /// (duplicate, unlisted, missing or odd members, headers that disagree, sizes beyond those declared).
     ///
     /// Example: ctrlmap package verify q4-2026.zip --public-key assessor.pub
     Verify {
@@ -98,27 +99,28 @@ impl Package {
     }
 }
 
-/// `package verify`: needs no database.
+/// `package verify`: needs no database. A refused archive is an error (exit 3) before anything is
+/// printed; problems are listed on stdout (exit 1); only a package with none says it matches.
 pub(crate) fn verify(file: &Path, public_key: Option<&Path>) -> Result<()> {
     let checked = crate::package::verify(file, public_key)?;
+    // The problems name members already escaped; the path is the user's, escaped all the same.
+    let shown = crate::text::one_line(&file.display().to_string()).into_owned();
     let mut out = output::stdout();
     for p in &checked.problems {
-        writeln!(out, "{p}")?;
+        writeln!(out, "{}", crate::text::one_line(p))?;
     }
     if checked.problems.is_empty() {
-        let signed = if public_key.is_some() { ", signature valid" } else { "" };
-        writeln!(
-            out,
-            "{}: {} members match digest.txt{signed}",
-            file.display(),
-            checked.members
-        )?;
+        let signed = match (public_key.is_some(), checked.signed) {
+            (true, _) => ", signature valid",
+            (false, true) => "; digest.sig not checked (pass --public-key)",
+            (false, false) => "; not signed",
+        };
+        writeln!(out, "{shown}: {} members match digest.txt{signed}", checked.members)?;
         return Ok(());
     }
     out.flush()?;
     Err(Error::CheckFailed(format!(
-        "{}: {} problems",
-        file.display(),
+        "{shown}: {} problems",
         checked.problems.len()
     )))
 }
