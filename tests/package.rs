@@ -84,9 +84,18 @@ fn a_signed_package_verifies_and_names_what_changed() {
     assert_eq!(std::fs::read(&zip).expect("zip"), std::fs::read(&again).expect("zip"));
 
     let changed = env.path().join("changed.zip");
-    rewrite(&zip, &changed, |m| m[2].1.push(b'!'));
+    // The same size, other bytes: changed (exit 1, listed).
+    rewrite(&zip, &changed, |m| {
+        let last = m[2].1.len() - 2;
+        m[2].1[last] ^= 0x20;
+    });
     let out = env.run(["package", "verify", changed.to_str().expect("path")]).code(1);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("report.csv"));
+    // More bytes than the signed manifest declares: refused (exit 3, named).
+    let grown = env.path().join("grown.zip");
+    rewrite(&zip, &grown, |m| m[2].1.push(b'!'));
+    let out = env.run(["package", "verify", grown.to_str().expect("path")]).code(3);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("report.csv"));
     let removed = env.path().join("removed.zip");
     rewrite(&zip, &removed, |m| {
         m.remove(1);
@@ -649,16 +658,18 @@ fn hostile_archives_are_refused_naming_the_member() {
         ),
     ];
     // A manifest that lists a smaller size is believed (the digest vouches for it): the member
-    // is changed, and only that many bytes of it are inflated.
+    // holds more than declared and is refused, after inflating no more than that many bytes.
     let smaller = env.file(
         "smaller.zip",
         manifest_says(&|doc| doc["members"][2]["size"] = 1.into()),
     );
-    let out = env.run(["package", "verify", smaller.to_str().expect("path")]).code(1);
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    let expected = format!("changed: report.csv is {} bytes; manifest.json says 1", csv.len());
-    assert!(stdout.contains(&expected), "{stdout}");
-    assert!(!stdout.contains("match"), "{stdout}");
+    let out = env.run(["package", "verify", smaller.to_str().expect("path")]).code(3);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("report.csv holds more than the 1 bytes manifest.json declares"),
+    );
+    assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("match"));
+    let _ = &csv;
 
     for (what, bytes, expected) in cases {
         let path = env.file("hostile.zip", &bytes);

@@ -110,7 +110,13 @@ fn check(file: File, key: Option<&VerifyingKey>) -> Checked<Verified> {
         let mut hasher = Sha256::new();
         let whole = archive.stream(i, declared.unwrap_or(size), |chunk| hasher.update(chunk))?;
         match declared {
-            Some(declared) if !whole || size != declared => {
+            // More bytes than the signed manifest declares is a forgery, not a change: refused.
+            Some(declared) if !whole || size > declared => {
+                return Err(Refused::Forged(format!(
+                    "member {name} holds more than the {declared} bytes {MANIFEST} declares"
+                )));
+            }
+            Some(declared) if size != declared => {
                 problems.push(format!("changed: {name} is {size} bytes; {MANIFEST} says {declared}"))
             }
             _ if crate::hex::encode(&hasher.finalize()) != lines[k].sha256 => {
