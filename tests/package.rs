@@ -667,9 +667,9 @@ fn hostile_archives_are_refused_naming_the_member() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
         stderr.contains("report.csv holds more than the 1 bytes manifest.json declares"),
+        "{stderr}"
     );
     assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("match"));
-    let _ = &csv;
 
     for (what, bytes, expected) in cases {
         let path = env.file("hostile.zip", &bytes);
