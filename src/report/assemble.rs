@@ -635,6 +635,7 @@ mod tests {
             reviewer: Some("bob".into()),
             counts: true,
             expired: false,
+            problem: None,
         });
         let mut writer = LineWriter::default();
         for (i, odd) in ["", "\u{0}", "日本", "\u{1f600}"].iter().enumerate() {
