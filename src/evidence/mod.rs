@@ -85,6 +85,15 @@ impl Store {
         Ok(path)
     }
 
+    /// Where content with hash `sha256` would live, for messages only: nothing is checked, so this
+    /// is never a path to open.
+    pub fn shown_path(&self, sha256: &str) -> String {
+        match self.entry_path(sha256) {
+            Ok(p) => p.display().to_string(),
+            Err(_) => format!("{} (not a SHA-256 hash)", sha256),
+        }
+    }
+
     /// The entry's path, by name alone (nothing on disk is looked at).
     fn entry_path(&self, sha256: &str) -> Result<PathBuf> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
