@@ -21,3 +21,4 @@ mod responsibility;
 mod security;
 mod services;
 mod status;
+mod store;

@@ -37,7 +37,17 @@ impl Renderer<'_> {
         let status_w = d
             .evidence
             .iter()
-            .map(|e| w(&clean(&e.status), EV_BODY))
+            .map(|e| {
+                let status = w(&clean(&e.status), EV_BODY);
+                if e.integrity.is_empty() {
+                    return status;
+                }
+                // The integrity lines under the status must not wrap word by word.
+                let bad = EV_BODY.font(Font::Bold);
+                status
+                    .max(w(&format!("file {}", clean(&e.integrity)), bad))
+                    .max(w("not counted", bad))
+            })
             .fold(w("Status", HEAD).max(w("accepted", EV_BODY)), f32::max)
             .min(70.0)
             + pad
