@@ -14,20 +14,19 @@
 
 mod check;
 mod guard;
+mod hashing;
+mod media;
 
 pub use check::{Depth, FileCheck};
+pub use hashing::hash_file;
+use hashing::{CHUNK, copy_hashing};
+pub use media::media_type;
 
 use std::fs;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{Error, Result};
-
-const CHUNK: usize = 1 << 20;
-/// Files larger than this get a progress bar when stderr is a terminal.
-const PROGRESS_OVER: u64 = 8 << 20;
 
 /// The store that belongs to one database.
 #[derive(Debug, Clone)]
@@ -362,47 +361,6 @@ impl Store {
     }
 }
 
-/// Hashes a file without storing it.
-pub fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let mut file = fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    copy_hashing(&mut file, &mut io::sink(), len, path)
-}
-
-/// Streams `input` to `out` in fixed chunks while hashing; shows progress for large inputs on a terminal.
-fn copy_hashing(input: &mut impl Read, out: &mut impl Write, len: u64, name: &Path) -> Result<(String, u64)> {
-    let progress = (len > PROGRESS_OVER && io::stderr().is_terminal() && !crate::output::quiet()).then(|| {
-        let bar = indicatif::ProgressBar::new(len);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message("hashing");
-        bar
-    });
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(name.display(), e)),
-        };
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(|e| Error::io(name.display(), e))?;
-        size += n as u64;
-        if let Some(bar) = &progress {
-            bar.set_position(size);
-        }
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    Ok((crate::hex::encode(&hasher.finalize()), size))
-}
-
 /// A temporary file with an unpredictable name, created owner-only and locked while open.
 struct TempFile {
     file: fs::File,
@@ -442,32 +400,6 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
             .permissions();
         p.set_readonly(true);
         fs::set_permissions(path, p).map_err(|e| Error::io(path.display(), e))
-    }
-}
-
-/// A media type guessed from a file name's extension, for display and exports.
-pub fn media_type(name: &str) -> &'static str {
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "pdf" => "application/pdf",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "txt" | "log" => "text/plain",
-        "md" => "text/markdown",
-        "csv" => "text/csv",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "html" | "htm" => "text/html",
-        "zip" => "application/zip",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        _ => "application/octet-stream",
     }
 }
 
@@ -533,6 +465,71 @@ mod tests {
         drop(in_progress);
         assert_eq!(store.remove_abandoned(), 1);
         assert_eq!(fs::read_dir(&tmp).expect("tmp").count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_link_in_place_of_a_stored_file_is_altered_and_never_opened() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::beside(&dir.path().join("x.db"));
+        let a = dir.path().join("a.txt");
+        fs::write(&a, b"hello").expect("write");
+        let put = store.put(&a).expect("put");
+        let path = store.path_of(&put.sha256).expect("path");
+        fs::remove_file(&path).expect("remove");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        // Opening a FIFO for reading blocks until a writer comes: none ever will here, so these
+        // return only because the FIFO is never opened that way.
+        assert_eq!(store.check(&put.sha256).expect("check"), Check::Altered);
+        assert_eq!(store.check_size(&put.sha256, Some(5)).expect("check"), Check::Altered);
+        assert!(matches!(store.path_of(&put.sha256), Err(Error::Integrity(_))));
+        let out = dir.path().join("copy.txt");
+        assert!(matches!(store.export(&put.sha256, &out), Err(Error::Integrity(_))));
+        assert!(!out.exists());
+
+        fs::remove_file(&path).expect("remove the FIFO");
+        std::os::unix::fs::symlink(&a, &path).expect("symlink");
+        assert_eq!(
+            store.check(&put.sha256).expect("check"),
+            Check::Altered,
+            "never followed"
+        );
+        // The genuine bytes put again replace the link, not the file it points to.
+        assert!(store.put(&a).expect("put").new);
+        assert_eq!(store.check(&put.sha256).expect("check"), Check::Intact);
+        assert_eq!(fs::read(&a).expect("read"), b"hello");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_root_or_shard_that_is_a_link_is_an_integrity_failure() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).expect("mkdir");
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join("x.db.evidence")).expect("symlink");
+        let store = Store::beside(&dir.path().join("x.db"));
+        let a = dir.path().join("a.txt");
+        fs::write(&a, b"hello").expect("write");
+        assert!(matches!(store.put(&a), Err(Error::Integrity(_))));
+        assert!(matches!(store.hashes(), Err(Error::Integrity(_))));
+        assert!(matches!(store.remove_all(), Err(Error::Integrity(_))));
+        assert_eq!(fs::read_dir(&elsewhere).expect("dir").count(), 0);
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::beside(&dir.path().join("x.db"));
+        let a = dir.path().join("a.txt");
+        fs::write(&a, b"hello").expect("write");
+        let put = store.put(&a).expect("put");
+        let shard = dir.path().join("x.db.evidence/sha256").join(&put.sha256[..2]);
+        let moved = dir.path().join("moved");
+        fs::rename(&shard, &moved).expect("move");
+        std::os::unix::fs::symlink(&moved, &shard).expect("symlink");
+        assert!(matches!(store.check(&put.sha256), Err(Error::Integrity(_))));
+        assert!(matches!(store.hashes(), Err(Error::Integrity(_))));
     }
 
     #[test]
