@@ -64,6 +64,9 @@ pub enum EvaluationCommand {
     },
     /// Close an evaluation: freeze responsibility, owners, evidence hashes and results.
     ///
+    /// Every stored file it freezes is re-hashed first; a missing or altered one refuses the
+    /// close (exit 3) and nothing is written.
+    ///
     /// Example: ctrlmap evaluation close --evaluation 1
     Close {
         /// Which evaluation [default: the only open one].
