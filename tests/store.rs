@@ -263,6 +263,10 @@ fn a_fifo_where_a_stored_file_should_be_is_tampering_and_never_blocks() {
         stdout.contains("no (its stored file failed the integrity check)"),
         "{stdout}"
     );
+    let out = run(&env, &["evidence", "show", "1", "--json"]).success();
+    let show: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    assert_eq!(show["stored_file"]["state"], "altered");
+    assert_eq!(show["counts"], false);
     let row = patch_row(&env, &[]);
     assert_eq!(row["evidence_ids"], "1 (altered)");
     assert_eq!(row["freshest_evidence"], "", "the FIFO's evidence does not count");
@@ -415,6 +419,12 @@ fn a_resized_or_missing_file_is_caught_by_the_cheap_check_and_said_on_the_page()
         ],
     )
     .success();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("xlsx");
+    let sheet = calamine::Reader::worksheet_range(&mut book, "Evidence").expect("Evidence sheet");
+    assert_eq!(
+        sheet.get((1, 5)),
+        Some(&calamine::Data::String("accepted; file altered, not counted".into()))
+    );
 
     unstore(&stored);
     assert_eq!(patch_row(&env, &[])["evidence_ids"], "1 (missing)");

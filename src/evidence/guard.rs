@@ -101,8 +101,9 @@ pub(super) fn open_entry(path: &Path) -> Result<Entry> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
+        // Small positive flag bits: the cast to the C int `custom_flags` takes is exact.
         let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-        options.custom_flags(i32::try_from(flags.bits()).unwrap_or(0));
+        options.custom_flags(flags.bits() as i32);
     }
     let file = match options.open(path) {
         Ok(f) => f,

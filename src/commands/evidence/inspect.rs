@@ -32,7 +32,7 @@ pub(super) fn show(ctx: &Ctx, id: i64) -> Result<()> {
     let counts = crate::model::evidence::counts(e.status, e.valid_until, ctx.today) && file_ok;
     let mut out = output::stdout();
     if ctx.json {
-        let view = json!({ "evidence": e, "freshness": state, "counts": counts, "stored_file": stored, "links": links, "reviews": reviews });
+        let view = json!({ "evidence": e, "freshness": state, "counts": counts, "stored_file": stored.map(|state| json!({ "checked": "size", "state": state })), "links": links, "reviews": reviews });
         return output::print_json(&mut out, &view);
     }
     let mut fields = vec![
