@@ -21,4 +21,5 @@ mod responsibility;
 mod security;
 mod services;
 mod status;
+mod store;
 mod trust;

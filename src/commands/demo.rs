@@ -91,6 +91,7 @@ impl Demo {
                 level: crate::report::csv::Level::Control,
                 paper: crate::report::data::Paper::A4,
                 organisation: Some("Example Corp".to_string()),
+                verify_evidence: false,
             };
             report.run(&mut ctx)?;
         }

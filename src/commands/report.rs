@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use super::Ctx;
 use crate::db::evaluations;
 use crate::error::{Error, Result};
+use crate::evidence::{Depth, FileCheck, Store};
 use crate::model::evidence::Day;
 use crate::output;
 use crate::report::assemble::{self, Options};
@@ -67,6 +68,11 @@ pub struct Report {
     /// Organisation name on the report [default: the template's].
     #[arg(long)]
     pub organisation: Option<String>,
+    /// Re-hash every stored evidence file the report shows. Without it each file is only checked
+    /// to be present with its recorded size; either way evidence whose file fails does not count
+    /// and the report says so.
+    #[arg(long)]
+    pub verify_evidence: bool,
 }
 
 impl Report {
@@ -115,6 +121,8 @@ impl Report {
                 }
             }
         };
+        let depth = if self.verify_evidence { Depth::Hash } else { Depth::Size };
+        let mut files = FileCheck::new(conn, Store::beside(ctx.db.path()), depth)?;
         let opts = Options {
             source,
             template: &template,
@@ -124,14 +132,14 @@ impl Report {
         };
         let bytes = match self.format {
             Format::Pdf => {
-                let data = assemble::build(conn, &opts)?;
+                let data = assemble::build_checked(conn, &opts, Some(&mut files))?;
                 let pdf = crate::report::pdf::render(&data, self.paper)?;
                 crate::files::write_atomically(&self.out, |w| {
                     w.write_all(&pdf).map_err(|e| Error::io(self.out.display(), e))
                 })?
             }
             Format::Xlsx => {
-                let data = assemble::build(conn, &opts)?;
+                let data = assemble::build_checked(conn, &opts, Some(&mut files))?;
                 let book = crate::report::xlsx::render(&data)?;
                 crate::files::write_atomically(&self.out, |w| {
                     w.write_all(&book).map_err(|e| Error::io(self.out.display(), e))
@@ -143,7 +151,7 @@ impl Report {
                     Level::Service => &template.csv_columns.service,
                 };
                 crate::files::write_atomically(&self.out, |w| {
-                    crate::report::csv::write(conn, &opts, self.level, columns, w)
+                    crate::report::csv::write_checked(conn, &opts, self.level, columns, Some(&mut files), w)
                 })?
             }
         };

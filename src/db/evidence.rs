@@ -289,6 +289,20 @@ pub fn file_hashes(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
     rows.collect::<rusqlite::Result<_>>().context("list stored files")
 }
 
+/// The recorded size of every stored file, by hash, for the cheap integrity check of reports.
+pub fn file_sizes(conn: &Connection) -> Result<HashMap<String, u64>> {
+    let mut stmt = conn
+        .prepare("SELECT sha256, max(size) FROM evidence WHERE sha256 IS NOT NULL AND size IS NOT NULL GROUP BY sha256")
+        .context("list stored file sizes")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let size: i64 = r.get(1)?;
+            Ok((r.get(0)?, u64::try_from(size).unwrap_or(u64::MAX)))
+        })
+        .context("list stored file sizes")?;
+    rows.collect::<rusqlite::Result<_>>().context("list stored file sizes")
+}
+
 /// Evidence linked to controls of a catalogue, with the link's service, for gaps and reports.
 #[derive(Debug, Clone)]
 pub struct Linked {

@@ -77,6 +77,37 @@ pub struct EvidenceRef {
     pub counts: bool,
     /// Accepted but past its expiry on that day.
     pub expired: bool,
+    /// What the integrity check of its stored file found when a report read it, if it failed.
+    /// An observation of the store at reading time, not data: never frozen or fingerprinted.
+    #[serde(skip)]
+    pub problem: Option<FileProblem>,
+}
+
+impl EvidenceRef {
+    /// Whether it counts: accepted and unexpired, and its stored file (if any) not found
+    /// missing or altered.
+    pub fn counting(&self) -> bool {
+        self.counts && self.problem.is_none()
+    }
+}
+
+/// Why a stored file failed the integrity check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Not in the store.
+    Missing,
+    /// Its content, size or kind is no longer what was stored (or something else stands in its place).
+    Altered,
+}
+
+impl FileProblem {
+    /// "missing" or "altered", as reports show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileProblem::Missing => "missing",
+            FileProblem::Altered => "altered",
+        }
+    }
 }
 
 /// One (control, service) pair with everything an evaluation freezes and a report shows. Texts

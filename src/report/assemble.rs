@@ -15,6 +15,7 @@ use super::pairs::{self, ByAddress, ControlInfo, Source};
 use super::template::Template;
 use crate::db::{Connection, catalogs};
 use crate::error::Result;
+use crate::evidence::FileCheck;
 use crate::model::derive::{RuleBook, rollup};
 use crate::model::evaluation::{EvidenceRef, Pair, ResultValue, combine};
 use crate::model::evidence::Day;
@@ -245,8 +246,15 @@ impl Fingerprint {
     }
 }
 
-/// Builds the report data in one pass over the source.
+/// Builds the report data in one pass over the source, without looking at the evidence store
+/// (the package does: it re-hashes every file it copies and refuses altered ones).
 pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
+    build_checked(conn, opts, None)
+}
+
+/// Builds the report data in one pass over the source; with `files`, evidence whose stored file
+/// fails that check is marked, does not count, and is listed as failed.
+pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&mut FileCheck>) -> Result<ReportData> {
     let (catalog_key, evaluation) = (opts.source.catalog().to_string(), opts.source.evaluation().cloned());
     let (catalog_id, catalog) = catalogs::get(conn, &catalog_key)?;
     let book = RuleBook::new(catalogs::rules(conn, catalog_id)?);
@@ -264,7 +272,10 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
     // Per category: control title -> responsibilities seen on services of that category.
     let mut per_category: BTreeMap<Category, Vec<(String, Responsibility)>> = BTreeMap::new();
 
-    pairs::for_each_control_owned(conn, &opts.source, |info, all| {
+    pairs::for_each_control_owned(conn, &opts.source, |info, mut all| {
+        if let Some(check) = files.as_deref_mut() {
+            check.mark(&mut all)?;
+        }
         let present = !all.is_empty();
         let kept_pairs: Vec<Pair> = all.into_iter().filter(|p| opts.keeps(p)).collect();
         let kept: Vec<&Pair> = kept_pairs.iter().collect();
@@ -291,6 +302,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
                             status: e.status.clone(),
                             reviewer: e.reviewer.clone().unwrap_or_default(),
                             controls: String::new(),
+                            integrity: e.problem.map(|p| p.as_str().to_string()).unwrap_or_default(),
                         },
                         BTreeSet::new(),
                     )
@@ -312,7 +324,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
                 }
                 let line = teams.get_mut(team).expect("just inserted");
                 line.pairs += 1;
-                line.evidenced += u64::from(p.evidence.iter().any(|e| e.counts));
+                line.evidenced += u64::from(p.evidence.iter().any(|e| e.counting()));
                 line.satisfied += u64::from(p.result == ResultValue::Satisfied);
                 line.failing += u64::from(p.result.is_failing());
             }
@@ -436,6 +448,7 @@ pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
                 .collect(),
             shared_or_customer,
             with_counting_evidence: with_counting,
+            evidence_failed: evidence.values().filter(|(e, _)| !e.integrity.is_empty()).count() as u64,
             teams: teams.into_values().collect(),
         },
         categories,
@@ -469,7 +482,7 @@ pub fn control_line(info: &ControlInfo, pairs: &[&Pair]) -> ControlLine {
     let counting: BTreeMap<i64, &str> = pairs
         .iter()
         .flat_map(|p| p.evidence.iter())
-        .filter(|e| e.counts)
+        .filter(|e| e.counting())
         .map(|e| (e.id, e.collected.as_str()))
         .collect();
     ControlLine {
@@ -568,14 +581,30 @@ fn pair_findings(p: &Pair, out: &mut Findings) {
                 };
                 out.add("no-owner", detail.into(), service);
             }
-            if !p.evidence.iter().any(|e| e.counts) {
+            if !p.evidence.iter().any(|e| e.counting()) {
+                // Evidence that would count but for its stored file: the reviewer must know why.
+                let failed: Vec<String> = p
+                    .evidence
+                    .iter()
+                    .filter_map(|e| {
+                        e.problem
+                            .filter(|_| e.counts)
+                            .map(|f| format!("{} ({})", e.id, f.as_str()))
+                    })
+                    .collect();
                 let expired: Vec<String> = p
                     .evidence
                     .iter()
                     .filter(|e| e.expired)
                     .map(|e| e.id.to_string())
                     .collect();
-                if expired.is_empty() {
+                if !failed.is_empty() {
+                    let detail = format!(
+                        "evidence {} failed the integrity check of its stored file; not counted",
+                        failed.join(", ")
+                    );
+                    out.add("failed-integrity", detail.into(), service);
+                } else if expired.is_empty() {
                     let detail = match r {
                         Responsibility::Shared => "shared control with no accepted, unexpired evidence",
                         _ => "customer control with no accepted, unexpired evidence",
@@ -635,6 +664,7 @@ mod tests {
             reviewer: Some("bob".into()),
             counts: true,
             expired: false,
+            problem: None,
         });
         let mut writer = LineWriter::default();
         for (i, odd) in ["", "\u{0}", "日本", "\u{1f600}"].iter().enumerate() {

@@ -3,7 +3,7 @@
 //! injection.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use super::assemble::{Options, control_line};
@@ -11,7 +11,8 @@ use super::data::ControlLine;
 use super::pairs::{self, ControlInfo};
 use crate::db::Connection;
 use crate::error::{Error, Result};
-use crate::model::evaluation::Pair;
+use crate::evidence::FileCheck;
+use crate::model::evaluation::{FileProblem, Pair};
 
 /// Rows per control, or per control and service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,8 +49,22 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes the CSV of `opts` at `level` with `columns` to `out`.
+/// Writes the CSV of `opts` at `level` with `columns` to `out`, without looking at the evidence
+/// store (the package re-hashes every file it copies itself).
 pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[String], out: impl Write) -> Result<()> {
+    write_checked(conn, opts, level, columns, None, out)
+}
+
+/// As [`write`]; with `files`, evidence whose stored file fails that check does not count and its
+/// evidence cells say so, e.g. `3 (altered)`.
+pub fn write_checked(
+    conn: &Connection,
+    opts: &Options<'_>,
+    level: Level,
+    columns: &[String],
+    mut files: Option<&mut FileCheck>,
+    out: impl Write,
+) -> Result<()> {
     for c in columns {
         let known =
             CONTROL_COLUMNS.contains(&c.as_str()) || (level == Level::Service && SERVICE_ONLY.contains(&c.as_str()));
@@ -70,7 +85,10 @@ pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[Str
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
     w.write_record(columns).map_err(csv_error)?;
-    pairs::for_each_control(conn, &opts.source, |info, all| {
+    pairs::for_each_control_owned(conn, &opts.source, |info, mut all| {
+        if let Some(check) = files.as_deref_mut() {
+            check.mark(&mut all)?;
+        }
         let kept: Vec<&Pair> = all.iter().filter(|p| opts.keeps(p)).collect();
         match level {
             Level::Control => {
@@ -115,23 +133,36 @@ fn csv_error(e: csv::Error) -> Error {
 type EvidenceCells = (String, String, String, &'static str);
 
 fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> EvidenceCells {
-    let mut ids = BTreeSet::new();
-    let mut hashes = BTreeSet::new();
+    // Each id and hash with what the integrity check of its file found, if it failed.
+    let mut ids: BTreeMap<i64, Option<&str>> = BTreeMap::new();
+    let mut hashes: BTreeMap<&str, Option<&str>> = BTreeMap::new();
     let mut freshest: Option<&str> = None;
     let mut expired = false;
     for e in pairs.flat_map(|p| p.evidence.iter()) {
-        ids.insert(e.id);
+        let problem = e.problem.map(FileProblem::as_str);
+        ids.insert(e.id, problem);
         if let Some(h) = &e.sha256 {
-            hashes.insert(h.as_str());
+            hashes.insert(h.as_str(), problem);
         }
-        if e.counts && freshest.is_none_or(|f| e.collected.as_str() > f) {
+        if e.counting() && freshest.is_none_or(|f| e.collected.as_str() > f) {
             freshest = Some(&e.collected);
         }
         expired |= e.expired;
     }
+    let marked = |item: String, problem: Option<&str>| match problem {
+        Some(p) => format!("{item} ({p})"),
+        None => item,
+    };
     (
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
-        hashes.into_iter().collect::<Vec<_>>().join(" "),
+        ids.into_iter()
+            .map(|(id, p)| marked(id.to_string(), p))
+            .collect::<Vec<_>>()
+            .join(" "),
+        hashes
+            .into_iter()
+            .map(|(h, p)| marked(h.to_string(), p))
+            .collect::<Vec<_>>()
+            .join(" "),
         freshest.unwrap_or("").to_string(),
         if expired { "yes" } else { "no" },
     )

@@ -84,6 +84,9 @@ pub struct Summary {
     pub shared_or_customer: u64,
     /// Of those, how many have accepted, unexpired evidence.
     pub with_counting_evidence: u64,
+    /// Pieces of evidence in the index whose stored file failed the integrity check (missing or
+    /// altered): not counted anywhere.
+    pub evidence_failed: u64,
     /// One row per owning team.
     pub teams: Vec<TeamLine>,
 }
@@ -175,6 +178,9 @@ pub struct EvidenceLine {
     pub reviewer: String,
     /// Controls it is linked to, comma-separated.
     pub controls: String,
+    /// "missing" or "altered" when its stored file failed the integrity check (then it does not
+    /// count); empty otherwise.
+    pub integrity: String,
 }
 
 /// Template texts, rendered.

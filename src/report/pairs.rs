@@ -458,5 +458,6 @@ fn evidence_ref(l: &Linked, reviewers: &HashMap<i64, String>, today: Day) -> Evi
         reviewer: reviewers.get(&e.id).cloned(),
         counts: counting,
         expired: e.status == ReviewStatus::Accepted && !counting,
+        problem: None,
     }
 }

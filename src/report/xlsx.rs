@@ -256,6 +256,11 @@ fn summary(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), Xl
         ws.write_number_with_format(row, 1, ratio, &styles.percent)?;
     }
     row += 1;
+    if s.evidence_failed > 0 {
+        ws.write_string(row, 0, "Evidence files that failed the integrity check (not counted)")?;
+        ws.write_number(row, 1, s.evidence_failed as f64)?;
+        row += 1;
+    }
     ws.write_string_with_format(row, 0, "Findings", &styles.label)?;
     ws.write_number(row, 1, d.findings.len() as f64)?;
     row += 2;
@@ -399,14 +404,23 @@ fn findings(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), X
 
 fn evidence(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), XlsxError> {
     ws.set_name("Evidence")?;
-    let rows = d.evidence.iter().map(|e| {
+    // A file that failed the integrity check says so where its status is read.
+    let statuses: Vec<String> = d
+        .evidence
+        .iter()
+        .map(|e| match e.integrity.as_str() {
+            "" => e.status.clone(),
+            problem => format!("{}; file {problem}, not counted", e.status),
+        })
+        .collect();
+    let rows = d.evidence.iter().zip(&statuses).map(|(e, status)| {
         vec![
             Cell::Number(e.id as f64),
             Cell::Text(&e.title),
             Cell::Text(&e.sha256),
             Cell::Text(&e.collected),
             Cell::Text(&e.expires),
-            Cell::Text(&e.status),
+            Cell::Text(status),
             Cell::Text(&e.reviewer),
             Cell::Text(&e.controls),
         ]
@@ -513,6 +527,7 @@ mod tests {
                 ],
                 shared_or_customer: 2,
                 with_counting_evidence: 1,
+                evidence_failed: 0,
                 teams: vec![TeamLine {
                     team: "platform".into(),
                     pairs: 2,
@@ -546,6 +561,7 @@ mod tests {
                 status: "accepted".into(),
                 reviewer: "bob".into(),
                 controls: "SRM-PATCH, SRM-ZONE".into(),
+                integrity: String::new(),
             }],
             texts: Texts::default(),
             sections: vec![Section::Cover, Section::Summary],

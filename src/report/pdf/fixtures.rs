@@ -129,6 +129,7 @@ pub(super) fn sample() -> ReportData {
             status: ["accepted", "pending", "rejected"][i % 3].into(),
             reviewer: if i % 3 == 1 { String::new() } else { "bob".into() },
             controls: "SRM-PATCH, SRM-CONFIG".into(),
+            integrity: String::new(),
         })
         .collect();
     ReportData {
@@ -172,6 +173,7 @@ pub(super) fn sample() -> ReportData {
             by_result,
             shared_or_customer,
             with_counting_evidence: shared_or_customer / 2,
+            evidence_failed: 0,
             teams: vec![
                 TeamLine {
                     team: "data-platform".into(),
@@ -345,6 +347,7 @@ pub(super) fn large(evidence: usize) -> ReportData {
             status: "accepted".into(),
             reviewer: "reviewer".into(),
             controls: "LRG-0001".into(),
+            integrity: String::new(),
         })
         .collect();
     d.findings = (0..300)

@@ -4,7 +4,8 @@ use super::{Renderer, heading_or, plural};
 use crate::report::data::ServiceLine;
 use crate::report::pdf::fonts::Font;
 use crate::report::pdf::style::{
-    BAND_TEXT, BODY, BODY_BOLD, CUSTOMER, HEAD, INHERITED, INK, MUTED, NAVY, SHARED, Style, TEXT, UNDETERMINED, WHITE,
+    BAD_INK, BAND_TEXT, BODY, BODY_BOLD, CUSTOMER, HEAD, INHERITED, INK, MUTED, NAVY, SHARED, Style, TEXT,
+    UNDETERMINED, WHITE,
 };
 use crate::report::pdf::table::{Align, Cell, ColSpec};
 use crate::report::pdf::text::{clean, text_width, wrap};
@@ -71,6 +72,10 @@ impl Renderer<'_> {
         self.field("Generated on", &d.generated_on, value);
         let fingerprint = heading_or(&d.fingerprint, "-");
         self.field("Fingerprint (SHA-256)", fingerprint, Style::new(Font::Mono, 8.0, INK));
+        if d.summary.evidence_failed > 0 {
+            let warning = super::summary::integrity_warning(d.summary.evidence_failed);
+            self.field("Evidence integrity", &warning, value.font(Font::Bold).color(BAD_INK));
+        }
 
         self.h2("Scope", 40.0);
         let teams = if d.scope_teams.is_empty() {

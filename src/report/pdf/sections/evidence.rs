@@ -23,6 +23,11 @@ impl Renderer<'_> {
             plural(d.evidence.len(), "piece of evidence", "pieces of evidence")
         );
         self.c.paragraph(&text, st, 12.0, x, w);
+        if d.summary.evidence_failed > 0 {
+            let warning = super::summary::integrity_warning(d.summary.evidence_failed);
+            self.c
+                .paragraph(&warning, Style::new(Font::Bold, 8.5, BAD_INK), 12.0, x, w);
+        }
         self.c.y += 6.0;
         let pad = 7.0;
         let w = |s: &str, st: Style| text_width(s, st.font, st.size);
@@ -32,7 +37,17 @@ impl Renderer<'_> {
         let status_w = d
             .evidence
             .iter()
-            .map(|e| w(&clean(&e.status), EV_BODY))
+            .map(|e| {
+                let status = w(&clean(&e.status), EV_BODY);
+                if e.integrity.is_empty() {
+                    return status;
+                }
+                // The integrity lines under the status must not wrap word by word.
+                let bad = EV_BODY.font(Font::Bold);
+                status
+                    .max(w(&format!("file {}", clean(&e.integrity)), bad))
+                    .max(w("not counted", bad))
+            })
             .fold(w("Status", HEAD).max(w("accepted", EV_BODY)), f32::max)
             .min(70.0)
             + pad
@@ -71,12 +86,21 @@ fn evidence_cells(e: &EvidenceLine, today: &str) -> [Cell; 6] {
     } else {
         Cell::or(&e.expires, EV_BODY, "-")
     };
+    let status = Cell::or(&e.status, EV_BODY.color(status_color(&e.status)), "-");
+    let status = if e.integrity.is_empty() {
+        status
+    } else {
+        let bad = EV_BODY.font(Font::Bold).color(BAD_INK);
+        status
+            .then(&format!("file {}", e.integrity), bad)
+            .then("not counted", bad)
+    };
     [
         Cell::new(&e.id.to_string(), EV_BODY),
         title,
         Cell::or(&e.collected, EV_BODY, "-"),
         expires,
-        Cell::or(&e.status, EV_BODY.color(status_color(&e.status)), "-"),
+        status,
         Cell::or(&e.reviewer, EV_BODY, "-"),
     ]
 }

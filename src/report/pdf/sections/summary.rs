@@ -57,6 +57,11 @@ impl Renderer<'_> {
         let (x, w) = (self.c.left, self.c.width());
         self.c
             .paragraph(&sentence, Style::new(Font::Regular, 8.5, INK), 12.0, x, w);
+        if s.evidence_failed > 0 {
+            let warning = integrity_warning(s.evidence_failed);
+            self.c
+                .paragraph(&warning, Style::new(Font::Bold, 8.5, BAD_INK), 12.0, x, w);
+        }
         self.c.y += 6.0;
 
         self.h2("By team", 40.0);
@@ -147,5 +152,15 @@ impl Renderer<'_> {
             &format!("{count} / {total}  ({})", percent(*count, total)),
         );
         self.c.y += 22.0;
+    }
+}
+
+/// The sentence that says how many pieces of evidence failed the integrity check of their
+/// stored files, for the summary and the cover.
+pub(super) fn integrity_warning(failed: u64) -> String {
+    if failed == 1 {
+        "1 evidence file failed the integrity check (missing or altered) and is not counted.".to_string()
+    } else {
+        format!("{failed} evidence files failed the integrity check (missing or altered) and are not counted.")
     }
 }
