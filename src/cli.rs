@@ -15,15 +15,9 @@ use crate::commands::{
 #[command(name = "ctrlmap", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Start with `ctrlmap init`, or `ctrlmap demo` for a ready-made estate.")]
 pub struct Cli {
-    /// The database file.
-    #[arg(
-        long,
-        global = true,
-        env = "CTRLMAP_DB",
-        default_value = "ctrlmap.db",
-        value_name = "PATH"
-    )]
-    pub db: PathBuf,
+    /// The database file [env: CTRLMAP_DB] [default: ctrlmap.db].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 
     /// Who is making changes, for the audit log [default: the OS user].
     #[arg(long, global = true, env = "CTRLMAP_ACTOR", value_name = "NAME")]
@@ -49,6 +43,21 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The database path: `--db`, else `CTRLMAP_DB`, else `ctrlmap.db`. (The environment is read
+    /// here rather than by clap so that `demo` can tell a `--db` typed for it from the usual one.)
+    pub fn db_path(&self) -> PathBuf {
+        self.db
+            .clone()
+            .or_else(|| {
+                std::env::var_os("CTRLMAP_DB")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or_else(|| PathBuf::from("ctrlmap.db"))
+    }
 }
 
 /// The commands, noun first.

@@ -15,6 +15,8 @@ use crate::output;
 
 /// Builds `<out>/demo.db` afresh from seeds/ (the model, a demo organisation, evidence and a
 /// closed evaluation), prints the responsibility matrix and writes `report.pdf` and `report.csv`.
+/// With `--db PATH` (or `CTRLMAP_DB`) the demo database is built there instead, if nothing is
+/// there yet: the demo never replaces a database it did not make.
 #[derive(Debug, Args)]
 pub struct Demo {
     /// Directory to build the demo in (created if missing; its demo files are replaced).
@@ -42,12 +44,28 @@ const RESULTS: Columns = Columns {
 
 impl Demo {
     /// Runs the demo.
-    pub(crate) fn run(&self, actor: &str, json: bool, today: crate::model::evidence::Day) -> Result<()> {
+    pub(crate) fn run(
+        &self,
+        db: Option<&Path>,
+        actor: &str,
+        json: bool,
+        today: crate::model::evidence::Day,
+    ) -> Result<()> {
+        if let Some(db) = db
+            && std::fs::symlink_metadata(db).is_ok()
+        {
+            return Err(Error::Invalid(format!(
+                "--db {}: already exists; the demo builds a new database and never replaces one (remove it, or choose another path)",
+                db.display()
+            )));
+        }
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(self.out.display(), e))?;
         // The demo owns its directory: each run replaces the last one's reports.
         crate::files::allow_replace();
-        let path = self.out.join("demo.db");
-        remove_demo(&path)?;
+        let path = db.map_or_else(|| self.out.join("demo.db"), Path::to_path_buf);
+        if db.is_none() {
+            remove_demo(&path)?;
+        }
         let built = self.build(&path, actor, today);
         if let Err(e) = built {
             remove_demo(&path)?;

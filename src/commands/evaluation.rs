@@ -42,7 +42,7 @@ pub enum EvaluationCommand {
         /// Control key, or CATALOG:KEY.
         key: String,
         /// satisfied, partially-satisfied, not-satisfied, not-applicable or not-assessed.
-        #[arg(long)]
+        #[arg(long, value_parser = super::one_of::<ResultValue>())]
         result: ResultValue,
         /// The service; without it the result is for every service in scope without its own.
         #[arg(long)]

@@ -23,7 +23,7 @@ pub enum ImplementationCommand {
         /// Control key, or CATALOG:KEY.
         key: String,
         /// implemented, partial, planned, alternative or not-applicable.
-        #[arg(long)]
+        #[arg(long, value_parser = super::one_of::<ImplementationStatus>())]
         status: ImplementationStatus,
         /// How the control is implemented.
         #[arg(long, default_value = "", allow_hyphen_values = true)]

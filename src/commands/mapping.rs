@@ -23,7 +23,7 @@ pub enum MappingCommand {
         /// Target control, CATALOG:KEY.
         target: String,
         /// equal, subset (source is part of target), superset, intersect or related.
-        #[arg(long)]
+        #[arg(long, value_parser = super::one_of::<Relationship>())]
         relationship: Relationship,
         /// Why they relate so.
         #[arg(long)]

@@ -54,10 +54,11 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
 
 fn run_command(cli: Cli) -> Result<()> {
     crate::output::set_quiet(cli.quiet);
-    crate::files::guard_outputs(&cli.db, cli.force);
+    let db = cli.db_path();
+    crate::files::guard_outputs(&db, cli.force);
     let actor = actor(cli.actor.as_deref())?;
     match &cli.command {
-        Command::Init(c) => return c.run(&cli.db, &actor, cli.json),
+        Command::Init(c) => return c.run(&db, &actor, cli.json),
         Command::Completions(c) => return c.run(),
         Command::Key(package::KeyCommand::Generate { out }) => return package::generate(out),
         Command::Package(package::Package {
@@ -67,13 +68,16 @@ fn run_command(cli: Cli) -> Result<()> {
             return package::verify(file, public_key.as_deref());
         }
         Command::Man(c) => return c.run(),
-        Command::Demo(c) => return c.run(&actor, cli.json, cli.today.unwrap_or_else(crate::clock::today)),
+        Command::Demo(c) => {
+            let today = cli.today.unwrap_or_else(crate::clock::today);
+            return c.run(cli.db.as_deref(), &actor, cli.json, today);
+        }
         Command::Evidence(evidence::EvidenceCommand::Hash { file }) => return evidence::hash(file),
         _ => {}
     }
     let today = cli.today.unwrap_or_else(crate::clock::today);
     let mut ctx = Ctx {
-        db: Db::open(&cli.db)?,
+        db: Db::open(&db)?,
         actor,
         json: cli.json,
         today,
@@ -192,5 +196,57 @@ pub(crate) fn check_text(what: &str, text: &str, prose: bool) -> Result<String> 
     match crate::text::problem(kind, text) {
         Some(problem) => Err(Error::Invalid(format!("{what} {problem}"))),
         None => Ok(text.to_string()),
+    }
+}
+
+/// A value parser for a closed vocabulary: parses as the model does (with its error message) and
+/// tells clap the possible values, so `--help` lists them and shell completion offers them
+/// instead of file names.
+#[derive(Clone)]
+pub(crate) struct OneOf<T> {
+    parse: fn(&str) -> std::result::Result<T, crate::model::UnknownValue>,
+    names: Vec<&'static str>,
+}
+
+/// The parser for every value of `T`.
+pub(crate) fn one_of<T: crate::model::Vocabulary>() -> OneOf<T> {
+    OneOf {
+        parse: T::parse_name,
+        names: T::all().iter().map(|v| v.name()).collect(),
+    }
+}
+
+/// The parser for a decided responsibility (inherited, shared or customer; not undetermined).
+pub(crate) fn decided() -> OneOf<crate::model::Responsibility> {
+    OneOf {
+        parse: crate::model::Responsibility::parse_decided,
+        names: vec!["inherited", "shared", "customer"],
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for OneOf<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<T, clap::Error> {
+        let text = value.to_string_lossy();
+        (self.parse)(&text).map_err(|e| {
+            let arg = arg.map_or_else(|| "...".to_string(), ToString::to_string);
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("invalid value '{text}' for '{arg}': {e}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.names.iter().map(|n| clap::builder::PossibleValue::new(*n)),
+        ))
     }
 }

@@ -18,7 +18,7 @@ pub enum OfferingCommand {
     /// Example: ctrlmap offering list --category container
     List {
         /// infrastructure, container or abstracted.
-        #[arg(long)]
+        #[arg(long, value_parser = super::one_of::<Category>())]
         category: Option<Category>,
         /// Provider key, e.g. aws.
         #[arg(long)]

@@ -34,7 +34,7 @@ pub enum Format {
 /// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
 #[derive(Debug, Args)]
 pub struct Report {
-    /// pdf or csv.
+    /// pdf, csv or xlsx.
     #[arg(long)]
     pub format: Format,
     /// Where to write it (replaced only once complete).

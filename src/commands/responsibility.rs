@@ -50,7 +50,7 @@ pub enum ResponsibilityCommand {
         #[arg(long)]
         service: Option<String>,
         /// inherited, shared or customer.
-        #[arg(long = "as", value_name = "RESPONSIBILITY", value_parser = parse_decided)]
+        #[arg(long = "as", value_name = "RESPONSIBILITY", value_parser = super::decided())]
         value: Responsibility,
         /// Why (kept with the override and in the audit log).
         #[arg(long)]
@@ -69,10 +69,6 @@ pub enum ResponsibilityCommand {
         #[arg(long)]
         service: Option<String>,
     },
-}
-
-fn parse_decided(s: &str) -> std::result::Result<Responsibility, String> {
-    Responsibility::parse_decided(s).map_err(|e| e.to_string())
 }
 
 /// Which part of the matrix to print.

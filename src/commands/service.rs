@@ -48,7 +48,7 @@ pub enum ServiceCommand {
         #[arg(long)]
         team: Option<String>,
         /// Only services on offerings of this category.
-        #[arg(long)]
+        #[arg(long, value_parser = super::one_of::<Category>())]
         category: Option<Category>,
     },
     /// Show one service.

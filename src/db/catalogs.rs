@@ -285,8 +285,35 @@ pub fn find_control(conn: &Connection, name: &str, catalog: Option<&str>) -> Res
             }
         }
     }
+    // An OSCAL control id (`ac-2.1`) names the control labelled `AC-2(1)`.
+    if let Some(label) = label_of_oscal_id(key) {
+        let qualified = catalog.map_or_else(|| label.clone(), |c| format!("{c}:{label}"));
+        if let Ok(found) = find_control(conn, &qualified, catalog) {
+            return Ok(found);
+        }
+    }
     let keys = column(conn, "SELECT key FROM control ORDER BY key")?;
     Err(Error::not_found("control", key, keys.iter().map(String::as_str)))
+}
+
+/// The label an OSCAL control id stands for: `ac-2.1` -> `AC-2(1)`; `None` for anything that is
+/// not an id with an enhancement part.
+fn label_of_oscal_id(id: &str) -> Option<String> {
+    let mut parts = id.split('.');
+    let base = parts.next().filter(|b| b.contains('-'))?;
+    let enhancements: Vec<&str> = parts.collect();
+    if enhancements.is_empty()
+        || enhancements
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut label = base.to_ascii_uppercase();
+    for p in enhancements {
+        label.push_str(&format!("({p})"));
+    }
+    Some(label)
 }
 
 /// Controls of a catalogue in catalogue order, optionally of one family (matched ignoring case);
@@ -466,4 +493,18 @@ pub fn retire_control(conn: &Connection, control_id: i64) -> Result<bool> {
     conn.execute("DELETE FROM control WHERE id = ?1", [control_id])
         .context("retire a control")?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oscal_ids_name_labels() {
+        assert_eq!(label_of_oscal_id("ac-2.1").as_deref(), Some("AC-2(1)"));
+        assert_eq!(label_of_oscal_id("si-4.12.3").as_deref(), Some("SI-4(12)(3)"));
+        assert_eq!(label_of_oscal_id("ac-2"), None);
+        assert_eq!(label_of_oscal_id("ac-2.x"), None);
+        assert_eq!(label_of_oscal_id("v1.2"), None);
+    }
 }

@@ -26,6 +26,17 @@ impl fmt::Display for UnknownValue {
 
 impl std::error::Error for UnknownValue {}
 
+/// A closed vocabulary: every value and its spelling, so parsers and shell completions can offer
+/// exactly the values there are.
+pub trait Vocabulary: Copy + Send + Sync + 'static {
+    /// Every value, in display order.
+    fn all() -> &'static [Self];
+    /// The stored and displayed spelling.
+    fn name(self) -> &'static str;
+    /// Parses a spelling.
+    fn parse_name(s: &str) -> Result<Self, UnknownValue>;
+}
+
 /// Declares a closed vocabulary stored as text: `as_str`, `Display`, `FromStr`, serde `Serialize`.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
@@ -62,6 +73,18 @@ macro_rules! text_enum {
                         value: s.to_string(),
                         expected: $name::ALL.iter().map(|v| v.as_str()).collect(),
                     })
+            }
+        }
+
+        impl $crate::model::Vocabulary for $name {
+            fn all() -> &'static [Self] {
+                $name::ALL
+            }
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+            fn parse_name(s: &str) -> Result<Self, UnknownValue> {
+                s.parse()
             }
         }
 

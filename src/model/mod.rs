@@ -11,5 +11,5 @@ pub mod evaluation;
 pub mod evidence;
 pub mod mapping;
 
-pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue};
+pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue, Vocabulary};
 pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Team};
