@@ -124,15 +124,24 @@ pub struct Source {
 impl Source {
     /// The citation people read: `Title (Publisher), YYYY-MM-DD, URL`, leaving out what is unknown.
     pub fn citation(&self) -> String {
+        let mut text = self.reference();
+        if !self.url.is_empty() {
+            text.push_str(", ");
+            text.push_str(&self.url);
+        }
+        text
+    }
+
+    /// The citation without its address: `Title (Publisher), YYYY-MM-DD`, for layouts that show
+    /// the URL apart (the PDF) or as a link (the SSP).
+    pub fn reference(&self) -> String {
         let mut text = self.title.clone();
         if !self.publisher_or_author.is_empty() {
             text.push_str(&format!(" ({})", self.publisher_or_author));
         }
-        for part in [&self.date, &self.url] {
-            if !part.is_empty() {
-                text.push_str(", ");
-                text.push_str(part);
-            }
+        if !self.date.is_empty() {
+            text.push_str(", ");
+            text.push_str(&self.date);
         }
         text
     }

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use crate::report::data::{
     CategoryColumn, ControlColumn, ControlLine, EvaluationLine, EvidenceLine, Finding, ReportData, Section,
-    ServiceLine, Summary, TeamLine, Texts,
+    ServiceLine, SourceLine, Summary, TeamLine, Texts,
 };
 
 pub(super) fn hash(i: usize) -> String {
@@ -298,6 +298,21 @@ pub(super) fn sample() -> ReportData {
             ControlColumn::Result,
             ControlColumn::Evidence,
             ControlColumn::Freshest,
+        ],
+        sources: vec![
+            SourceLine {
+                id: "aws-wa-security-shared".into(),
+                citation:
+                    "Shared responsibility — AWS Well-Architected Framework, Security Pillar (Amazon Web Services)"
+                        .into(),
+                url: "https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/shared-responsibility.html"
+                    .into(),
+            },
+            SourceLine {
+                id: String::new(),
+                citation: "our own review of the landing zone, 2026".into(),
+                url: String::new(),
+            },
         ],
     }
 }
