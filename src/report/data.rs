@@ -122,7 +122,7 @@ pub struct TeamLine {
 pub struct CategoryColumn {
     /// infrastructure / container / abstracted.
     pub category: String,
-    /// What the reference texts say the provider manages for this category (one line).
+    /// What the sources say the provider manages for this category (one line).
     pub provider_summary: String,
     /// What the customer manages for this category (one line).
     pub customer_summary: String,
