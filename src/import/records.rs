@@ -286,8 +286,9 @@ mod fuzz {
         /// Whatever bytes arrive, the CSV readers answer with records or an error, never a panic.
         #[test]
         fn csv_importers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-            for columns in [SERVICES, TEAMS, OFFERINGS, RULES, CONTROLS, CATALOGS, PROVIDERS] {
+            for columns in [SERVICES, TEAMS, OFFERINGS, RULES, CONTROLS, CATALOGS, PROVIDERS, SOURCES] {
                 if let Ok(file) = CsvFile::read("fuzz.csv", bytes.as_slice(), columns) {
+                    let _ = sources(&file);
                     let _ = services(&file);
                     let _ = teams(&file);
                     let _ = offerings(&file);
