@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     audit, catalog, completions, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init,
-    mapping, offering, owner, package, report, responsibility, rule, service, status, team,
+    mapping, offering, owner, package, report, responsibility, rule, service, source, status, team,
 };
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
@@ -89,6 +89,9 @@ pub enum Command {
     /// The model's default responsibility rules.
     #[command(subcommand)]
     Rule(rule::RuleCommand),
+    /// The published sources offerings and rules cite, with title, publisher, date and URL.
+    #[command(subcommand)]
+    Source(source::SourceCommand),
     /// Who is responsible for each control: the matrix, overrides and their provenance.
     #[command(subcommand)]
     Responsibility(responsibility::ResponsibilityCommand),

@@ -1,4 +1,4 @@
-//! The errors a user can act on, and the exit code each one maps to (DESIGN.md §3).
+//! The errors a user can act on, and the exit code each one maps to (docs/architecture.md, "Exit codes").
 
 use std::process::ExitCode;
 

@@ -1,4 +1,4 @@
-//! Gaps: what an auditor would flag (DESIGN.md "Gaps"). Computed from the derivation and the
+//! Gaps: what an auditor would flag (docs/model.md, "When evidence counts"). Computed from the derivation and the
 //! evidence links, control by control, never stored.
 
 use std::borrow::Cow;

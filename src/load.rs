@@ -7,6 +7,7 @@ use std::io::Read;
 use serde::Serialize;
 
 use crate::db::catalogs::{self, InCatalog};
+use crate::db::sources::Sources;
 use crate::db::{OnExisting, Outcome, Stored, Writer, save};
 use crate::error::{Error, Result};
 use crate::import::csv_file::Columns;
@@ -104,17 +105,52 @@ fn read(source: &str, reader: impl Read, columns: Columns) -> Result<CsvFile> {
     CsvFile::read(source, reader, columns)
 }
 
+/// How an offering's or a rule's `source` cell is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Citing {
+    /// Every part must be the id of a loaded source: the seeds, whose citations must resolve.
+    Ids,
+    /// Parts that are source ids cite them; anything else is free text, shown as written.
+    FreeText,
+}
+
+/// With [`Citing::Ids`], refuses a `source` cell on `line` that names a source the table lacks.
+fn check_citation(sources: &Sources, citing: Citing, file: &str, line: u64, text: &str) -> Result<()> {
+    if citing == Citing::FreeText {
+        return Ok(());
+    }
+    for part in crate::model::source_parts(text) {
+        if sources.get(part).is_none() {
+            return Err(
+                Error::not_found("source", part, sources.ids()).at(format!("{file} line {line}, column \"source\""))
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Loads sources (`id,title,publisher_or_author,date,url,supports`).
+pub fn sources(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
+    let file = read(source, reader, records::SOURCES)?;
+    store_all(w, source, records::sources(&file)?, on)
+}
+
 /// Loads providers (`key,name`).
 pub fn providers(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
     let file = read(source, reader, records::PROVIDERS)?;
     store_all(w, source, records::providers(&file)?, on)
 }
 
-/// Loads offerings (`key,name,provider,category,source,note`).
-pub fn offerings(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
+/// Loads offerings (`key,name,provider,category,source,note`); `citing` says whether each
+/// `source` must name loaded sources.
+pub fn offerings(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting, citing: Citing) -> Result<Summary> {
     let file = read(source, reader, records::OFFERINGS)?;
     let mut items = records::offerings(&file)?;
+    let known = Sources::load(w)?;
     for item in &mut items {
+        if file.has("source") {
+            check_citation(&known, citing, source, item.line, &item.value.source)?;
+        }
         if let Some((_, old)) = keep_absent(w, &item.value, on)? {
             let o = &mut item.value;
             if !file.has("source") {
@@ -152,9 +188,17 @@ pub fn controls(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, 
     store_all(w, source, items, on)
 }
 
-/// Loads the responsibility rules of catalogue `catalog`; each named control or family must exist.
-pub fn rules(w: &Writer<'_>, catalog: &str, source: &str, reader: impl Read, on: OnExisting) -> Result<Summary> {
-    rules_for(w, catalog, source, reader, on, false).map(|(summary, _)| summary)
+/// Loads the responsibility rules of catalogue `catalog`; each named control or family must exist,
+/// and `citing` says whether each `source` must name loaded sources.
+pub fn rules(
+    w: &Writer<'_>,
+    catalog: &str,
+    source: &str,
+    reader: impl Read,
+    on: OnExisting,
+    citing: Citing,
+) -> Result<Summary> {
+    rules_for(w, catalog, source, reader, on, citing, false).map(|(summary, _)| summary)
 }
 
 /// Loads rules; with `skip_missing`, rules for controls or families the catalogue lacks (a
@@ -165,15 +209,19 @@ pub fn rules_for(
     source: &str,
     reader: impl Read,
     on: OnExisting,
+    citing: Citing,
     skip_missing: bool,
 ) -> Result<(Summary, usize)> {
     let (catalog_id, _) = catalogs::get(w, catalog)?;
     let families = catalogs::families(w, catalog_id)?;
     let file = read(source, reader, records::RULES)?;
+    let known = Sources::load(w)?;
     let mut items = Vec::new();
     let mut skipped = 0;
     for l in records::rules(&file)? {
         let at = format!("{source} line {}", l.line);
+        // A bad citation is refused even when the rule itself would be skipped: it is the file's error.
+        check_citation(&known, citing, source, l.line, &l.value.source)?;
         let problem = match &l.value.scope {
             crate::model::RuleScope::Control(key) => match catalogs::find_control(w, key, Some(catalog)) {
                 Ok(found) if found.control.key == *key => None,

@@ -81,6 +81,7 @@ fn the_exported_ssp_and_assessment_results_are_valid_oscal() {
         .as_array()
         .expect("requirements");
     assert_eq!(reqs.len(), 20);
+    sources_are_back_matter_resources_linked_from_the_rules(&doc);
     // Exporting again gives the same document.
     let again = env.path().join("ssp2.json");
     env.run([
@@ -133,4 +134,59 @@ fn an_open_evaluation_has_no_assessment_results_yet() {
         "open",
     );
     assert!(!out.exists());
+}
+
+/// The SSP's back matter holds a resource per cited source, with an `rlinks` href to its URL, and
+/// every by-component a rule decided links to resources that exist.
+fn sources_are_back_matter_resources_linked_from_the_rules(doc: &serde_json::Value) {
+    let plan = &doc["system-security-plan"];
+    let resources = plan["back-matter"]["resources"].as_array().expect("resources");
+    let hrefs: Vec<&str> = resources
+        .iter()
+        .filter_map(|r| r["rlinks"].as_array())
+        .flatten()
+        .filter_map(|l| l["href"].as_str())
+        .collect();
+    for url in [
+        "https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/shared-responsibility.html",
+        "https://aws.amazon.com/compliance/shared-responsibility-model/",
+        "https://d0.awsstatic.com/whitepapers/Security/AWS_Security_Best_Practices.pdf",
+    ] {
+        assert!(hrefs.contains(&url), "{url} missing from the back matter: {hrefs:?}");
+    }
+    let wa = resources
+        .iter()
+        .find(|r| {
+            r["rlinks"][0]["href"]
+                == "https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/shared-responsibility.html"
+        })
+        .expect("the Well-Architected page");
+    assert!(
+        wa["citation"]["text"].as_str().is_some_and(|t| t.starts_with(
+            "Shared responsibility — AWS Well-Architected Framework, Security Pillar (Amazon Web Services)"
+        )),
+        "{wa}"
+    );
+    let ids: Vec<&str> = resources.iter().filter_map(|r| r["uuid"].as_str()).collect();
+    let patch = plan["control-implementation"]["implemented-requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .find(|r| r["control-id"] == "srm-patch")
+        .expect("SRM-PATCH");
+    let mut linked = 0;
+    for component in patch["by-components"].as_array().expect("by-components") {
+        let by_rule = component["props"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["name"] == "provenance" && p["value"] == "rule"));
+        let links = component["links"].as_array().map(Vec::as_slice).unwrap_or_default();
+        assert_eq!(by_rule, !links.is_empty(), "{component}");
+        for link in links {
+            let href = link["href"].as_str().expect("href");
+            assert!(ids.contains(&href.trim_start_matches('#')), "{href} is no resource");
+            assert_eq!(link["rel"], "reference");
+            linked += 1;
+        }
+    }
+    assert!(linked > 0, "no by-component cites its rule's sources");
 }

@@ -198,3 +198,31 @@ fn a_template_changes_titles_and_sections() {
     assert!(text.contains("Quarterly control review"));
     assert!(!text.contains("Evidence index"));
 }
+
+#[test]
+fn the_matrix_page_lists_the_sources_with_their_addresses() {
+    let env = estate();
+    let bytes = pdf(&env, "sources.pdf", &["--date", "2026-12-01"]);
+    let pages = pages(&bytes);
+    let matrix = pages
+        .iter()
+        .position(|p| p.contains("Responsibility by service category"))
+        .expect("a matrix page");
+    let all = pages[matrix..].join("\n");
+    let (_, sources) = all.split_once("Sources").expect("a Sources list after the matrix");
+    for needle in [
+        "AWS Well-Architected Framework, Security Pillar (Amazon Web Services)",
+        "https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/shared-responsibility.html",
+        "Shared Responsibility Model (Amazon Web Services, compliance pages)",
+        "https://aws.amazon.com/compliance/shared-responsibility-model/",
+        "Advanced Shared Responsibility",
+        "What is Shared Responsibility Model in AWS? (Nirav Shah, blog post), 2020-08-14",
+        "ctrlmap's own judgement",
+    ] {
+        assert!(
+            sources.contains(needle),
+            "{needle:?} missing from the Sources list: {sources}"
+        );
+    }
+    assert!(!all.contains("reference/"), "a file name no reader has");
+}

@@ -29,29 +29,36 @@ fn cell<'a>(matrix: &'a Value, control: &str, service: &str) -> &'a Value {
 fn the_matrix_reproduces_the_reference_tables() {
     let env = estate();
     let m = env.json(["responsibility", "matrix", "--json"]);
-    // (control, EC2 = infrastructure, RDS = container, S3 = abstracted), from reference/001's
-    // tables and the examples of 000, 002, 003 and 004.
+    let listed = env.json(["source", "list", "--json"]);
+    let ids: Vec<&str> = listed
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    // (control, EC2 = infrastructure, RDS = container, S3 = abstracted), from the per-category
+    // tables of the AWS shared responsibility model and the examples of the other sources
+    // (seeds/sources.csv).
     let expected = [
         // The provider secures the cloud itself in every category.
         ("SRM-PHYS", "inherited", "inherited", "inherited"),
         ("SRM-HW", "inherited", "inherited", "inherited"),
         ("SRM-VIRT", "inherited", "inherited", "inherited"),
-        // Infrastructure: "you control the operating system and application platform".
-        // Container: "AWS manages ... operating system, and application platform".
+        // Infrastructure: the customer owns OS and platform. Container: the provider runs both.
         ("SRM-GUESTOS", "customer", "inherited", "inherited"),
         ("SRM-PLATFORM", "customer", "inherited", "inherited"),
         // Security groups / firewall rules: the customer's on EC2 and RDS.
         ("SRM-FW", "customer", "customer", "inherited"),
-        // Container: "protecting it through network firewalls and backups".
+        // Container: the customer guards its data with firewalls and backups.
         ("SRM-BACKUP", "customer", "customer", "shared"),
-        // Abstracted: "AWS operates ... server-side encryption and data protection".
+        // Abstracted: the provider runs server-side encryption and data protection.
         ("SRM-SSE", "customer", "customer", "inherited"),
         // Customer data and client-side encryption are the customer's everywhere.
         ("SRM-DATA", "customer", "customer", "customer"),
         ("SRM-CSE", "customer", "customer", "customer"),
         // Platform-level identity: container customers manage it separately from IAM.
         ("SRM-PLATIAM", "customer", "customer", "inherited"),
-        // The shared controls of 004, and the customer-specific one.
+        // The shared controls of the Well-Architected page, and its customer-specific one.
         // Patching: the guest OS is the customer's on infrastructure; nothing to patch on abstracted.
         ("SRM-PATCH", "customer", "shared", "inherited"),
         ("SRM-CONFIG", "shared", "shared", "shared"),
@@ -67,8 +74,8 @@ fn the_matrix_reproduces_the_reference_tables() {
             assert_eq!(c["provenance"], "rule", "{control} on {service}");
             let source = c["source"].as_str().unwrap_or("");
             assert!(
-                source.starts_with("reference/") || source == "judgement",
-                "{control} cites its source"
+                !source.is_empty() && source.split(';').all(|id| ids.contains(&id)),
+                "{control} on {service} cites its sources by id: {source}"
             );
         }
     }
@@ -85,7 +92,7 @@ fn the_matrix_reproduces_the_reference_tables() {
     assert_eq!(org("SRM-PHYS"), "inherited");
     assert_eq!(org("SRM-DATA"), "customer");
     assert_eq!(org("SRM-FW"), "shared");
-    // Patch management rolls up to the shared control of reference/004 over a mixed estate.
+    // Patch management rolls up to the shared control of the Well-Architected page over a mixed estate.
     assert_eq!(org("SRM-PATCH"), "shared");
 }
 
@@ -241,4 +248,54 @@ fn reading_commands_never_write() {
         env.run(args).success();
     }
     assert_eq!(env.fingerprint(), before);
+}
+
+#[test]
+fn responsibility_show_cites_the_rules_sources_with_their_urls() {
+    let env = estate();
+    let wa = "Shared responsibility — AWS Well-Architected Framework, Security Pillar (Amazon Web Services), \
+              https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/shared-responsibility.html";
+    // One service: the rule's sources, one line each.
+    let out = env
+        .run(["responsibility", "show", "SRM-PATCH", "--service", "web"])
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains(&format!("source          {wa}")), "{text}");
+    let v = env.json(["responsibility", "show", "SRM-PATCH", "--service", "web", "--json"]);
+    assert_eq!(v["citations"][0]["id"], "aws-wa-security-shared");
+    assert_eq!(
+        v["citations"][0]["url"],
+        "https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/shared-responsibility.html"
+    );
+    // Every service: each source of the deciding rules once, under the table.
+    let out = env.run(["responsibility", "show", "SRM-PATCH"]).success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let (_, sources) = text
+        .split_once("Sources of the rules that decided:")
+        .expect("a sources list");
+    assert_eq!(sources.matches(wa).count(), 1, "{text}");
+    assert!(
+        sources.contains("https://aws.amazon.com/compliance/shared-responsibility-model/"),
+        "{text}"
+    );
+    let v = env.json(["responsibility", "show", "SRM-PATCH", "--json"]);
+    assert!(count(&v["sources"]).is_some_and(|n| n >= 2), "{v}");
+    // An override cites no rule.
+    env.run([
+        "responsibility",
+        "set",
+        "SRM-PATCH",
+        "--service",
+        "web",
+        "--as",
+        "shared",
+        "--why",
+        "golden images",
+    ])
+    .success();
+    let out = env
+        .run(["responsibility", "show", "SRM-PATCH", "--service", "web"])
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(!text.contains("source   "), "{text}");
 }

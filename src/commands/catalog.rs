@@ -204,7 +204,16 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
         }
         if parsed.is_sp800_53() {
             let (source, text) = crate::seeds::sp800_53_rules();
-            let (summary, skipped) = crate::load::rules_for(w, &key, source, text.as_bytes(), OnExisting::Keep, true)?;
+            crate::seeds::load_sources(w)?;
+            let (summary, skipped) = crate::load::rules_for(
+                w,
+                &key,
+                source,
+                text.as_bytes(),
+                OnExisting::Keep,
+                crate::load::Citing::Ids,
+                true,
+            )?;
             imported.rules = Some(summary);
             imported.rules_skipped = skipped;
             imported.crosswalk = crate::crosswalk::apply_seed(w, &key)?.map(|(summary, _)| summary);

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::db::catalogs;
 use crate::db::implementations;
+use crate::db::sources::{Cited, Sources};
 use crate::error::{Error, Result};
 use crate::model::{Category, Rule};
 use crate::output;
@@ -51,6 +52,8 @@ struct ControlView<'a> {
 struct DefaultView<'a> {
     category: Category,
     rule: Option<&'a Rule>,
+    /// What the rule's `source` cites, resolved against the source table.
+    citations: Vec<Cited<'a>>,
 }
 
 impl ControlCommand {
@@ -88,11 +91,16 @@ impl ControlCommand {
                 let control = catalogs::find_control(conn, key, catalog.as_deref())?;
                 let (catalog_id, _) = catalogs::get(conn, &control.catalog)?;
                 let book = crate::model::derive::RuleBook::new(catalogs::rules(conn, catalog_id)?);
+                let sources = Sources::load(conn)?;
                 let defaults: Vec<DefaultView<'_>> = Category::ALL
                     .iter()
-                    .map(|&category| DefaultView {
-                        category,
-                        rule: book.find(&control.control.key, &control.control.family, category),
+                    .map(|&category| {
+                        let rule = book.find(&control.control.key, &control.control.family, category);
+                        DefaultView {
+                            category,
+                            rule,
+                            citations: rule.map(|r| sources.cite(&r.source)).unwrap_or_default(),
+                        }
                     })
                     .collect();
                 let organisation = implementations::get(conn, control.id, None)?;
@@ -141,8 +149,8 @@ impl ControlCommand {
                                 r.scope.describe()
                             )?;
                             writeln!(out, "      {}", r.rationale)?;
-                            if !r.source.is_empty() {
-                                writeln!(out, "      source: {}", r.source)?;
+                            for cited in &d.citations {
+                                writeln!(out, "      source: {}", cited.citation())?;
                             }
                         }
                         None => writeln!(out, "  {:<15} undetermined (no rule)", d.category.as_str())?,

@@ -21,6 +21,7 @@ pub mod report;
 pub mod responsibility;
 pub mod rule;
 pub mod service;
+pub mod source;
 pub mod status;
 pub mod team;
 
@@ -94,6 +95,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Catalog(c) => c.run(&mut ctx),
         Command::Control(c) => c.run(&mut ctx),
         Command::Rule(c) => c.run(&mut ctx),
+        Command::Source(c) => c.run(&mut ctx),
         Command::Responsibility(c) => c.run(&mut ctx),
         Command::Owner(c) => c.run(&mut ctx),
         Command::Implementation(c) => c.run(&mut ctx),

@@ -54,9 +54,9 @@ impl OfferingCommand {
             OfferingCommand::Import { file, update } => {
                 let input = open_input(file)?;
                 let on = if *update { OnExisting::Update } else { OnExisting::Fail };
-                let summary = ctx
-                    .db
-                    .write(&ctx.actor, |w| crate::load::offerings(w, &source_name(file), input, on))?;
+                let summary = ctx.db.write(&ctx.actor, |w| {
+                    crate::load::offerings(w, &source_name(file), input, on, crate::load::Citing::FreeText)
+                })?;
                 super::report_import(ctx, "offerings", summary)
             }
         }

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::Ctx;
 use crate::db::catalogs::{self, ControlRow};
 use crate::db::services::{self, ServiceRow};
+use crate::db::sources::{Cited, Sources};
 use crate::db::{Writer, implementations};
 use crate::error::{Error, Result};
 use crate::matrix::{self, CellView};
@@ -301,6 +302,8 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
     let row = m.row(&control);
     let mut out = output::stdout();
     let Some(service) = service else {
+        let sources = Sources::load(conn)?;
+        let cited = distinct_citations(&sources, row.cells.iter().map(|c| c.effective.source));
         if ctx.json {
             let cells: Vec<CellView<'_>> = row.cells.iter().map(CellView::from).collect();
             let view = json!({
@@ -308,6 +311,7 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
                 "organisation": row.organisation, "owner": row.owner,
                 "override": row.org_override.map(|o| json!({ "responsibility": o.responsibility, "why": o.why })),
                 "services": cells,
+                "sources": cited,
             });
             return output::print_json(&mut out, &view);
         }
@@ -351,16 +355,26 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
             "owner",
             "rationale",
         ];
-        return output::print_table(&mut out, &output::table(&headers, rows));
+        output::print_table(&mut out, &output::table(&headers, rows))?;
+        if !cited.is_empty() {
+            writeln!(out, "\nSources of the rules that decided:")?;
+            for c in &cited {
+                writeln!(out, "  {}", c.citation())?;
+            }
+        }
+        return Ok(());
     };
     let cell = m.cell(&control, &service);
     let default = m
         .rules
         .find(&control.control.key, &control.control.family, service.category);
+    let sources = Sources::load(conn)?;
+    let citations = sources.cite(cell.effective.source);
     if ctx.json {
         let view = json!({
             "catalog": control.catalog, "key": control.control.key, "title": control.control.title,
             "cell": CellView::from(&cell),
+            "citations": citations,
             "default": default,
         });
         return output::print_json(&mut out, &view);
@@ -402,8 +416,8 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
         ("provenance", provenance),
         ("rationale", e.rationale.to_string()),
     ];
-    if !e.source.is_empty() {
-        fields.push(("source", e.source.to_string()));
+    for cited in &citations {
+        fields.push(("source", cited.citation()));
     }
     if e.provenance != Provenance::Rule {
         let default = default.map_or("undetermined (no rule)".to_string(), |r| {
@@ -421,4 +435,18 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
     });
     fields.push(("owner", owner));
     output::print_fields(&mut out, &fields)
+}
+
+/// What the `source` texts of several rules cite, each citation once, in the order first cited.
+fn distinct_citations<'a>(sources: &'a Sources, texts: impl IntoIterator<Item = &'a str>) -> Vec<Cited<'a>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for text in texts {
+        for cited in sources.cite(text) {
+            if seen.insert(cited.citation()) {
+                out.push(cited);
+            }
+        }
+    }
+    out
 }

@@ -64,7 +64,7 @@ impl RuleCommand {
                 let input = open_input(file)?;
                 let on = if *update { OnExisting::Update } else { OnExisting::Fail };
                 let summary = ctx.db.write(&ctx.actor, |w| {
-                    crate::load::rules(w, catalog, &source_name(file), input, on)
+                    crate::load::rules(w, catalog, &source_name(file), input, on, crate::load::Citing::FreeText)
                 })?;
                 report_import(ctx, "rules", summary)
             }

@@ -13,6 +13,7 @@ pub mod implementations;
 pub mod mappings;
 pub mod offerings;
 pub mod services;
+pub mod sources;
 pub mod teams;
 
 pub use audit::{Entry, Verification, verify_chain};

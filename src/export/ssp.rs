@@ -20,6 +20,11 @@
 //!   organisation-wide owner (a common control). Implementation status is the recorded one, else
 //!   `implemented` for inherited pairs and `planned` otherwise.
 //!
+//! - **Sources**: the back matter holds, beside the catalogue, one resource per source that the
+//!   catalogue's rules or the services' offerings cite (title, citation, `rlinks` to its URL when
+//!   it has one); a by-component decided by a rule links to the rule's sources, and a service
+//!   component to the sources of its offering's category.
+//!
 //! UUIDs are version 5, derived from stable keys (`ctrlmap:component:service:orders-db`), so the
 //! same data gives the same document byte for byte, and a service keeps its component UUID across
 //! documents (the assessment results reuse it).
@@ -32,8 +37,10 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
+use crate::db::sources::{Cited, Sources};
 use crate::db::{Connection, Stored, catalogs, implementations, offerings, services, teams};
 use crate::error::{Error, Result};
+use crate::model::derive::RuleBook;
 use crate::model::evaluation::Pair;
 use crate::model::evidence::Day;
 use crate::model::{Provider, Responsibility};
@@ -186,6 +193,12 @@ struct Estate {
     teams: BTreeMap<String, String>,
     /// Control key -> its organisation-wide owner.
     org_owners: HashMap<String, String>,
+    /// The catalogue's rules, to find the rule (and so the sources) behind a pair decided by rule.
+    book: RuleBook,
+    /// Offering key -> what its category rests on (its `source` text).
+    offering_sources: HashMap<String, String>,
+    /// The source table, to resolve citations.
+    sources: Sources,
 }
 
 impl Estate {
@@ -198,6 +211,7 @@ impl Estate {
             },
         )?;
         let mut offering_provider: HashMap<String, String> = HashMap::new();
+        let mut offering_sources: HashMap<String, String> = HashMap::new();
         let mut providers: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
         let mut list = Vec::new();
         for row in rows {
@@ -206,6 +220,7 @@ impl Estate {
                 None => {
                     let (_, offering) = offerings::get(conn, &row.service.offering)?;
                     offering_provider.insert(row.service.offering.clone(), offering.provider.clone());
+                    offering_sources.insert(row.service.offering.clone(), offering.source);
                     offering.provider
                 }
             };
@@ -248,7 +263,20 @@ impl Estate {
             providers,
             teams,
             org_owners,
+            book: RuleBook::new(catalogs::rules(conn, catalog_id)?),
+            offering_sources,
+            sources: Sources::load(conn)?,
         })
+    }
+
+    /// Links to the back-matter resources of what a `source` text cites. No link text: a plan
+    /// repeats them per (control, service), and the resource holds the citation once.
+    fn source_links(&self, text: &str) -> Vec<Value> {
+        self.sources
+            .cite(text)
+            .iter()
+            .map(|c| json!({ "href": format!("#{}", source_resource(c)), "rel": "reference" }))
+            .collect()
     }
 
     fn service(&self, name: &str) -> Option<&ServiceInfo> {
@@ -261,6 +289,35 @@ impl Estate {
 
     fn this_system(&self) -> String {
         uuid(&["component", "this-system", &self.organisation])
+    }
+}
+
+/// The back-matter resource of a cited source: by id for a source of the table, by its text for
+/// free text a user wrote.
+fn source_resource(cited: &Cited<'_>) -> String {
+    match cited {
+        Cited::Source(s) => uuid(&["resource", "source", &s.id.to_lowercase()]),
+        Cited::Text { text } => uuid(&["resource", "source-text", text]),
+    }
+}
+
+/// The back-matter resource for a cited source: a citation, and a link when it has an address.
+fn source_resource_value(cited: &Cited<'_>) -> Value {
+    match cited {
+        Cited::Source(s) => json!({
+            "uuid": source_resource(cited),
+            "title": line(&s.title),
+            "description": (!s.supports.is_empty()).then(|| format!("What ctrlmap's defaults take from it: {}", line(&s.supports))),
+            "props": [ns_prop("source-id", &s.id)],
+            "citation": { "text": line(&s.citation()) },
+            "rlinks": (!s.url.is_empty()).then(|| json!([{ "href": s.url }])),
+        }),
+        Cited::Text { text } => json!({
+            "uuid": source_resource(cited),
+            "title": line(text),
+            "description": "A source as written in an imported offering or rule; ctrlmap holds no address for it.",
+            "citation": { "text": line(text) },
+        }),
     }
 }
 
@@ -348,11 +405,21 @@ fn requirement(estate: &Estate, info: &ControlInfo, pairs: &[Pair], named: &mut 
             what.push(' ');
             what.push_str(rationale);
         }
+        // A pair decided by rule cites the rule's sources; the pair itself carries no source.
+        let links = match &*p.provenance {
+            "rule" => estate
+                .book
+                .find(key, &info.family, p.category)
+                .map(|r| estate.source_links(&r.source))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let mut entry = json!({
             "component-uuid": service_component(&p.service),
             "uuid": uuid(&base),
             "description": what,
             "props": [ns_prop("responsibility", p.responsibility.as_str()), ns_prop("provenance", &p.provenance)],
+            "links": links,
             "implementation-status": { "state": state, "remarks": why },
         });
         if matches!(p.responsibility, Responsibility::Inherited | Responsibility::Shared) {
@@ -484,19 +551,35 @@ pub fn write_system_security_plan(conn: &Connection, opts: &SspOptions, out: &mu
     let day = opts.date.to_string();
 
     let catalog_resource = uuid(&["resource", "catalog", &catalog.key]);
-    let mut back_matter = json!({
-        "resources": [{
-            "uuid": catalog_resource,
-            "title": line(&catalog.title),
-            "description": format!(
-                "Catalogue {} as ctrlmap holds it: version {}, from {}.",
-                catalog.key,
-                line(&catalog.version),
-                line(&catalog.source)
-            ),
-            "props": [ns_prop("catalog", &catalog.key)],
-        }],
-    });
+    let mut resources = vec![json!({
+        "uuid": catalog_resource,
+        "title": line(&catalog.title),
+        "description": format!(
+            "Catalogue {} as ctrlmap holds it: version {}, from {}.",
+            catalog.key,
+            line(&catalog.version),
+            line(&catalog.source)
+        ),
+        "props": [ns_prop("catalog", &catalog.key)],
+    })];
+    // Every source the rules of the catalogue (and of the one it is seen through) and the
+    // offerings of the services cite, once each, in the order of their resource UUIDs.
+    let mut texts: Vec<String> = estate.book.rules().iter().map(|r| r.source.clone()).collect();
+    if let Some(via) = &opts.via {
+        let (via_id, _) = catalogs::get(conn, via)?;
+        texts.extend(catalogs::rules(conn, via_id)?.into_iter().map(|r| r.source));
+    }
+    texts.extend(estate.offering_sources.values().cloned());
+    let mut cited: BTreeMap<String, Value> = BTreeMap::new();
+    for text in &texts {
+        for c in estate.sources.cite(text) {
+            cited
+                .entry(source_resource(&c))
+                .or_insert_with(|| source_resource_value(&c));
+        }
+    }
+    resources.extend(cited.into_values());
+    let mut back_matter = json!({ "resources": resources });
     prune(&mut back_matter);
     let implementation_description = format!(
         "Every control of catalogue {} on every in-scope service: what the provider does \
@@ -721,6 +804,7 @@ pub fn write_system_security_plan(conn: &Connection, opts: &SspOptions, out: &mu
                 ns_prop("region", &svc.region),
                 ns_prop("data-classification", &svc.data_classification),
             ],
+            "links": estate.offering_sources.get(&svc.offering).map(|text| estate.source_links(text)),
             "status": { "state": "operational" },
             "responsible-roles": svc.team.as_ref().map(|t| json!([{ "role-id": "asset-owner", "party-uuids": [team_party(t)] }])),
         }));

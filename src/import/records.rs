@@ -2,7 +2,9 @@
 
 use super::csv_file::{Columns, CsvFile, Row, parse_flag};
 use crate::error::Result;
-use crate::model::{Catalog, Category, Control, Offering, Provider, Responsibility, Rule, RuleScope, Service, Team};
+use crate::model::{
+    Catalog, Category, Control, Offering, Provider, Responsibility, Rule, RuleScope, Service, Source, Team,
+};
 
 /// A record with the line it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,43 @@ pub fn providers(file: &CsvFile) -> Result<Vec<Located<Provider>>> {
         Ok(Provider {
             key: r.name("key")?,
             name: r.required_line("name")?,
+        })
+    })
+}
+
+/// Columns of a sources file.
+pub const SOURCES: Columns = Columns {
+    required: &["id", "title"],
+    optional: &["publisher_or_author", "date", "url", "supports"],
+};
+
+/// Sources: `id,title[,publisher_or_author,date,url,supports]`. The date is YYYY-MM-DD or empty;
+/// the URL, when given, is an http(s) address, so a citation is always something a reader can open.
+pub fn sources(file: &CsvFile) -> Result<Vec<Located<Source>>> {
+    each(file, |r| {
+        let id = r.name("id")?;
+        if id.contains(';') || id.chars().any(char::is_whitespace) {
+            // `;` separates ids in a `source` cell, and a space would make it read as free text.
+            return Err(r.invalid("id", "must not contain spaces or \";\""));
+        }
+        let date = r.one_line("date")?;
+        if !date.is_empty()
+            && let Err(e) = crate::model::evidence::Day::parse(&date)
+        {
+            return Err(r.invalid("date", &e.to_string()));
+        }
+        let url = r.one_line("url")?;
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        if !url.is_empty() && (!web || url.chars().any(char::is_whitespace)) {
+            return Err(r.invalid("url", &format!("\"{url}\" is not an http(s) address")));
+        }
+        Ok(Source {
+            id,
+            title: r.required_line("title")?,
+            publisher_or_author: r.one_line("publisher_or_author")?,
+            date,
+            url,
+            supports: r.one_line("supports")?,
         })
     })
 }
@@ -247,8 +286,9 @@ mod fuzz {
         /// Whatever bytes arrive, the CSV readers answer with records or an error, never a panic.
         #[test]
         fn csv_importers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-            for columns in [SERVICES, TEAMS, OFFERINGS, RULES, CONTROLS, CATALOGS, PROVIDERS] {
+            for columns in [SERVICES, TEAMS, OFFERINGS, RULES, CONTROLS, CATALOGS, PROVIDERS, SOURCES] {
                 if let Ok(file) = CsvFile::read("fuzz.csv", bytes.as_slice(), columns) {
+                    let _ = sources(&file);
                     let _ = services(&file);
                     let _ = teams(&file);
                     let _ = offerings(&file);

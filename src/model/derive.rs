@@ -1,4 +1,4 @@
-//! The derivation of DESIGN.md §2: effective responsibility of a (control, service) pair with its
+//! The derivation of docs/model.md: effective responsibility of a (control, service) pair with its
 //! provenance, the organisation-wide roll-up of a control, and the effective owner.
 //!
 //! These are pure functions over small inputs (rules, overrides), so a report over millions of

@@ -104,7 +104,7 @@ macro_rules! text_enum {
 }
 
 text_enum! {
-    /// How much of a service the customer runs (the reference texts' three categories).
+    /// How much of a service the customer runs (the three categories of the shared responsibility model).
     Category, "category" {
         /// The customer runs the guest OS, patches and firewall rules (EC2, VPC, EBS).
         Infrastructure = "infrastructure",

@@ -12,4 +12,4 @@ pub mod evidence;
 pub mod mapping;
 
 pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue, Vocabulary};
-pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Team};
+pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Source, Team, source_parts};

@@ -25,7 +25,8 @@ pub struct Offering {
     pub provider: String,
     /// Infrastructure, container or abstracted.
     pub category: Category,
-    /// Where the categorisation comes from: a reference file, or `judgement`.
+    /// Where the categorisation comes from: source ids (see [`Source`]) separated by `;`, or
+    /// free text a user wrote.
     pub source: String,
     /// One line of reasoning behind the categorisation.
     pub note: String,
@@ -97,8 +98,59 @@ pub struct Rule {
     pub responsibility: Responsibility,
     /// Why, in words.
     pub rationale: String,
-    /// The text it comes from (a reference file), or empty.
+    /// Where it comes from: source ids (see [`Source`]) separated by `;`, free text a user
+    /// wrote, or empty.
     pub source: String,
+}
+
+/// A published text the model's defaults rest on, cited by id from offerings and rules so a
+/// reader can open it: title, who published it, when, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// Short id offerings and rules cite, e.g. `aws-wa-security-shared`.
+    pub id: String,
+    /// Title of the page or document.
+    pub title: String,
+    /// Who published or wrote it.
+    pub publisher_or_author: String,
+    /// Publication date (YYYY-MM-DD), or empty when unknown.
+    pub date: String,
+    /// Where to read it, or empty when no address is known.
+    pub url: String,
+    /// What it supports in the model, in our own words.
+    pub supports: String,
+}
+
+impl Source {
+    /// The citation people read: `Title (Publisher), YYYY-MM-DD, URL`, leaving out what is unknown.
+    pub fn citation(&self) -> String {
+        let mut text = self.reference();
+        if !self.url.is_empty() {
+            text.push_str(", ");
+            text.push_str(&self.url);
+        }
+        text
+    }
+
+    /// The citation without its address: `Title (Publisher), YYYY-MM-DD`, for layouts that show
+    /// the URL apart (the PDF) or as a link (the SSP).
+    pub fn reference(&self) -> String {
+        let mut text = self.title.clone();
+        if !self.publisher_or_author.is_empty() {
+            text.push_str(&format!(" ({})", self.publisher_or_author));
+        }
+        if !self.date.is_empty() {
+            text.push_str(", ");
+            text.push_str(&self.date);
+        }
+        text
+    }
+}
+
+/// The parts of an offering's or a rule's `source` text: ids (or free text) separated by `;`,
+/// trimmed, empty parts left out.
+pub fn source_parts(text: &str) -> impl Iterator<Item = &str> {
+    text.split(';').map(str::trim).filter(|p| !p.is_empty())
 }
 
 /// A team that owns services and controls.

@@ -9,11 +9,13 @@ use std::thread::JoinHandle;
 use sha2::{Digest, Sha256};
 
 use super::data::{
-    CategoryColumn, ControlLine, EvaluationLine, EvidenceLine, Finding, ReportData, ServiceLine, Summary, TeamLine,
+    CategoryColumn, ControlLine, EvaluationLine, EvidenceLine, Finding, ReportData, ServiceLine, SourceLine, Summary,
+    TeamLine,
 };
 use super::pairs::{self, ByAddress, ControlInfo, Source};
 use super::template::Template;
-use crate::db::{Connection, catalogs};
+use crate::db::sources::{Cited, Sources};
+use crate::db::{Connection, catalogs, offerings};
 use crate::error::Result;
 use crate::evidence::FileCheck;
 use crate::model::derive::{RuleBook, rollup};
@@ -424,6 +426,12 @@ pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&m
         (None, Some(e)) => e.teams.clone(),
         (None, None) => Vec::new(),
     };
+    let sources = report_sources(
+        conn,
+        &opts.source,
+        &book,
+        services.values().map(|s| s.offering.as_str()),
+    )?;
     Ok(ReportData {
         title,
         organisation,
@@ -464,7 +472,55 @@ pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&m
         texts,
         sections: opts.template.sections.clone(),
         control_columns: opts.template.control_columns.clone(),
+        sources,
     })
+}
+
+/// The sources a report's matrix rests on: those the rules of its catalogue cite (and, seen
+/// through a crosswalk, those of the catalogue it is seen from) and those the offerings of the
+/// services in scope cite, each once, ordered by citation so the report stays deterministic.
+fn report_sources<'a>(
+    conn: &Connection,
+    source: &Source,
+    book: &RuleBook,
+    offerings_in_scope: impl Iterator<Item = &'a str>,
+) -> Result<Vec<SourceLine>> {
+    let known = Sources::load(conn)?;
+    let mut texts: Vec<String> = book.rules().iter().map(|r| r.source.clone()).collect();
+    let mut via = source;
+    while let Source::Via { via: inner, .. } = via {
+        let (id, _) = catalogs::get(conn, inner.catalog())?;
+        texts.extend(catalogs::rules(conn, id)?.into_iter().map(|r| r.source));
+        via = inner;
+    }
+    let names: BTreeSet<&str> = offerings_in_scope.collect();
+    texts.extend(
+        offerings::list(conn, None, None)?
+            .into_iter()
+            .filter(|o| names.contains(o.name.as_str()))
+            .map(|o| o.source),
+    );
+    let mut lines: BTreeMap<String, SourceLine> = BTreeMap::new();
+    for text in &texts {
+        for cited in known.cite(text) {
+            let line = match cited {
+                Cited::Source(s) => SourceLine {
+                    id: s.id.clone(),
+                    citation: s.reference(),
+                    url: s.url.clone(),
+                },
+                Cited::Text { text } => SourceLine {
+                    id: String::new(),
+                    citation: text.to_string(),
+                    url: String::new(),
+                },
+            };
+            lines
+                .entry(format!("{}\u{0}{}", line.citation.to_lowercase(), line.url))
+                .or_insert(line);
+        }
+    }
+    Ok(lines.into_values().collect())
 }
 
 /// The organisation-wide responsibility of a control over the pairs shown.

@@ -41,6 +41,20 @@ pub struct ReportData {
     pub sections: Vec<Section>,
     /// Control-table columns to draw, in order (from the template).
     pub control_columns: Vec<ControlColumn>,
+    /// The sources the matrix rests on: those cited by the catalogue's rules and by the offerings
+    /// of the services in scope, ordered by citation.
+    pub sources: Vec<SourceLine>,
+}
+
+/// A source the matrix rests on, as a reader looks it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLine {
+    /// Its id in the source table; empty for free text a user wrote.
+    pub id: String,
+    /// Title (publisher), date; or the free text as written.
+    pub citation: String,
+    /// Where to read it, or empty.
+    pub url: String,
 }
 
 /// A service in scope.
@@ -111,7 +125,7 @@ pub struct TeamLine {
 pub struct CategoryColumn {
     /// infrastructure / container / abstracted.
     pub category: String,
-    /// What the reference texts say the provider manages for this category (one line).
+    /// What the sources say the provider manages for this category (one line).
     pub provider_summary: String,
     /// What the customer manages for this category (one line).
     pub customer_summary: String,

@@ -566,6 +566,7 @@ mod tests {
             texts: Texts::default(),
             sections: vec![Section::Cover, Section::Summary],
             control_columns: vec![],
+            sources: vec![],
         }
     }
 

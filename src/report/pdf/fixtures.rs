@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use crate::report::data::{
     CategoryColumn, ControlColumn, ControlLine, EvaluationLine, EvidenceLine, Finding, ReportData, Section,
-    ServiceLine, Summary, TeamLine, Texts,
+    ServiceLine, SourceLine, Summary, TeamLine, Texts,
 };
 
 pub(super) fn hash(i: usize) -> String {
@@ -201,9 +201,9 @@ pub(super) fn sample() -> ReportData {
         categories: vec![
             CategoryColumn {
                 category: "infrastructure".into(),
-                provider_summary: "Manages the underlying infrastructure and foundation services.".into(),
-                customer_summary: "Controls the operating system and application platform, and encrypts, \
-                                   protects and manages customer data."
+                provider_summary: "Runs the infrastructure and the foundation services beneath the instances.".into(),
+                customer_summary: "Owns the guest operating system and the application platform, and looks \
+                                   after its data: encryption, protection and management."
                     .into(),
                 provider_controls: vec![
                     "Physical and environmental protection".into(),
@@ -219,11 +219,11 @@ pub(super) fn sample() -> ReportData {
             },
             CategoryColumn {
                 category: "container".into(),
-                provider_summary: "Manages the infrastructure and foundation services, the operating system \
+                provider_summary: "Runs the infrastructure, the foundation services, the operating system \
                                    and the application platform."
                     .into(),
-                customer_summary: "Responsible for customer data, encrypting it, and protecting it through \
-                                   network firewalls and backups."
+                customer_summary: "Looks after its data and its encryption, and guards it with network \
+                                   firewalls and backups."
                     .into(),
                 provider_controls: vec![
                     "Physical and environmental protection".into(),
@@ -236,10 +236,10 @@ pub(super) fn sample() -> ReportData {
             },
             CategoryColumn {
                 category: "abstracted".into(),
-                provider_summary: "Operates the infrastructure layer, operating system and platforms, as well \
-                                   as server-side encryption and data protection."
+                provider_summary: "Runs everything beneath the API: infrastructure, operating system, \
+                                   platform, server-side encryption and data protection."
                     .into(),
-                customer_summary: "Manages customer data and protects it through client-side encryption.".into(),
+                customer_summary: "Looks after its data and protects it with client-side encryption.".into(),
                 provider_controls: vec![
                     "Physical and environmental protection".into(),
                     "Server-side encryption (file system and/or data)".into(),
@@ -300,6 +300,21 @@ pub(super) fn sample() -> ReportData {
             ControlColumn::Result,
             ControlColumn::Evidence,
             ControlColumn::Freshest,
+        ],
+        sources: vec![
+            SourceLine {
+                id: "aws-wa-security-shared".into(),
+                citation:
+                    "Shared responsibility — AWS Well-Architected Framework, Security Pillar (Amazon Web Services)"
+                        .into(),
+                url: "https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/shared-responsibility.html"
+                    .into(),
+            },
+            SourceLine {
+                id: String::new(),
+                citation: "our own review of the landing zone, 2026".into(),
+                url: String::new(),
+            },
         ],
     }
 }

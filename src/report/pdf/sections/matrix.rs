@@ -88,6 +88,52 @@ impl Renderer<'_> {
             first = false;
             self.c.new_page();
         }
+        self.sources();
+    }
+
+    /// The sources the matrix rests on, numbered under the columns: title, publisher and date,
+    /// then the address on its own line, so an auditor can open each one. The list is kept
+    /// together on one page when it fits on one.
+    fn sources(&mut self) {
+        let d = self.d;
+        if d.sources.is_empty() {
+            return;
+        }
+        let indent = 14.0;
+        let (x, w) = (self.c.left, self.c.width());
+        let number = Style::new(Font::Bold, 7.5, MUTED);
+        let cite = Style::new(Font::Regular, 7.5, INK);
+        let address = Style::new(Font::Regular, 7.0, NAVY);
+        let (cite_lead, address_lead, gap) = (9.5, 9.0, 2.5);
+        let lines = |text: &str, st: Style| wrap(&clean(text), st.font, st.size, w - indent).len() as f32;
+        let height: f32 = d
+            .sources
+            .iter()
+            .map(|s| {
+                let url = if s.url.is_empty() {
+                    0.0
+                } else {
+                    lines(&s.url, address) * address_lead
+                };
+                lines(&s.citation, cite) * cite_lead + url + gap
+            })
+            .sum();
+        let heading = 27.0;
+        let page = self.c.bottom - self.c.top;
+        if self.c.y + heading + height > self.c.bottom && heading + height <= page {
+            self.c.new_page();
+        }
+        self.h2("Sources", 2.0 * cite_lead);
+        for (i, s) in d.sources.iter().enumerate() {
+            self.c.ensure(cite_lead + address_lead);
+            let base = self.c.y + (cite_lead - number.lead()) / 2.0 + number.ascent();
+            self.c.text(x, base, number, &format!("{}.", i + 1));
+            self.c.paragraph(&s.citation, cite, cite_lead, x + indent, w - indent);
+            if !s.url.is_empty() {
+                self.c.paragraph(&s.url, address, address_lead, x + indent, w - indent);
+            }
+            self.c.y += gap;
+        }
     }
 
     fn flow_line(&mut self, line: &FlowLine, x: f32, y: f32, col_w: f32) {
