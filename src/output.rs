@@ -56,12 +56,67 @@ pub(crate) fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Where confirmations go: standard output, or nowhere under `--quiet`.
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes confirmations JSON (`--json`): every command's output is then JSON, data and notes alike.
+pub(crate) fn set_json(json: bool) {
+    JSON.store(json, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Where confirmations go: standard output as lines, one `{"message": ...}` object per line under
+/// `--json`, or nowhere under `--quiet`. Every confirmation of every command goes through here, so
+/// both flags hold everywhere.
 pub(crate) fn note() -> Box<dyn Write> {
     if quiet() {
         Box::new(io::sink())
+    } else if JSON.load(std::sync::atomic::Ordering::Relaxed) {
+        Box::new(JsonNotes {
+            line: Vec::new(),
+            out: stdout(),
+        })
     } else {
         Box::new(stdout())
+    }
+}
+
+/// Confirmation lines turned into JSON objects as they complete.
+struct JsonNotes {
+    line: Vec<u8>,
+    out: Out,
+}
+
+impl JsonNotes {
+    fn emit(&mut self) -> io::Result<()> {
+        let text = String::from_utf8_lossy(&self.line).trim_end().to_string();
+        self.line.clear();
+        if text.is_empty() {
+            return Ok(());
+        }
+        serde_json::to_writer(&mut self.out, &serde_json::json!({ "message": text }))?;
+        self.out.write_all(b"\n")
+    }
+}
+
+impl Write for JsonNotes {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for &b in buf {
+            if b == b'\n' {
+                self.emit()?;
+            } else {
+                self.line.push(b);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl Drop for JsonNotes {
+    fn drop(&mut self) {
+        let _ = self.emit();
     }
 }
 

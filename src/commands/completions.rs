@@ -4,8 +4,11 @@
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
+use std::io::Write;
+use std::path::PathBuf;
+
 use crate::cli::Cli;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output;
 
 /// Prints a shell completion script.
@@ -28,17 +31,54 @@ impl Completions {
     }
 }
 
-/// Prints the manual page (roff).
+/// Prints the manual page (roff), or with --all writes one page per command into a directory
+/// (`ctrlmap.1`, `ctrlmap-service.1`, `ctrlmap-service-add.1`, ...), so every page a SUBCOMMANDS
+/// section refers to exists.
 ///
-/// Example: ctrlmap man > ctrlmap.1
+/// Example: ctrlmap man > ctrlmap.1 ; ctrlmap man --all --out man/
 #[derive(Debug, Args)]
-pub struct Man {}
+pub struct Man {
+    /// Write a page for every command and subcommand, not just the top-level one.
+    #[arg(long)]
+    pub all: bool,
+    /// The directory for --all (created if missing) [default: the current directory].
+    #[arg(long, value_name = "DIR", requires = "all")]
+    pub out: Option<PathBuf>,
+}
 
 impl Man {
     /// Runs the command.
     pub(crate) fn run(&self) -> Result<()> {
-        let mut out = output::stdout();
-        clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+        if !self.all {
+            let mut out = output::stdout();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            return Ok(());
+        }
+        let dir = self.out.clone().unwrap_or_else(|| PathBuf::from("."));
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
+        let mut cmd = Cli::command().disable_help_subcommand(true);
+        cmd.build();
+        let mut pages = Vec::new();
+        collect(&cmd, &mut pages);
+        for page in &pages {
+            let man = clap_mangen::Man::new(page.clone());
+            let path = dir.join(man.get_filename());
+            crate::files::write_atomically(&path, |w| man.render(w).map_err(|e| Error::io(path.display(), e)))?;
+        }
+        writeln!(
+            output::note(),
+            "wrote {} manual pages to {}",
+            pages.len(),
+            dir.display()
+        )?;
         Ok(())
+    }
+}
+
+/// `cmd` and every visible subcommand below it, depth first.
+fn collect(cmd: &clap::Command, pages: &mut Vec<clap::Command>) {
+    pages.push(cmd.clone());
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        collect(sub, pages);
     }
 }

@@ -184,7 +184,7 @@ pub(crate) fn open(ctx: &mut Ctx, name: &str, catalog: &str, teams: &[String], w
         Ok(id)
     })?;
     writeln!(
-        output::stdout(),
+        output::note(),
         "opened evaluation {id} \"{}\" of {} over {} services",
         e.name,
         e.catalog,
@@ -297,7 +297,7 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
         Ok((fingerprint, seq))
     })?;
     writeln!(
-        output::stdout(),
+        output::note(),
         "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen, fingerprint {fingerprint}",
         e.id,
         e.name

@@ -196,7 +196,7 @@ impl EvidenceCommand {
                 };
                 let size = Store::beside(ctx.db.path()).export(sha, out)?;
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "wrote {} ({size} bytes, sha256 {sha} verified)",
                     out.display()
                 )?;
@@ -420,10 +420,10 @@ impl Add {
         let mut evidence = d.evidence;
         evidence.id = id;
         let kind = evidence.kind;
-        let mut out = output::stdout();
         if ctx.json {
-            return output::print_json(&mut out, &evidence);
+            return output::print_json(&mut output::stdout(), &evidence);
         }
+        let mut out = output::note();
         let on = d
             .service
             .as_ref()
@@ -565,7 +565,7 @@ impl LinkArgs {
         })?;
         let verb = if add { "linked" } else { "unlinked" };
         writeln!(
-            output::stdout(),
+            output::note(),
             "{verb} evidence {} and {} {on}",
             e.id,
             control.control.key

@@ -128,7 +128,7 @@ impl ExportCommand {
                     w.write_all(b"\n").map_err(|e| Error::io(out.display(), e))
                 })?;
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 system security plan)",
                     out.display()
                 )?;
@@ -138,7 +138,7 @@ impl ExportCommand {
                 let doc = crate::export::mapping::mapping_collection(conn, from, to, ctx.today)?;
                 let bytes = Self::write_json(out, &doc)?;
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 mapping collection)",
                     out.display()
                 )?;
@@ -149,7 +149,7 @@ impl ExportCommand {
                 let doc = crate::export::assessment::assessment_results(conn, &e)?;
                 let bytes = Self::write_json(out, &doc)?;
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 assessment results)",
                     out.display()
                 )?;

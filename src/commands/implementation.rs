@@ -98,7 +98,7 @@ impl ImplementationCommand {
         match status {
             Some(s) => writeln!(output::note(), "{} is {s} {on}", control.control.key)?,
             None => writeln!(
-                output::stdout(),
+                output::note(),
                 "removed the implementation record of {} {on}",
                 control.control.key
             )?,

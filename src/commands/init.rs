@@ -46,7 +46,7 @@ impl Init {
         } else {
             use std::io::Write;
             let verb = if created { "created" } else { "up to date" };
-            writeln!(out, "{}: {verb}; seeds: {summary}", path.display())?;
+            writeln!(output::note(), "{}: {verb}; seeds: {summary}", path.display())?;
         }
         Ok(())
     }

@@ -99,7 +99,7 @@ impl MappingCommand {
                     _ => "already mapped",
                 };
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "{verb} {}:{} -> {}:{} ({relationship})",
                     s.catalog,
                     s.control.key,

@@ -55,6 +55,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
 
 fn run_command(cli: Cli) -> Result<()> {
     crate::output::set_quiet(cli.quiet);
+    crate::output::set_json(cli.json);
     let db = cli.db_path();
     crate::files::guard_outputs(&db, cli.force);
     let actor = actor(cli.actor.as_deref())?;

@@ -79,7 +79,7 @@ impl OwnerCommand {
         let scope = service
             .as_ref()
             .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
-        let mut out = output::stdout();
+        let mut out = output::note();
         match team {
             Some(t) => writeln!(out, "{} is owned by {t} {scope}", control.control.key)?,
             None => writeln!(out, "removed the owner of {} {scope}", control.control.key)?,

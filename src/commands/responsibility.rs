@@ -229,11 +229,7 @@ impl ResponsibilityCommand {
                 let scope = service
                     .as_ref()
                     .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
-                writeln!(
-                    output::stdout(),
-                    "{} is {value} {scope} (override)",
-                    control.control.key
-                )?;
+                writeln!(output::note(), "{} is {value} {scope} (override)", control.control.key)?;
                 Ok(())
             }
             ResponsibilityCommand::Unset { key, catalog, service } => {

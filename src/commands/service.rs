@@ -106,7 +106,7 @@ impl ServiceCommand {
                     services::get(w, &service.name)
                 })?;
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "added service {} on {} ({})",
                     row.service.name,
                     row.offering_name,
