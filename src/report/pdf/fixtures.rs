@@ -408,3 +408,19 @@ pub(super) fn unicode_sample() -> ReportData {
     data.findings[0].service = "d\u{f6}nerdb-\u{3a9}-\u{2713}".into();
     data
 }
+
+/// Service names in Japanese, Chinese and with an emoji, and a private-use character no font has.
+pub(super) fn scripts_sample() -> ReportData {
+    let mut data = sample();
+    let names = [
+        "\u{53d7}\u{6ce8}\u{30c7}\u{30fc}\u{30bf}\u{30d9}\u{30fc}\u{30b9}",
+        "\u{8ba2}\u{5355}\u{6570}\u{636e}\u{5e93}",
+        "orders-\u{1f680}",
+    ];
+    for (service, name) in data.scope_services.iter_mut().zip(names) {
+        service.name = name.into();
+    }
+    data.findings[0].service = names[2].into();
+    data.controls[0].title = "Backups of \u{8ba2}\u{5355}\u{6570}\u{636e}\u{5e93} \u{10FFFD}".into();
+    data
+}
