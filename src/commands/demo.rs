@@ -91,6 +91,8 @@ impl Demo {
                 level: crate::report::csv::Level::Control,
                 paper: crate::report::data::Paper::A4,
                 organisation: Some("Example Corp".to_string()),
+                fonts: Vec::new(),
+                no_bom: false,
             };
             report.run(&mut ctx)?;
         }

@@ -183,3 +183,95 @@ fn widths(face: &Face, used: &FaceUse) -> Vec<lopdf::Object> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::report::data::Paper;
+    use crate::report::pdf::document::find;
+    use crate::report::pdf::fixtures::{assert_footers, hash, page_texts, sample, scripts_sample, unicode_sample};
+    use crate::report::pdf::fonts::BUNDLED_FONTS;
+    use crate::report::pdf::fontset::FontOptions;
+    use crate::report::pdf::{render, render_with};
+
+    /// Every font of `bytes`: its base name and whether its program is embedded.
+    fn fonts_of(bytes: &[u8]) -> Vec<(String, bool)> {
+        let doc = lopdf::Document::load_mem(bytes).expect("pdf");
+        let mut out = Vec::new();
+        for object in doc.objects.values() {
+            let Ok(dict) = object.as_dict() else { continue };
+            if dict.get(b"Type").and_then(lopdf::Object::as_name).ok() != Some(b"Font".as_slice()) {
+                continue;
+            }
+            let name = dict
+                .get(b"BaseFont")
+                .and_then(lopdf::Object::as_name)
+                .expect("BaseFont");
+            let descendant = dict
+                .get(b"DescendantFonts")
+                .and_then(lopdf::Object::as_array)
+                .ok()
+                .and_then(|a| a.first()?.as_dict().ok());
+            let Some(descendant) = descendant else {
+                out.push((String::from_utf8_lossy(name).into_owned(), false));
+                continue;
+            };
+            let descriptor = descendant
+                .get(b"FontDescriptor")
+                .and_then(lopdf::Object::as_reference)
+                .and_then(|r| doc.get_dictionary(r))
+                .expect("descriptor");
+            let embedded = descriptor.has(b"FontFile2") || descriptor.has(b"FontFile3");
+            out.push((String::from_utf8_lossy(name).into_owned(), embedded));
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn latin_reports_embed_their_fonts_and_claim_no_pdf_x() {
+        let bytes = render_with(&sample(), Paper::A4, &FontOptions::default()).expect("render");
+        let fonts = fonts_of(&bytes);
+        assert_eq!(fonts.len(), 3, "{fonts:?}");
+        assert!(fonts.iter().all(|(_, embedded)| *embedded), "{fonts:?}");
+        assert!(find(&bytes, b"Helvetica").is_none() && find(&bytes, b"Courier").is_none());
+        assert!(find(&bytes, b"GTS_PDFX").is_none(), "no PDF/X claim");
+        // The programs are subsets: far smaller than the faces.
+        let full: usize = BUNDLED_FONTS.iter().map(|(f, _)| f.len()).sum();
+        assert!(bytes.len() < full / 4, "{} bytes", bytes.len());
+    }
+
+    #[test]
+    fn text_outside_latin_1_comes_back_and_renders_the_same_twice() {
+        let data = unicode_sample();
+        let opts = FontOptions::default();
+        let a = render_with(&data, Paper::A4, &opts).expect("render");
+        let b = render_with(&data, Paper::A4, &opts).expect("render");
+        assert!(a == b, "two renders differ");
+        let pages = page_texts(&a);
+        let all = pages.join("\n");
+        assert!(all.contains("d\u{f6}nerdb-\u{3a9}-\u{2713}"), "the service name: {all}");
+        assert!(all.contains("\u{2192} \u{141}\u{f3}d\u{17a}"), "the control title");
+        assert!(all.contains(&hash(1)));
+        assert_footers(&pages);
+    }
+
+    #[test]
+    fn cjk_and_emoji_use_system_fonts_when_there_are_some() {
+        let data = scripts_sample();
+        let bytes = render(&data, Paper::A4).expect("render");
+        let all = page_texts(&bytes).join("\n");
+        assert!(all.contains("<U+10FFFD>"), "no font has U+10FFFD: {all}");
+        assert!(fonts_of(&bytes).iter().all(|(_, embedded)| *embedded));
+        let names = data.scope_services.iter().map(|s| s.name.clone());
+        let fonts = crate::report::pdf::fontset::Fonts::new(&FontOptions::with_system(Vec::new())).expect("fonts");
+        for name in names {
+            if !name.chars().all(|c| fonts.has(c)) {
+                eprintln!("note: no font on this machine draws {name:?}; install fonts-noto-cjk and fonts-symbola");
+                assert!(all.contains("<U+"), "shown as code points");
+                continue;
+            }
+            assert!(all.contains(&name), "{name:?} comes back: {all}");
+        }
+        assert!(!all.contains('?'), "nothing drawn as ?");
+    }
+}

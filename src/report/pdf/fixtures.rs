@@ -94,6 +94,10 @@ pub(super) fn sample() -> ReportData {
             result: RESULTS[i % 5].to_string(),
             evidence_count: (i % 3) as u64,
             freshest: if i % 3 == 0 { String::new() } else { "2026-11-20".into() },
+            status: "implemented".into(),
+            note: String::new(),
+            evidence_sha256: String::new(),
+            via: String::new(),
         })
         .collect();
     let mut by_responsibility = Vec::new();
@@ -318,6 +322,10 @@ pub(super) fn large(evidence: usize) -> ReportData {
             result: RESULTS[i % 5].to_string(),
             evidence_count: (i % 4) as u64,
             freshest: "2026-10-01".into(),
+            status: String::new(),
+            note: String::new(),
+            evidence_sha256: String::new(),
+            via: String::new(),
         })
         .collect();
     d.control_columns = vec![
