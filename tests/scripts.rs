@@ -234,7 +234,7 @@ fn xlsx_dates_are_dates_and_controls_have_the_csv_columns() {
     let freshest = header.iter().position(|h| h == "Freshest evidence").expect("column");
     let patch = controls
         .rows()
-        .find(|r| r.first().is_some_and(|c| c.to_string() == "SRM-PATCH"))
+        .find(|r| r.first().is_some_and(|c| *c == "SRM-PATCH"))
         .expect("SRM-PATCH row");
     assert!(matches!(patch[freshest], Data::DateTime(_)), "{:?}", patch[freshest]);
     let evidence = book.worksheet_range("Evidence").expect("Evidence");
@@ -244,7 +244,7 @@ fn xlsx_dates_are_dates_and_controls_have_the_csv_columns() {
     let summary = book.worksheet_range("Summary").expect("Summary");
     let date = summary
         .rows()
-        .find(|r| r.first().is_some_and(|c| c.to_string() == "Date"))
+        .find(|r| r.first().is_some_and(|c| *c == "Date"))
         .expect("Date row");
     assert!(matches!(date[1], Data::DateTime(_)), "{:?}", date[1]);
 }
