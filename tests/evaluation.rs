@@ -79,7 +79,9 @@ fn csv(env: &Env, args: &[&str]) -> String {
     env.run(&all).success();
     let text = std::fs::read_to_string(&out).expect("report written");
     // The byte-order mark spreadsheets need comes first (tests/scripts.rs checks it).
-    text.strip_prefix('\u{feff}').expect("a CSV starts with the BOM").to_string()
+    text.strip_prefix('\u{feff}')
+        .expect("a CSV starts with the BOM")
+        .to_string()
 }
 
 #[test]
