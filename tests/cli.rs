@@ -18,6 +18,7 @@ mod oscal_import;
 mod package;
 mod report_pdf;
 mod responsibility;
+mod scripts;
 mod security;
 mod services;
 mod status;

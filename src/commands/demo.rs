@@ -110,6 +110,8 @@ impl Demo {
                 paper: crate::report::data::Paper::A4,
                 organisation: Some("Example Corp".to_string()),
                 verify_evidence: false,
+                fonts: Vec::new(),
+                no_bom: false,
             };
             report.run(&mut ctx)?;
         }

@@ -83,6 +83,10 @@ pub enum ExportCommand {
         /// Catalogue.
         #[arg(long, default_value = "srm")]
         catalog: String,
+        /// Writes the CSV without the UTF-8 byte-order mark spreadsheets need to read non-ASCII
+        /// text (for pipelines).
+        #[arg(long)]
+        no_bom: bool,
     },
 }
 
@@ -155,7 +159,15 @@ impl ExportCommand {
                 )?;
                 Ok(())
             }
-            ExportCommand::Crm { format, out, catalog } => {
+            ExportCommand::Crm {
+                format,
+                out,
+                catalog,
+                no_bom,
+            } => {
+                if *no_bom && *format != CrmFormat::Csv {
+                    return Err(Error::Invalid("--no-bom applies to --format csv only".into()));
+                }
                 crate::db::catalogs::get(conn, catalog)?;
                 let source = Source::Live {
                     catalog: catalog.clone(),
@@ -164,7 +176,13 @@ impl ExportCommand {
                     today: ctx.today,
                 };
                 let bytes = crate::files::write_atomically(out, |w| match format {
-                    CrmFormat::Csv => crate::export::crm::write_csv(conn, &source, w),
+                    CrmFormat::Csv => {
+                        if !*no_bom {
+                            w.write_all(crate::report::csv::BOM)
+                                .map_err(|e| Error::io(out.display(), e))?;
+                        }
+                        crate::export::crm::write_csv(conn, &source, w)
+                    }
                     CrmFormat::Json => {
                         let mut rows = Vec::new();
                         crate::export::crm::for_each_row(conn, &source, |r| {

@@ -73,6 +73,14 @@ pub struct Report {
     /// and the report says so.
     #[arg(long)]
     pub verify_evidence: bool,
+    /// A font (TrueType or OpenType) for characters the bundled DejaVu fonts lack, tried before
+    /// the system's fallback fonts; repeat to try several in order. PDF only.
+    #[arg(long = "font", value_name = "FILE")]
+    pub fonts: Vec<PathBuf>,
+    /// Writes the CSV without the UTF-8 byte-order mark spreadsheets need to read non-ASCII text
+    /// (for pipelines). CSV only.
+    #[arg(long)]
+    pub no_bom: bool,
 }
 
 impl Report {
@@ -81,6 +89,15 @@ impl Report {
         let conn = ctx.db.conn();
         if let Some(t) = &self.template {
             crate::files::protect_input(t);
+        }
+        if !self.fonts.is_empty() && self.format != Format::Pdf {
+            return Err(Error::Invalid("--font applies to --format pdf only".into()));
+        }
+        if self.no_bom && self.format != Format::Csv {
+            return Err(Error::Invalid("--no-bom applies to --format csv only".into()));
+        }
+        for f in &self.fonts {
+            crate::files::protect_input(f);
         }
         let template = Template::load(self.template.as_deref())?;
         let date = match self.date {
@@ -133,7 +150,8 @@ impl Report {
         let bytes = match self.format {
             Format::Pdf => {
                 let data = assemble::build_checked(conn, &opts, Some(&mut files))?;
-                let pdf = crate::report::pdf::render(&data, self.paper)?;
+                let fonts = crate::report::pdf::FontOptions::with_system(self.fonts.clone());
+                let pdf = crate::report::pdf::render_with(&data, self.paper, &fonts)?;
                 crate::files::write_atomically(&self.out, |w| {
                     w.write_all(&pdf).map_err(|e| Error::io(self.out.display(), e))
                 })?
@@ -151,6 +169,10 @@ impl Report {
                     Level::Service => &template.csv_columns.service,
                 };
                 crate::files::write_atomically(&self.out, |w| {
+                    if !self.no_bom {
+                        w.write_all(crate::report::csv::BOM)
+                            .map_err(|e| Error::io(self.out.display(), e))?;
+                    }
                     crate::report::csv::write_checked(conn, &opts, self.level, columns, Some(&mut files), w)
                 })?
             }

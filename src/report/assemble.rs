@@ -550,7 +550,23 @@ pub fn control_line(info: &ControlInfo, pairs: &[&Pair]) -> ControlLine {
         result: combine(pairs.iter().map(|p| p.result)).to_string(),
         evidence_count: counting.len() as u64,
         freshest: counting.values().max().map(|d| d.to_string()).unwrap_or_default(),
+        status: distinct(pairs.iter().map(|p| p.status.as_str()), ", "),
+        note: distinct(pairs.iter().map(|p| p.note.as_str()), " | "),
+        evidence_sha256: distinct(
+            pairs
+                .iter()
+                .flat_map(|p| p.evidence.iter())
+                .filter_map(|e| e.sha256.as_deref()),
+            " ",
+        ),
+        via: distinct(pairs.iter().flat_map(|p| super::csv::via(p)), "; "),
     }
+}
+
+/// The distinct non-empty `values`, sorted and joined by `sep`, as the CSV writes them.
+fn distinct<'a>(values: impl Iterator<Item = &'a str>, sep: &str) -> String {
+    let set: BTreeSet<&str> = values.filter(|s| !s.is_empty()).collect();
+    set.into_iter().collect::<Vec<_>>().join(sep)
 }
 
 /// Services shown by name in a grouped finding before "and N more".

@@ -14,6 +14,10 @@ use crate::error::{Error, Result};
 use crate::evidence::FileCheck;
 use crate::model::evaluation::{FileProblem, Pair};
 
+/// The UTF-8 byte-order mark written before a CSV by default: without it Excel and LibreOffice
+/// read the file in a legacy code page (`Zürich` opens as `ZÃ¼rich`).
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Rows per control, or per control and service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Level {
@@ -169,7 +173,7 @@ fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> EvidenceCells {
 }
 
 /// The source controls a crosswalk pair came from, e.g. `SRM-PATCH (equal)`; empty otherwise.
-fn via(p: &Pair) -> Vec<&str> {
+pub(super) fn via(p: &Pair) -> Vec<&str> {
     if &*p.provenance != "crosswalk" {
         return Vec::new();
     }

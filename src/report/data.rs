@@ -158,6 +158,14 @@ pub struct ControlLine {
     pub evidence_count: u64,
     /// Collection date of the freshest such evidence (YYYY-MM-DD), or empty.
     pub freshest: String,
+    /// Implementation statuses of the pairs, comma-separated (the CSV's `status`).
+    pub status: String,
+    /// Notes of the pairs, joined by ` | ` (the CSV's `note`).
+    pub note: String,
+    /// SHA-256 of the evidence files, space-separated (the CSV's `evidence_sha256`).
+    pub evidence_sha256: String,
+    /// Source controls of a crosswalked report, `; `-separated (the CSV's `via`).
+    pub via: String,
 }
 
 /// A finding for the reviewer.

@@ -6,7 +6,8 @@
 //! Every table sheet has a bold, frozen header row, an autofilter over the table and column widths
 //! fitted to the content; responsibility cells are filled with the report's colours. Every text is
 //! written with `write_string`, so nothing a user typed can become a formula; counts and ids are
-//! numbers. The document's creation time is `generated_on` (midnight UTC), so the same data always
+//! numbers; dates and timestamps are Excel dates (shown `yyyy-mm-dd`, `yyyy-mm-dd hh:mm:ss` in
+//! UTC), so they sort and filter as dates. The document's creation time is `generated_on` (midnight UTC), so the same data always
 //! gives the same bytes.
 
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -63,6 +64,8 @@ struct Styles {
     title: Format,
     label: Format,
     percent: Format,
+    date: Format,
+    datetime: Format,
     inherited: Format,
     shared: Format,
     customer: Format,
@@ -80,6 +83,8 @@ impl Styles {
             title: Format::new().set_bold().set_font_size(14),
             label: Format::new().set_bold(),
             percent: Format::new().set_num_format("0.0%"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             inherited: fill(0xDD_EBF7),
             shared: fill(0xE8_DFF5),
             customer: fill(0xFC_E4D6),
@@ -105,13 +110,16 @@ enum Cell<'a> {
     /// Text filled with its responsibility's colour.
     Responsibility(&'a str),
     Number(f64),
+    /// A date (YYYY-MM-DD) or UTC timestamp (RFC 3339), written as an Excel date; other text
+    /// (empty, "open") as it is.
+    Date(&'a str),
 }
 
 impl Cell<'_> {
     /// Characters it takes on screen, roughly.
     fn width(&self) -> usize {
         match self {
-            Cell::Text(s) | Cell::Responsibility(s) => s.chars().take(MAX_WIDTH).count(),
+            Cell::Text(s) | Cell::Responsibility(s) | Cell::Date(s) => s.chars().take(MAX_WIDTH).count(),
             Cell::Number(n) => format!("{n}").len(),
         }
     }
@@ -133,8 +141,24 @@ fn put(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell<'_>, styles: &Styles)
             None => ws.write_string(row, col, clip(s))?,
         },
         Cell::Number(n) => ws.write_number(row, col, *n)?,
+        Cell::Date(s) => match excel_date(s) {
+            Some((date, false)) => ws.write_datetime_with_format(row, col, &date, &styles.date)?,
+            Some((date, true)) => ws.write_datetime_with_format(row, col, &date, &styles.datetime)?,
+            None => ws.write_string(row, col, clip(s))?,
+        },
     };
     Ok(())
+}
+
+/// `s` as an Excel date, with whether it has a time of day; `None` unless it starts with a
+/// YYYY-MM-DD date (the parser also takes bare times, which are not dates).
+fn excel_date(s: &str) -> Option<(ExcelDateTime, bool)> {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let date = ExcelDateTime::parse_from_str(s).ok()?;
+    Some((date, b.len() > 10))
 }
 
 /// Writes a table with its header at row 0: bold frozen header, autofilter, fitted widths.
@@ -198,13 +222,13 @@ fn summary(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), Xl
                 &[Cell::Number(e.id as f64), Cell::Text(&e.name)],
             )?;
             pair(ws, &mut row, "Assessor", &[Cell::Text(&e.assessor)])?;
-            pair(ws, &mut row, "Opened", &[Cell::Text(&e.opened_at)])?;
+            pair(ws, &mut row, "Opened", &[Cell::Date(&e.opened_at)])?;
             let closed = e.closed_at.as_deref().unwrap_or("open");
-            pair(ws, &mut row, "Closed", &[Cell::Text(closed)])?;
+            pair(ws, &mut row, "Closed", &[Cell::Date(closed)])?;
         }
         None => pair(ws, &mut row, "Evaluation", &[Cell::Text("none (live state)")])?,
     }
-    pair(ws, &mut row, "Date", &[Cell::Text(&d.generated_on)])?;
+    pair(ws, &mut row, "Date", &[Cell::Date(&d.generated_on)])?;
     pair(ws, &mut row, "Fingerprint", &[Cell::Text(&d.fingerprint)])?;
     let teams = if d.scope_teams.is_empty() {
         "all".to_string()
@@ -371,14 +395,18 @@ fn controls(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), X
             Cell::Text(&c.owner),
             Cell::Text(&c.result),
             num(c.evidence_count),
-            Cell::Text(&c.freshest),
+            Cell::Date(&c.freshest),
+            Cell::Text(&c.status),
+            Cell::Text(&c.note),
+            Cell::Text(&c.evidence_sha256),
+            Cell::Text(&c.via),
         ]
     });
     table(ws, &CONTROL_HEADERS, rows, styles)
 }
 
-/// The header row of the Controls sheet.
-const CONTROL_HEADERS: [&str; 8] = [
+/// The header row of the Controls sheet: the CSV's control columns.
+const CONTROL_HEADERS: [&str; 12] = [
     "Key",
     "Title",
     "Family",
@@ -387,6 +415,10 @@ const CONTROL_HEADERS: [&str; 8] = [
     "Result",
     "Evidence",
     "Freshest evidence",
+    "Status",
+    "Note",
+    "Evidence SHA-256",
+    "Via",
 ];
 
 fn findings(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), XlsxError> {
@@ -418,8 +450,8 @@ fn evidence(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), X
             Cell::Number(e.id as f64),
             Cell::Text(&e.title),
             Cell::Text(&e.sha256),
-            Cell::Text(&e.collected),
-            Cell::Text(&e.expires),
+            Cell::Date(&e.collected),
+            Cell::Date(&e.expires),
             Cell::Text(status),
             Cell::Text(&e.reviewer),
             Cell::Text(&e.controls),
@@ -468,6 +500,10 @@ mod tests {
             } else {
                 String::new()
             },
+            status: "implemented".into(),
+            note: "reviewed with the DBA".into(),
+            evidence_sha256: "ab".repeat(32),
+            via: "SRM-PATCH (equal)".into(),
         }
     }
 
@@ -579,6 +615,22 @@ mod tests {
     }
 
     /// The value at `label` in column A of the Summary sheet, column B.
+    /// What calamine reads back for a cell written as the date `ymd`.
+    fn date(ymd: &str) -> Data {
+        let (date, _) = excel_date(ymd).expect("a date");
+        Data::DateTime(calamine::ExcelDateTime::new(
+            date.to_excel(),
+            calamine::ExcelDateTimeType::DateTime,
+            false,
+        ))
+    }
+
+    /// Column `col` of the first row of the Evidence sheet.
+    fn evidence_date(wb: &mut Xlsx<Cursor<Vec<u8>>>, col: u32) -> Data {
+        let range = wb.worksheet_range("Evidence").expect("Evidence");
+        range.get((1, col as usize)).cloned().expect("cell")
+    }
+
     fn summary_value(range: &calamine::Range<Data>, label: &str, after: usize) -> Data {
         let row = range
             .rows()
@@ -618,9 +670,15 @@ mod tests {
                 text("platform"),
                 text("satisfied"),
                 Data::Float(2.0),
-                text("2026-11-20"),
+                date("2026-11-20"),
+                text("implemented"),
+                text("reviewed with the DBA"),
+                text(&"ab".repeat(32)),
+                text("SRM-PATCH (equal)"),
             ]
         );
+        assert_eq!(evidence_date(&mut wb, 3), date("2026-11-20"), "collected is a date");
+        assert_eq!(evidence_date(&mut wb, 4), date("2027-02-18"), "expires is a date");
         let evidence = wb.worksheet_range("Evidence").expect("Evidence");
         assert_eq!(evidence.get((1, 0)), Some(&Data::Float(7.0)));
         assert_eq!(evidence.get((1, 1)), Some(&text("-2+3 patch report")));
@@ -638,7 +696,7 @@ mod tests {
         assert_eq!(summary_value(&range, "Organisation", 0), text("Example Corp"));
         assert_eq!(summary_value(&range, "Catalogue", 0), text("srm"));
         assert_eq!(summary_value(&range, "Evaluation", 0), Data::Float(3.0));
-        assert_eq!(summary_value(&range, "Date", 0), text("2026-12-01"));
+        assert_eq!(summary_value(&range, "Date", 0), date("2026-12-01"));
         assert_eq!(summary_value(&range, "Fingerprint", 0), text("3f2a9c4d5e6b7a80"));
         assert_eq!(summary_value(&range, "inherited", 0), Data::Float(1.0));
         assert_eq!(summary_value(&range, "Total", 0), Data::Float(4.0));

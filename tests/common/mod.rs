@@ -190,3 +190,64 @@ impl Env {
         env
     }
 }
+
+impl Env {
+    /// Runs ctrlmap as `alice` with extra environment variables.
+    pub(crate) fn run_env<I, S>(&self, vars: &[(&str, &str)], args: I) -> Assert
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd: Command = assert_cmd::cargo::cargo_bin_cmd!("ctrlmap");
+        cmd.current_dir(self.dir.path())
+            .env("CTRLMAP_DB", &self.db)
+            .env("CTRLMAP_ACTOR", "alice")
+            .env_remove("NO_COLOR");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.args(args).assert()
+    }
+}
+
+/// Runs an external tool (pdftotext, pdffonts, ...) if it is installed: its stdout, or `None`
+/// with a note on stderr when it is missing.
+pub(crate) fn tool_output(tool: &str, args: &[&std::ffi::OsStr]) -> Option<String> {
+    match std::process::Command::new(tool).args(args).output() {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        Ok(out) => panic!("{tool} failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(_) => {
+            eprintln!("note: {tool} is not installed (poppler-utils); that check is skipped");
+            None
+        }
+    }
+}
+
+/// The first font file of `names` under the usual font directories, if the machine has one.
+pub(crate) fn find_system_font(names: &[&str]) -> Option<PathBuf> {
+    fn walk(dir: &Path, names: &[&str], found: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, names, found);
+            } else if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| names.contains(&n))
+            {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for dir in ["/usr/share/fonts", "/usr/local/share/fonts"] {
+        walk(Path::new(dir), names, &mut found);
+    }
+    found.sort_by_key(|p| {
+        names
+            .iter()
+            .position(|n| p.file_name().and_then(|f| f.to_str()) == Some(*n))
+    });
+    found.into_iter().next()
+}

@@ -7,10 +7,11 @@ use std::io::Write as _;
 use printpdf::{Mm, Pt};
 
 use super::document::paper_mm;
-use super::fonts::{EMBEDDED_NAMES, Font, embedded, unicode_face};
+use super::fonts::Font;
+use super::fontset::current;
 use super::style::{MUTED, RULE, Rgb, Style};
 use super::table::Align;
-use super::text::{clean, clean_paragraph, fit, text_width, win_ansi_byte, wrap};
+use super::text::{clean, clean_paragraph, fit, text_width, wrap};
 use crate::report::data::Paper;
 
 /// Writes `v` with at most `decimals` decimals (0..=3).
@@ -34,6 +35,19 @@ fn push_num(buf: &mut Vec<u8>, v: f32, decimals: u32) {
     }
 }
 
+/// The glyphs of one face a report draws: their ids in the subset embedded (assigned in drawing
+/// order, so the same report gives the same ids), with each one's id in the font and character.
+#[derive(Default)]
+pub(super) struct FaceUse {
+    pub(super) remapper: subsetter::GlyphRemapper,
+    pub(super) chars: BTreeMap<u16, (u16, char)>,
+}
+
+/// The resource name face `i` is set with in content streams.
+pub(super) fn resource_name(i: usize) -> String {
+    format!("CM{i}")
+}
+
 /// The pages being drawn, with a cursor `y` measured down from the top of the page.
 pub(super) struct Canvas {
     pub(super) page_w: f32,
@@ -49,10 +63,10 @@ pub(super) struct Canvas {
     pub(super) cur_footer: bool,
     pub(super) started: bool,
     fill: Option<Rgb>,
-    font: Option<(Font, f32)>,
-    pub(super) fonts_used: [bool; 4],
-    /// Glyphs drawn with each embedded face (regular, bold), with the character each shows.
-    pub(super) glyphs: [BTreeMap<u16, char>; 2],
+    /// The face (by number, see `fontset`) and size text is set in.
+    font: Option<(usize, f32)>,
+    /// Glyphs drawn with each face, by face number.
+    pub(super) glyphs: BTreeMap<usize, FaceUse>,
     /// Running header (left, right) drawn on each new page, if any.
     pub(super) running: Option<(String, String)>,
 }
@@ -77,8 +91,7 @@ impl Canvas {
             started: false,
             fill: None,
             font: None,
-            fonts_used: [false; 4],
-            glyphs: [BTreeMap::new(), BTreeMap::new()],
+            glyphs: BTreeMap::new(),
             running: None,
         }
     }
@@ -154,73 +167,57 @@ impl Canvas {
         self.cur.extend_from_slice(b" re f\n");
     }
 
-    /// Text (already [`clean`]) with its baseline at `baseline`, down from the top of the page.
+    /// Text (already [`clean`]) with its baseline at `baseline`, down from the top of the page:
+    /// one text object, a run per face (each character in the first face that has it), glyph
+    /// ids in hex strings (Identity-H); the italic style is the regular face slanted.
     pub(super) fn text(&mut self, x: f32, baseline: f32, st: Style, s: &str) {
         if s.is_empty() {
             return;
         }
         self.set_fill(st.color);
-        if let Some(face) = unicode_face(st.font) {
-            self.text_embedded(x, baseline, st, face, s);
-            return;
-        }
-        self.fonts_used[st.font.index()] = true;
+        let fonts = current();
         self.cur.extend_from_slice(b"BT ");
-        if self.font != Some((st.font, st.size)) {
-            self.cur.push(b'/');
-            self.cur.extend_from_slice(st.font.builtin().get_pdf_id().as_bytes());
-            self.cur.push(b' ');
-            push_num(&mut self.cur, st.size, 2);
-            self.cur.extend_from_slice(b" Tf ");
-            self.font = Some((st.font, st.size));
-        }
-        push_num(&mut self.cur, x, 2);
-        self.cur.push(b' ');
-        push_num(&mut self.cur, self.page_h - baseline, 2);
-        self.cur.extend_from_slice(b" Td (");
-        for c in s.chars() {
-            let b = win_ansi_byte(c).unwrap_or(b'?');
-            if matches!(b, b'(' | b')' | b'\\') {
-                self.cur.push(b'\\');
-            }
-            self.cur.push(b);
-        }
-        self.cur.extend_from_slice(b") Tj ET\n");
-    }
-
-    /// [`Canvas::text`] with an embedded face: glyph ids in a hex string (Identity-H), the
-    /// italic face slanted.
-    fn text_embedded(&mut self, x: f32, baseline: f32, st: Style, face: usize, s: &str) {
-        let Some(f) = embedded(face) else {
-            return;
-        };
-        self.cur.extend_from_slice(b"BT ");
-        if self.font != Some((st.font, st.size)) {
-            self.cur.extend_from_slice(EMBEDDED_NAMES[face].as_bytes());
-            self.cur.push(b' ');
-            push_num(&mut self.cur, st.size, 2);
-            self.cur.extend_from_slice(b" Tf ");
-            self.font = Some((st.font, st.size));
-        }
         let y = self.page_h - baseline;
         if st.font == Font::Italic {
             self.cur.extend_from_slice(b"1 0 0.2 1 ");
             push_num(&mut self.cur, x, 2);
             self.cur.push(b' ');
             push_num(&mut self.cur, y, 2);
-            self.cur.extend_from_slice(b" Tm <");
+            self.cur.extend_from_slice(b" Tm ");
         } else {
             push_num(&mut self.cur, x, 2);
             self.cur.push(b' ');
             push_num(&mut self.cur, y, 2);
-            self.cur.extend_from_slice(b" Td <");
+            self.cur.extend_from_slice(b" Td ");
         }
+        let mut open = false;
         for c in s.chars() {
-            let gid = f.glyph(c);
-            self.glyphs[face].entry(gid).or_insert(c);
-            let _ = write!(self.cur, "{gid:04X}");
+            // `clean` left only characters some face has; anything else draws nothing.
+            let Some((face, gid)) = fonts.resolve(st.font, c) else {
+                continue;
+            };
+            if self.font != Some((face, st.size)) {
+                if open {
+                    self.cur.extend_from_slice(b"> Tj ");
+                }
+                let _ = write!(self.cur, "/{} ", resource_name(face));
+                push_num(&mut self.cur, st.size, 2);
+                self.cur.extend_from_slice(b" Tf <");
+                self.font = Some((face, st.size));
+                open = true;
+            } else if !open {
+                self.cur.push(b'<');
+                open = true;
+            }
+            let used = self.glyphs.entry(face).or_default();
+            let new = used.remapper.remap(gid);
+            used.chars.entry(new).or_insert((gid, c));
+            let _ = write!(self.cur, "{new:04X}");
         }
-        self.cur.extend_from_slice(b"> Tj ET\n");
+        if open {
+            self.cur.extend_from_slice(b"> Tj ");
+        }
+        self.cur.extend_from_slice(b"ET\n");
     }
 
     fn text_right(&mut self, right: f32, baseline: f32, st: Style, s: &str) {

@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use printpdf::{Mm, Op, PageAnnotId, PageAnnotation, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt};
+use printpdf::{Mm, PageAnnotId, PageAnnotation, PdfDocument, PdfPage, PdfSaveOptions};
 use sha2::{Digest, Sha256};
 
-use super::fonts::{Font, embed_fonts};
+use super::canvas::FaceUse;
+use super::embed::embed_fonts;
+use super::fontset::Fonts;
 use crate::error::{Error, Result};
 use crate::report::data::{Paper, ReportData};
 
@@ -53,8 +55,8 @@ pub(super) fn assemble(
     date: printpdf::DateTime,
     pages: Vec<Vec<u8>>,
     outline: &[(String, usize)],
-    fonts_used: [bool; 4],
-    glyphs: &[BTreeMap<u16, char>; 2],
+    fonts: &Fonts,
+    glyphs: &BTreeMap<usize, FaceUse>,
 ) -> Result<Vec<u8>> {
     let (w_mm, h_mm) = paper_mm(paper);
     let mut doc = PdfDocument::new(&data.title);
@@ -68,20 +70,9 @@ pub(super) fn assemble(
         info.creator = "ctrlmap".into();
         info.producer = "ctrlmap".into();
     }
-    // printpdf declares the builtin fonts the pages' ops use; page 1 names every font the drawn
-    // contents use (its ops are replaced by those contents below).
-    let font_ops: Vec<Op> = Font::ALL
-        .iter()
-        .filter(|f| fonts_used[f.index()])
-        .map(|f| Op::SetFont {
-            font: PdfFontHandle::Builtin(f.builtin()),
-            size: Pt(10.0),
-        })
-        .collect();
+    // Pages are empty here: their contents, drawn already, replace printpdf's below.
     let n = pages.len();
-    doc.pages = (0..n)
-        .map(|i| PdfPage::new(Mm(w_mm), Mm(h_mm), if i == 0 { font_ops.clone() } else { Vec::new() }))
-        .collect();
+    doc.pages = (0..n).map(|_| PdfPage::new(Mm(w_mm), Mm(h_mm), Vec::new())).collect();
     for (i, (name, page)) in outline.iter().enumerate() {
         doc.bookmarks.map.insert(
             PageAnnotId(format!("section-{i:04}")),
@@ -120,7 +111,17 @@ pub(super) fn assemble(
             lopdf::Object::Stream(lopdf::Stream::new(lopdf::Dictionary::new(), content)),
         );
     }
-    embed_fonts(&mut lo, page_ids.first().copied(), glyphs)?;
+    embed_fonts(&mut lo, page_ids.first().copied(), fonts, glyphs)?;
+    // printpdf always writes a `/GTS_PDFXVersion`, empty here, which makes readers take the file
+    // for PDF/X; it is not.
+    let info = lo
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .map_err(lopdf_error)?;
+    lo.get_dictionary_mut(info)
+        .map_err(lopdf_error)?
+        .remove(b"GTS_PDFXVersion");
     // printpdf writes /PageMode as a string; viewers want a name.
     if !outline.is_empty() {
         let root = lo

@@ -94,6 +94,10 @@ pub(super) fn sample() -> ReportData {
             result: RESULTS[i % 5].to_string(),
             evidence_count: (i % 3) as u64,
             freshest: if i % 3 == 0 { String::new() } else { "2026-11-20".into() },
+            status: "implemented".into(),
+            note: String::new(),
+            evidence_sha256: String::new(),
+            via: String::new(),
         })
         .collect();
     let mut by_responsibility = Vec::new();
@@ -335,6 +339,10 @@ pub(super) fn large(evidence: usize) -> ReportData {
             result: RESULTS[i % 5].to_string(),
             evidence_count: (i % 4) as u64,
             freshest: "2026-10-01".into(),
+            status: String::new(),
+            note: String::new(),
+            evidence_sha256: String::new(),
+            via: String::new(),
         })
         .collect();
     d.control_columns = vec![
@@ -424,5 +432,21 @@ pub(super) fn unicode_sample() -> ReportData {
     data.scope_services[0].name = "d\u{f6}nerdb-\u{3a9}-\u{2713}".into();
     data.controls[0].title = "Backups of d\u{f6}nerdb-\u{3a9}-\u{2713} \u{2192} \u{141}\u{f3}d\u{17a}".into();
     data.findings[0].service = "d\u{f6}nerdb-\u{3a9}-\u{2713}".into();
+    data
+}
+
+/// Service names in Japanese, Chinese and with an emoji, and a private-use character no font has.
+pub(super) fn scripts_sample() -> ReportData {
+    let mut data = sample();
+    let names = [
+        "\u{53d7}\u{6ce8}\u{30c7}\u{30fc}\u{30bf}\u{30d9}\u{30fc}\u{30b9}",
+        "\u{8ba2}\u{5355}\u{6570}\u{636e}\u{5e93}",
+        "orders-\u{1f680}",
+    ];
+    for (service, name) in data.scope_services.iter_mut().zip(names) {
+        service.name = name.into();
+    }
+    data.findings[0].service = names[2].into();
+    data.controls[0].title = "Backups of \u{8ba2}\u{5355}\u{6570}\u{636e}\u{5e93} \u{10FFFD}".into();
     data
 }

@@ -1,369 +1,212 @@
-//! The faces text is drawn with: the builtin Helvetica and Courier, and DejaVu Sans (regular and
-//! bold) embedded as subset Type0 fonts when the report holds text WinAnsi cannot encode. The
-//! choice is made once per report and held in a thread-local mode.
+//! The font programs text is drawn with: the bundled DejaVu Sans (regular and bold) and DejaVu
+//! Sans Mono, font files named with `--font`, and fallback fonts found on the system. Every face
+//! drawn is embedded as a subset (see `embed`), so a report looks the same on every viewer.
 
-use std::cell::Cell as StdCell;
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-use printpdf::BuiltinFont;
-use sha2::{Digest, Sha256};
+use ttf_parser::{GlyphId, Tag};
 
-use super::document::lopdf_error;
-use super::subset::subset_ttf;
-use super::text::win_ansi_byte;
-use crate::error::{Error, Result};
-use crate::report::data::ReportData;
-
-/// The builtin faces the report uses.
+/// The text styles the report uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Font {
-    /// Helvetica.
+    /// DejaVu Sans.
     Regular,
-    /// Helvetica-Bold.
+    /// DejaVu Sans Bold.
     Bold,
-    /// Helvetica-Oblique.
+    /// DejaVu Sans, slanted.
     Italic,
-    /// Courier, for hashes.
+    /// DejaVu Sans Mono, for hashes.
     Mono,
 }
 
 impl Font {
+    /// Every style, for tests that check each.
+    #[cfg(test)]
     pub(super) const ALL: [Font; 4] = [Font::Regular, Font::Bold, Font::Italic, Font::Mono];
 
-    pub(super) fn index(self) -> usize {
+    /// The bundled face (index into [`BUNDLED_FONTS`]) the style is drawn with first.
+    pub(super) fn primary(self) -> usize {
         match self {
-            Font::Regular => 0,
+            Font::Regular | Font::Italic => 0,
             Font::Bold => 1,
-            Font::Italic => 2,
-            Font::Mono => 3,
-        }
-    }
-
-    pub(super) fn builtin(self) -> BuiltinFont {
-        match self {
-            Font::Regular => BuiltinFont::Helvetica,
-            Font::Bold => BuiltinFont::HelveticaBold,
-            Font::Italic => BuiltinFont::HelveticaOblique,
-            Font::Mono => BuiltinFont::Courier,
+            Font::Mono => 2,
         }
     }
 }
 
-/// DejaVu Sans and DejaVu Sans Bold (licence: `assets/fonts/LICENSE-DejaVu.txt`).
-pub(super) const EMBEDDED_FONTS: [(&[u8], &str); 2] = [
+/// DejaVu Sans, DejaVu Sans Bold and DejaVu Sans Mono (licence: `assets/fonts/LICENSE-DejaVu.txt`).
+pub(super) const BUNDLED_FONTS: [(&[u8], &str); 3] = [
     (include_bytes!("../../../assets/fonts/DejaVuSans.ttf"), "DejaVuSans"),
     (
         include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf"),
         "DejaVuSans-Bold",
     ),
+    (
+        include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf"),
+        "DejaVuSansMono",
+    ),
 ];
 
-/// Resource names of the embedded faces, as written in content streams.
-pub(super) const EMBEDDED_NAMES: [&str; 2] = ["/DJR", "/DJB"];
-
-thread_local! {
-    /// Whether the report being drawn on this thread uses the embedded faces.
-    static UNICODE: StdCell<bool> = const { StdCell::new(false) };
-}
-
-/// Sets the font mode for the report drawn on this thread; the previous mode comes back
-/// when dropped.
-pub(super) struct UnicodeMode(bool);
-
-impl UnicodeMode {
-    pub(super) fn set(on: bool) -> UnicodeMode {
-        UnicodeMode(UNICODE.with(|u| u.replace(on)))
-    }
-}
-
-impl Drop for UnicodeMode {
-    fn drop(&mut self) {
-        UNICODE.with(|u| u.set(self.0));
-    }
-}
-
-pub(super) fn unicode_mode() -> bool {
-    UNICODE.with(StdCell::get)
-}
-
-/// The embedded face (0 regular, 1 bold) `font` is drawn with, when the embedded faces are in
-/// use; Courier stays builtin (hashes are ASCII). Italic is the regular face, slanted.
-pub(super) fn unicode_face(font: Font) -> Option<usize> {
-    if !unicode_mode() {
-        return None;
-    }
-    match font {
-        Font::Regular | Font::Italic => Some(0),
-        Font::Bold => Some(1),
-        Font::Mono => None,
-    }
-}
-
-/// One embedded face: its parsed tables and the widths of Latin-1.
+/// One font program, parsed once: its bytes stay for the subset embedded at the end.
 pub(super) struct Face {
-    bytes: &'static [u8],
-    name: &'static str,
-    pub(super) parsed: printpdf::ParsedFont,
-    latin: [u16; 256],
+    pub(super) bytes: &'static [u8],
+    /// Index of the face in a collection (`.ttc`), 0 otherwise.
+    pub(super) index: u32,
+    /// PostScript name, reduced to characters a PDF name may hold.
+    pub(super) name: String,
+    pub(super) face: ttf_parser::Face<'static>,
+    /// Whether the outlines are CFF (embedded as `FontFile3`) rather than TrueType.
+    pub(super) cff: bool,
+    /// Glyph ids of U+0000..=U+00FF (0 where the face has none), for the common case.
+    latin_gid: [u16; 256],
+    /// Their advances in thousandths of an em.
+    latin_width: [u16; 256],
 }
 
 impl Face {
-    fn load(bytes: &'static [u8], name: &'static str) -> Option<Face> {
-        let mut warnings = Vec::new();
-        let parsed = printpdf::ParsedFont::from_bytes(bytes, 0, &mut warnings)?;
-        if parsed.units_per_em == 0 || parsed.codepoint_to_glyph.is_empty() {
-            return None;
+    /// Parses face `index` of `bytes`; refuses fonts without outlines a PDF can embed (colour
+    /// bitmap fonts such as Noto Color Emoji, CFF2 variable fonts).
+    fn parse(bytes: &'static [u8], index: u32, fallback_name: &str) -> Result<Face, String> {
+        let face = ttf_parser::Face::parse(bytes, index).map_err(|e| format!("not a font ({e})"))?;
+        let raw = face.raw_face();
+        let cff = raw.table(Tag::from_bytes(b"CFF ")).is_some();
+        if raw.table(Tag::from_bytes(b"glyf")).is_none() && !cff {
+            return Err("it has no TrueType or CFF outlines (a bitmap or colour font cannot be embedded)".into());
         }
-        let mut face = Face {
+        if face.units_per_em() == 0 {
+            return Err("its units per em are 0".into());
+        }
+        let name = face
+            .names()
+            .into_iter()
+            .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+            .find_map(|n| n.to_string())
+            .map(|n| {
+                n.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect::<String>()
+            })
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| fallback_name.to_string());
+        let mut f = Face {
             bytes,
+            index,
             name,
-            parsed,
-            latin: [0; 256],
+            face,
+            cff,
+            latin_gid: [0; 256],
+            latin_width: [0; 256],
         };
         for b in 0..=255u8 {
-            face.latin[usize::from(b)] = face.glyph_width(face.glyph(char::from(b)));
+            let gid = f.lookup(char::from(b)).unwrap_or(0);
+            f.latin_gid[usize::from(b)] = gid;
+            f.latin_width[usize::from(b)] = f.advance(gid);
         }
-        Some(face)
+        Ok(f)
     }
 
     fn lookup(&self, c: char) -> Option<u16> {
-        self.parsed.lookup_glyph_index(u32::from(c)).filter(|&g| g != 0)
+        self.face.glyph_index(c).map(|g| g.0).filter(|&g| g != 0)
     }
 
-    /// The glyph drawn for `c`: its own, else the question mark's.
-    pub(super) fn glyph(&self, c: char) -> u16 {
-        self.lookup(c).or_else(|| self.lookup('?')).unwrap_or(0)
+    /// The glyph of `c`, if the face has one.
+    pub(super) fn glyph(&self, c: char) -> Option<u16> {
+        match u8::try_from(u32::from(c)) {
+            Ok(b) => Some(self.latin_gid[usize::from(b)]).filter(|&g| g != 0),
+            Err(_) => self.lookup(c),
+        }
     }
 
     /// Advance of glyph `gid` in thousandths of an em.
-    fn glyph_width(&self, gid: u16) -> u16 {
-        let upm = u32::from(self.parsed.units_per_em);
-        let w = u32::from(self.parsed.get_glyph_width(gid).unwrap_or(0));
+    pub(super) fn advance(&self, gid: u16) -> u16 {
+        let upm = u32::from(self.face.units_per_em());
+        let w = u32::from(self.face.glyph_hor_advance(GlyphId(gid)).unwrap_or(0));
         u16::try_from((w * 1000 + upm / 2) / upm).unwrap_or(u16::MAX)
     }
 
-    pub(super) fn width(&self, c: char) -> u32 {
+    /// Advance of `c`'s glyph (`gid`, from [`Face::glyph`]) in thousandths of an em.
+    pub(super) fn width(&self, c: char, gid: u16) -> u16 {
         match u8::try_from(u32::from(c)) {
-            Ok(b) => u32::from(self.latin[usize::from(b)]),
-            Err(_) => u32::from(self.glyph_width(self.glyph(c))),
+            Ok(b) => self.latin_width[usize::from(b)],
+            Err(_) => self.advance(gid),
         }
+    }
+
+    /// `v` font units in thousandths of an em.
+    pub(super) fn scale(&self, v: i16) -> i64 {
+        (f32::from(v) * 1000.0 / f32::from(self.face.units_per_em())).round() as i64
     }
 }
 
-/// The embedded face `i` (0 regular, 1 bold), parsed once; `None` if it cannot be read.
-pub(super) fn embedded(i: usize) -> Option<&'static Face> {
-    static FACES: OnceLock<[Option<Face>; 2]> = OnceLock::new();
+/// Bundled face `i` (see [`BUNDLED_FONTS`]), parsed once; `None` if it cannot be read.
+pub(super) fn bundled(i: usize) -> Option<&'static Face> {
+    static FACES: OnceLock<Vec<Option<Face>>> = OnceLock::new();
     FACES
-        .get_or_init(|| EMBEDDED_FONTS.map(|(bytes, name)| Face::load(bytes, name)))
+        .get_or_init(|| {
+            BUNDLED_FONTS
+                .iter()
+                .map(|(bytes, name)| Face::parse(bytes, 0, name).ok())
+                .collect()
+        })
         .get(i)?
         .as_ref()
 }
 
-/// Characters [`clean`](super::text::clean) drops or turns into spaces whatever the fonts.
-fn ignorable(c: char) -> bool {
-    c.is_control()
-        || c.is_whitespace()
-        || matches!(
-            c,
-            '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{0300}'..='\u{036F}'
-        )
-}
-
-/// Whether both embedded faces can draw `c` (outside WinAnsi, it is kept as it is).
-pub(super) fn embeddable(c: char) -> bool {
-    !ignorable(c) && (0..2).all(|i| embedded(i).is_some_and(|f| f.lookup(c).is_some()))
-}
-
-/// Whether some text of `data` needs the embedded faces: a character outside WinAnsi they
-/// can draw.
-pub(super) fn needs_unicode(data: &ReportData) -> bool {
-    let Ok(json) = serde_json::to_string(data) else {
-        return false;
-    };
-    !json.is_ascii() && json.chars().any(|c| win_ansi_byte(c).is_none() && embeddable(c))
-}
-
-/// Adds the embedded faces that drew glyphs to the document's font dictionary (shared by every
-/// page; `first_page` leads to it): subset TrueType programs as Identity-H Type0 fonts, with
-/// widths and a ToUnicode CMap so text extraction gives the characters back.
-pub(super) fn embed_fonts(
-    lo: &mut lopdf::Document,
-    first_page: Option<lopdf::ObjectId>,
-    glyphs: &[BTreeMap<u16, char>; 2],
-) -> Result<()> {
-    use lopdf::Object::{Array, Dictionary, Integer, Name, Reference};
-    if glyphs.iter().all(BTreeMap::is_empty) {
-        return Ok(());
+/// Reads face `index` of the font file at `path`, once per process: the file's bytes and the
+/// parsed face are kept for the rest of it (a report needs them until its subsets are written,
+/// and the set of font files a process reads is small and fixed: `--font` and the fallbacks).
+pub(super) fn load_file(path: &Path, index: u32) -> Result<&'static Face, String> {
+    type Loaded = BTreeMap<(PathBuf, u32), Result<&'static Face, String>>;
+    static FILES: OnceLock<Mutex<Loaded>> = OnceLock::new();
+    let files = FILES.get_or_init(|| Mutex::new(BTreeMap::new()));
+    let mut files = files.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let key = (path.to_path_buf(), index);
+    if let Some(done) = files.get(&key) {
+        return done.clone();
     }
-    let missing = || Error::Invalid("could not build the PDF: no page to hold the fonts".into());
-    let page = first_page.ok_or_else(missing)?;
-    let resources = lo
-        .get_dictionary(page)
-        .and_then(|d| d.get(b"Resources"))
-        .and_then(lopdf::Object::as_reference)
-        .map_err(lopdf_error)?;
-    let fonts = lo
-        .get_dictionary(resources)
-        .and_then(|d| d.get(b"Font"))
-        .and_then(lopdf::Object::as_reference)
-        .map_err(lopdf_error)?;
-    for (i, used) in glyphs.iter().enumerate() {
-        if used.is_empty() {
-            continue;
-        }
-        let face = embedded(i).ok_or_else(|| Error::Invalid("could not read the embedded font".into()))?;
-        let gids: BTreeSet<u16> = used.keys().copied().collect();
-        let (program, name) = match subset_ttf(face.bytes, &gids) {
-            Some(program) => {
-                // The subset tag: six capitals from the glyphs kept.
-                let mut hasher = Sha256::new();
-                for g in &gids {
-                    hasher.update(g.to_be_bytes());
-                }
-                let tag: String = hasher.finalize()[..6]
-                    .iter()
-                    .map(|b| char::from(b'A' + b % 26))
-                    .collect();
-                (program, format!("{tag}+{}", face.name))
-            }
-            None => (face.bytes.to_vec(), face.name.to_string()),
-        };
-        let mut widths = Vec::new();
-        let mut run: Option<(u16, u16, Vec<lopdf::Object>)> = None;
-        for &g in &gids {
-            let w = Integer(i64::from(face.glyph_width(g)));
-            match &mut run {
-                Some((_, last, ws)) if g == last.wrapping_add(1) => {
-                    *last = g;
-                    ws.push(w);
-                }
-                _ => {
-                    if let Some((first, _, ws)) = run.take() {
-                        widths.extend([Integer(i64::from(first)), Array(ws)]);
-                    }
-                    run = Some((g, g, vec![w]));
-                }
-            }
-        }
-        if let Some((first, _, ws)) = run {
-            widths.extend([Integer(i64::from(first)), Array(ws)]);
-        }
-        let cmap = printpdf::ToUnicodeCMap {
-            mappings: used.iter().map(|(&g, &c)| (u32::from(g), vec![u32::from(c)])).collect(),
-        };
-        let to_unicode = lo.add_object(lopdf::Stream::new(
-            lopdf::Dictionary::new(),
-            cmap.to_cmap_string(&EMBEDDED_NAMES[i][1..]).into_bytes(),
-        ));
-        let mut file_dict = lopdf::Dictionary::new();
-        file_dict.set("Length1", Integer(i64::try_from(program.len()).unwrap_or(i64::MAX)));
-        let file = lo.add_object(lopdf::Stream::new(file_dict, program));
-        let m = &face.parsed.pdf_font_metrics;
-        let upm = f32::from(face.parsed.units_per_em);
-        let scale = |v: i16| (f32::from(v) * 1000.0 / upm).round() as i64;
-        let ascent = scale(face.parsed.font_metrics.ascent);
-        let stem_v = if m.us_weight_class == 0 {
-            80
-        } else {
-            50 + (f32::from(m.us_weight_class) / 65.0).powi(2).round() as i64
-        };
-        let descriptor = lo.add_object(lopdf::Dictionary::from_iter(vec![
-            ("Type", Name(b"FontDescriptor".to_vec())),
-            ("FontName", Name(name.clone().into_bytes())),
-            ("Flags", Integer(32)),
-            (
-                "FontBBox",
-                Array(vec![
-                    Integer(scale(m.x_min)),
-                    Integer(scale(m.y_min)),
-                    Integer(scale(m.x_max)),
-                    Integer(scale(m.y_max)),
-                ]),
-            ),
-            ("ItalicAngle", Integer(0)),
-            ("Ascent", Integer(ascent)),
-            ("Descent", Integer(scale(face.parsed.font_metrics.descent))),
-            ("CapHeight", Integer(ascent)),
-            ("StemV", Integer(stem_v)),
-            ("FontFile2", Reference(file)),
-        ]));
-        let descendant = lopdf::Dictionary::from_iter(vec![
-            ("Type", Name(b"Font".to_vec())),
-            ("Subtype", Name(b"CIDFontType2".to_vec())),
-            ("BaseFont", Name(name.clone().into_bytes())),
-            (
-                "CIDSystemInfo",
-                Dictionary(lopdf::Dictionary::from_iter(vec![
-                    ("Registry", lopdf::Object::string_literal("Adobe")),
-                    ("Ordering", lopdf::Object::string_literal("Identity")),
-                    ("Supplement", Integer(0)),
-                ])),
-            ),
-            ("FontDescriptor", Reference(descriptor)),
-            ("DW", Integer(1000)),
-            ("W", Array(widths)),
-            ("CIDToGIDMap", Name(b"Identity".to_vec())),
-        ]);
-        let font = lo.add_object(lopdf::Dictionary::from_iter(vec![
-            ("Type", Name(b"Font".to_vec())),
-            ("Subtype", Name(b"Type0".to_vec())),
-            ("BaseFont", Name(name.into_bytes())),
-            ("Encoding", Name(b"Identity-H".to_vec())),
-            ("DescendantFonts", Array(vec![Dictionary(descendant)])),
-            ("ToUnicode", Reference(to_unicode)),
-        ]));
-        lo.get_dictionary_mut(fonts)
-            .map_err(lopdf_error)?
-            .set(&EMBEDDED_NAMES[i][1..], Reference(font));
-    }
-    Ok(())
+    let loaded = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            // Checked before the bytes are kept, so a file that is not a font is not held.
+            ttf_parser::Face::parse(&bytes, index).map_err(|e| format!("not a font ({e})"))?;
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("Font");
+            Face::parse(bytes, index, stem)
+        })
+        .map(|face| &*Box::leak(Box::new(face)));
+    files.insert(key, loaded.clone());
+    loaded
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::data::Paper;
-    use crate::report::pdf::document::find;
-    use crate::report::pdf::fixtures::{assert_footers, hash, page_texts, sample, unicode_sample};
-    use crate::report::pdf::render;
 
     #[test]
-    fn text_outside_win_ansi_embeds_dejavu_sans() {
-        let data = unicode_sample();
-        let a = render(&data, Paper::A4).expect("render");
-        let b = render(&data, Paper::A4).expect("render");
-        assert!(a == b, "two renders differ");
-        assert!(find(&a, b"/FontFile2").is_some(), "a font is embedded");
-        let pages = page_texts(&a);
-        let all = pages.join("\n");
-        assert!(
-            all.contains("d\u{f6}nerdb-\u{3a9}-\u{2713}"),
-            "the service name comes back: {all}"
-        );
-        assert!(
-            all.contains("\u{2192} \u{141}\u{f3}d\u{17a}"),
-            "the control title comes back"
-        );
-        // Courier hashes and builtin-independent text still read back.
-        assert!(all.contains(&hash(1)));
-        assert!(all.contains("Control evaluation report"));
-        assert_footers(&pages);
-        // The embedded programs are subsets: far smaller than the two faces.
-        let full: usize = EMBEDDED_FONTS.iter().map(|(f, _)| f.len()).sum();
-        assert!(a.len() < full / 4, "{} bytes", a.len());
+    fn the_bundled_faces_parse_and_cover_latin() {
+        for i in 0..BUNDLED_FONTS.len() {
+            let face = bundled(i).expect("bundled face");
+            assert!(!face.cff);
+            for c in ['a', 'Z', '\u{e9}', '\u{20ac}', '\u{141}', '\u{3a9}'] {
+                assert!(face.glyph(c).is_some(), "{} lacks {c:?}", face.name);
+            }
+            assert!(face.glyph('\u{6f22}').is_none(), "no CJK in DejaVu");
+        }
+        assert_eq!(bundled(0).expect("sans").name, "DejaVuSans");
+        let mono = bundled(2).expect("mono");
+        let zero = mono.glyph('0').expect("zero");
+        assert_eq!(mono.width('0', zero), 602);
     }
 
     #[test]
-    fn win_ansi_text_embeds_no_font() {
-        let bytes = render(&sample(), Paper::A4).expect("render");
-        assert!(find(&bytes, b"/FontFile2").is_none());
-        assert!(find(&bytes, b"DejaVu").is_none());
-        // Characters neither encoding nor font can show do not embed it either.
-        let mut data = sample();
-        data.organisation = "Caf\u{e9} \u{6f22}\u{5b57}".into();
-        let bytes = render(&data, Paper::A4).expect("render");
-        assert!(find(&bytes, b"/FontFile2").is_none());
-        assert!(page_texts(&bytes).join("\n").contains("Caf\u{e9} ??"));
+    fn files_that_are_not_fonts_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("notes.ttf");
+        std::fs::write(&path, b"not a font at all").expect("write");
+        let err = load_file(&path, 0).err().expect("refused");
+        assert!(err.contains("not a font"), "{err}");
+        assert!(load_file(&dir.path().join("missing.ttf"), 0).is_err());
     }
 }

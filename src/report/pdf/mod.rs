@@ -8,11 +8,12 @@
 //! ("page N of M", the footer text and the generation date); footers are added once every page
 //! is drawn, when the total is known.
 //!
-//! Text uses the builtin Helvetica and Courier faces, which only encode WinAnsi: `text::clean`
-//! maps everything else to an equivalent or to `?`. Widths come from printpdf's copies of the
-//! faces, and every table cell is wrapped with them (`text::wrap`), so no text leaves its cell.
-//! When the data holds text WinAnsi cannot encode, DejaVu Sans (regular and bold, subset to the
-//! glyphs drawn, with a ToUnicode map) replaces Helvetica for the whole report; Courier stays.
+//! Text is drawn with embedded fonts only: the bundled DejaVu Sans (regular, bold, slanted for
+//! italic) and DejaVu Sans Mono, and for characters they lack, `--font` files and then fallback
+//! fonts found on the system (`fontset`, `system`); each face is embedded as a subset of the
+//! glyphs drawn with a ToUnicode map (`embed`). A character no face has shows as its code point.
+//! Widths come from the same faces, and every table cell is wrapped with them (`text::wrap`),
+//! so no text leaves its cell.
 //!
 //! Page contents are written straight into compact content streams (a few bytes per operator)
 //! instead of printpdf `Op` values (128 bytes each, several per piece of text), so a report with
@@ -24,29 +25,40 @@
 
 mod canvas;
 mod document;
+mod embed;
 #[cfg(test)]
 mod fixtures;
 mod fonts;
+mod fontset;
 mod sections;
 mod style;
-mod subset;
+mod system;
 mod table;
 mod text;
 
+use std::rc::Rc;
+
 use self::document::{assemble, footer_text, parse_date};
-use self::fonts::{UnicodeMode, needs_unicode};
+pub use self::fontset::FontOptions;
+use self::fontset::{Fonts, FontsGuard};
 use self::sections::Renderer;
 use super::data::{Paper, ReportData, Section};
 use crate::error::{Error, Result};
 
-/// Renders `data` as a PDF on `paper`; the same data gives the same bytes.
+/// Renders `data` as a PDF on `paper` with the bundled fonts and the system's fallbacks; the
+/// same data gives the same bytes on the same machine.
 pub fn render(data: &ReportData, paper: Paper) -> Result<Vec<u8>> {
+    render_with(data, paper, &FontOptions::with_system(Vec::new()))
+}
+
+/// Renders `data` as a PDF on `paper` with the fonts of `fonts`.
+pub fn render_with(data: &ReportData, paper: Paper, fonts: &FontOptions) -> Result<Vec<u8>> {
     if data.sections.is_empty() {
         return Err(Error::Invalid("the report has no sections to draw".into()));
     }
     let date = parse_date(&data.generated_on)?;
-    // Text WinAnsi cannot encode switches every face but Courier to embedded DejaVu Sans.
-    let _mode = UnicodeMode::set(needs_unicode(data));
+    let fonts = Rc::new(Fonts::new(fonts)?);
+    let _fonts = FontsGuard::set(Rc::clone(&fonts));
     let mut r = Renderer::new(data, paper);
     for section in &data.sections {
         match section {
@@ -60,17 +72,16 @@ pub fn render(data: &ReportData, paper: Paper) -> Result<Vec<u8>> {
         }
     }
     let outline = std::mem::take(&mut r.outline);
-    let fonts_used = r.c.fonts_used;
     let pages = r.c.finish(&footer_text(data), &data.generated_on);
     let glyphs = std::mem::take(&mut r.c.glyphs);
-    assemble(data, paper, date, pages, &outline, fonts_used, &glyphs)
+    assemble(data, paper, date, pages, &outline, &fonts, &glyphs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::pdf::fixtures::{
-        assert_footers, hash, large, outline_count, page_texts, sample, unicode_sample,
+        assert_footers, hash, large, outline_count, page_texts, sample, scripts_sample, unicode_sample,
     };
 
     #[test]
@@ -159,6 +170,8 @@ mod tests {
         std::fs::write(dir.join("live.pdf"), render(&live, Paper::A4).expect("render")).expect("write");
         let unicode = render(&unicode_sample(), Paper::A4).expect("render");
         std::fs::write(dir.join("unicode.pdf"), unicode).expect("write");
+        let scripts = render(&scripts_sample(), Paper::A4).expect("render");
+        std::fs::write(dir.join("scripts.pdf"), scripts).expect("write");
         let started = std::time::Instant::now();
         let big = render(&large(50_000), Paper::A4).expect("render");
         eprintln!(
