@@ -74,7 +74,7 @@ fn check_with_poppler(path: &Path, expect_names: bool) {
             }
         }
         assert!(out.contains("<U+10FFFD>"), "the code point shows");
-        assert!(!out.contains('?'), "nothing is drawn as ?");
+        assert!(!question_marks(&out), "nothing is drawn as ?");
     }
     if let Some(out) = tool_output("pdffonts", &[path.as_os_str()]) {
         let rows: Vec<&str> = out.lines().skip(2).collect();
@@ -92,6 +92,13 @@ fn check_with_poppler(path: &Path, expect_names: bool) {
             "no PDF/X claim: {out}"
         );
     }
+}
+
+/// Whether a `?` stands anywhere but in the one source title that really ends with one (the
+/// matrix page's Sources list cites "What is Shared Responsibility Model in AWS?").
+fn question_marks(text: &str) -> bool {
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    words.replace("Model in AWS?", "").contains('?')
 }
 
 #[test]
@@ -116,7 +123,7 @@ fn names_in_every_script_come_back_from_the_pdf() {
         eprintln!("note: no CJK font on this machine (apt-get install fonts-noto-cjk); CJK shows as code points");
         assert!(all.contains("<U+53D7>"), "受 shows as its code point");
     }
-    assert!(!all.contains('?'), "nothing is drawn as ?");
+    assert!(!question_marks(&all), "nothing is drawn as ?");
     check_with_poppler(&env.path().join("a.pdf"), has_cjk && all.contains(EMOJI));
 }
 
@@ -128,7 +135,7 @@ fn font_draws_what_the_bundled_fonts_lack() {
     let plain = text(&pdf(&env, "plain.pdf", &no_system, &[]));
     assert!(plain.contains("<U+53D7><U+6CE8>"), "受注 as code points: {plain}");
     assert!(plain.contains("orders-<U+1F680>"));
-    assert!(!plain.contains('?'));
+    assert!(!question_marks(&plain));
 
     let Some(font) = find_system_font(CJK_FONTS) else {
         eprintln!("note: no CJK font file found to pass with --font (apt-get install fonts-wqy-zenhei); skipped");

@@ -32,7 +32,7 @@ pub(super) fn dir(path: &Path) -> Result<Dir> {
     let problem = if meta.file_type().is_symlink() {
         Some("is a symbolic link".to_string())
     } else if !meta.is_dir() {
-        Some(format!("is {}, not a directory", what(&meta)))
+        Some(format!("is {}, not a directory", crate::files::describe(&meta)))
     } else {
         not_ours(&meta)
     };
@@ -133,34 +133,7 @@ pub(super) fn not_regular(meta: &Metadata) -> Option<String> {
     if meta.is_file() {
         return not_ours(meta);
     }
-    Some(format!("is {}, not a regular file", what(meta)))
-}
-
-/// What kind of thing `meta` describes, for messages.
-fn what(meta: &Metadata) -> &'static str {
-    let t = meta.file_type();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_block_device() || t.is_char_device() {
-            return "a device";
-        }
-    }
-    if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_file() {
-        "a regular file"
-    } else {
-        "something else"
-    }
+    Some(format!("is {}, not a regular file", crate::files::describe(meta)))
 }
 
 /// Why `meta` is not the current user's, or `None` when it is (always, off Unix).

@@ -21,7 +21,7 @@ impl Renderer<'_> {
         let text = format!("{}: {counts}.", plural(d.findings.len(), "finding", "findings"));
         self.c.paragraph(&text, st, 12.0, x, w);
         self.c.y += 6.0;
-        let pad = 7.0;
+        let pad = 12.0;
         let w = |s: &str, st: Style| text_width(s, st.font, st.size);
         let key_w = d
             .findings
