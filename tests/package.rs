@@ -847,12 +847,9 @@ fn a_package_re_signed_with_another_key_fails_with_the_signers_key() {
             digest.push_str(&line(std::str::from_utf8(&m.name).expect("utf-8"), &m.data));
         }
     }
-    let key_hex = std::fs::read_to_string(env.path().join("mallory.key")).expect("key");
-    let key_bytes: Vec<u8> = (0..64)
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&key_hex.trim()[i..i + 2], 16).expect("hex"))
-        .collect();
-    let key = ed25519_dalek::SigningKey::from_bytes(&key_bytes.try_into().expect("32 bytes"));
+    let pem = std::fs::read_to_string(env.path().join("mallory.key")).expect("key");
+    let key =
+        <ed25519_dalek::SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&pem).expect("PKCS#8");
     let sig = ed25519_dalek::Signer::sign(&key, digest.as_bytes()).to_bytes();
     let sig: String = sig
         .iter()

@@ -260,9 +260,15 @@ fn signatures_are_checked_against_the_public_key() {
     let (alice, mallory) = (dir.path().join("alice.key"), dir.path().join("mallory.key"));
     let alice_pub = generate_key(&alice).expect("alice's key");
     generate_key(&mallory).expect("mallory's key");
-    assert_eq!(
-        fs::read_to_string(dir.path().join("alice.key.pub")).expect("pub"),
-        format!("{alice_pub}\n")
+    // PEM that openssl reads: PKCS#8 for the private key, SPKI for the public one.
+    let public_pem = fs::read_to_string(dir.path().join("alice.key.pub")).expect("pub");
+    assert!(public_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{public_pem}");
+    let read = super::sign::read_verifying_key(&dir.path().join("alice.key.pub")).expect("public key");
+    assert_eq!(crate::hex::encode(&read.to_bytes()), alice_pub);
+    let private_pem = fs::read_to_string(&alice).expect("key");
+    assert!(
+        private_pem.starts_with("-----BEGIN PRIVATE KEY-----\n"),
+        "{private_pem}"
     );
     #[cfg(unix)]
     {
@@ -288,6 +294,14 @@ fn signatures_are_checked_against_the_public_key() {
         .expect("verify")
         .problems;
     assert_eq!(problems, ["digest.sig is missing: the package is not signed"]);
+
+    // Keys in the bare hex form of earlier versions still sign and verify.
+    let secret = super::sign::read_signing_key(&alice).expect("private key").to_bytes();
+    let old = dir.path().join("old.key");
+    fs::write(&old, format!("{}\n", crate::hex::encode(&secret))).expect("write");
+    let by_old = dir.path().join("by-old.zip");
+    package(&ctx, &by_old, Some(&old));
+    assert_eq!(fs::read(&by_old).expect("zip"), fs::read(&signed).expect("zip"));
 
     // Key files tolerate whitespace; garbage is refused naming the file.
     let spaced = dir.path().join("spaced.pub");
