@@ -11,7 +11,7 @@ fn demo() -> (Env, String) {
     (env, db)
 }
 
-fn members(zip: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn members(zip: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).expect("zip")).expect("a zip");
     (0..archive.len())
         .map(|i| {
@@ -147,7 +147,7 @@ fn bad_package_input_is_refused() {
 
 /// A signed package from the demo database, its members, and the environment holding the keys
 /// `assessor` (the signer) and `mallory`.
-fn signed_package() -> (Env, std::path::PathBuf, Vec<(String, Vec<u8>)>) {
+pub(crate) fn signed_package() -> (Env, std::path::PathBuf, Vec<(String, Vec<u8>)>) {
     let (env, db) = demo();
     env.run(["key", "generate", "--out", "assessor.key"]).success();
     env.run(["key", "generate", "--out", "mallory.key"]).success();
@@ -930,4 +930,107 @@ fn members_written_with_zip64_sizes_verify() {
         ])
         .code(1);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("changed: evidence/SRM-PATCH/"));
+}
+
+#[test]
+fn members_as_zip_tools_write_them_verify() {
+    // What makes a package trustworthy is its signed digest and manifest, not the tool that wrote
+    // the zip: each way `zip` may write the same members is accepted, and all of them at once.
+    let (env, _zip, list) = signed_package();
+    let at = |name: &str| list.iter().position(|(n, _)| n == name).expect("member");
+    let mut folders: Vec<String> = vec!["evidence/".to_string()];
+    for (name, _) in &list {
+        if let Some((folder, _)) = name.rsplit_once('/') {
+            folders.push(format!("{folder}/"));
+        }
+    }
+    folders.dedup();
+    let with_folders = |mut all: Vec<Raw>| {
+        for (k, folder) in folders.iter().enumerate() {
+            all.insert(k, dir_entry(folder));
+        }
+        all
+    };
+    let each = |edit: &dyn Fn(&mut Raw)| {
+        let mut all = genuine(&list);
+        all.iter_mut().for_each(edit);
+        all
+    };
+    let stored = |m: &mut Raw| (m.method, m.stream) = (0, Some(m.data.clone()));
+    let described = |m: &mut Raw| {
+        m.flags |= 1 << 3;
+        m.descriptor = Some(descriptor_of(m));
+    };
+    let info_zip = |m: &mut Raw| (m.extra, m.local_extra) = (info_zip_extra(false), Some(info_zip_extra(true)));
+    let cases: Vec<(&str, Vec<Raw>)> = vec![
+        ("members out of order", {
+            let mut all = genuine(&list);
+            all.swap(1, 2);
+            all
+        }),
+        ("digest.sig before digest.txt", {
+            let mut all = genuine(&list);
+            let n = all.len();
+            all.swap(n - 1, n - 2);
+            all
+        }),
+        ("the manifest first", {
+            let mut all = genuine(&list);
+            let manifest = all.remove(at("manifest.json"));
+            all.insert(0, manifest);
+            all
+        }),
+        ("stored instead of deflated", each(&stored)),
+        ("directory entries", with_folders(genuine(&list))),
+        ("a directory entry with only the DOS attribute", {
+            let mut all = genuine(&list);
+            let mut folder = dir_entry("evidence/");
+            folder.mode = 0;
+            all.insert(0, folder);
+            all
+        }),
+        ("data descriptors", each(&described)),
+        ("Info-ZIP extra fields", each(&info_zip)),
+        (
+            "modes 0600 and 0664",
+            each(&|m: &mut Raw| {
+                m.mode = if m.data.len().is_multiple_of(2) {
+                    0o100_600
+                } else {
+                    0o100_664
+                }
+            }),
+        ),
+        ("the deflate level flag", each(&|m: &mut Raw| m.flags |= 1 << 1)),
+        ("all of them", {
+            let mut all = with_folders(each(&|m: &mut Raw| {
+                if m.name.ends_with(b".sig") {
+                    stored(m);
+                }
+                info_zip(m);
+                described(m);
+                m.mode = 0o100_600;
+            }));
+            all.reverse();
+            all
+        }),
+    ];
+    for (what, members) in cases {
+        let path = env.file("rezipped.zip", write_zip(&members, &[], &[]));
+        let out = env.run([
+            "package",
+            "verify",
+            path.to_str().expect("path"),
+            "--public-key",
+            "assessor.pub",
+        ]);
+        let output = out.get_output();
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert_eq!(output.status.code(), Some(0), "{what}: {stderr} {stdout}");
+        assert!(
+            stdout.contains("members match digest.txt, signature valid"),
+            "{what}: {stdout}"
+        );
+    }
 }

@@ -379,3 +379,22 @@ fn names_are_sanitised() {
     assert_eq!(decode_hex(" 0a ff\n"), Some(vec![0x0a, 0xff]));
     assert_eq!(decode_hex("0g"), None);
 }
+
+#[test]
+fn non_ascii_names_are_read_as_info_zip_on_unix_writes_them() {
+    use super::names::decode;
+    // `zip` on Unix stores a file's UTF-8 name as it is, without the UTF-8 flag.
+    assert_eq!(
+        decode("1-café.txt".as_bytes(), false, true).as_deref(),
+        Ok("1-café.txt")
+    );
+    assert_eq!(
+        decode("1-café.txt".as_bytes(), true, false).as_deref(),
+        Ok("1-café.txt")
+    );
+    // From another system, or not UTF-8 at all, unzip would read another name.
+    for (raw, unix) in [("1-café.txt".as_bytes(), false), (b"1-caf\xe9.txt".as_slice(), true)] {
+        assert!(decode(raw, false, unix).is_err_and(|why| why.contains("not marked as UTF-8")));
+    }
+    assert!(decode(b"1-caf\xe9.txt", true, true).is_err_and(|why| why.contains("not valid UTF-8")));
+}
