@@ -16,6 +16,7 @@ mod export;
 mod init;
 mod oscal_import;
 mod package;
+mod package_tools;
 mod report_pdf;
 mod responsibility;
 mod scripts;

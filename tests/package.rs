@@ -11,7 +11,7 @@ fn demo() -> (Env, String) {
     (env, db)
 }
 
-fn members(zip: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn members(zip: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).expect("zip")).expect("a zip");
     (0..archive.len())
         .map(|i| {
@@ -147,7 +147,7 @@ fn bad_package_input_is_refused() {
 
 /// A signed package from the demo database, its members, and the environment holding the keys
 /// `assessor` (the signer) and `mallory`.
-fn signed_package() -> (Env, std::path::PathBuf, Vec<(String, Vec<u8>)>) {
+pub(crate) fn signed_package() -> (Env, std::path::PathBuf, Vec<(String, Vec<u8>)>) {
     let (env, db) = demo();
     env.run(["key", "generate", "--out", "assessor.key"]).success();
     env.run(["key", "generate", "--out", "mallory.key"]).success();
@@ -187,7 +187,13 @@ struct Raw {
     method: u16,
     made_by: u16,
     mode: u32,
+    /// The low (DOS) half of the external attributes.
+    dos: u32,
     extra: Vec<u8>,
+    /// The local header's extra field, when it differs from the central directory's.
+    local_extra: Option<Vec<u8>>,
+    /// A data descriptor written after the data; the local header then holds zero CRC and sizes.
+    descriptor: Option<Vec<u8>>,
     comment: Vec<u8>,
 }
 
@@ -203,9 +209,48 @@ fn raw(name: &str, data: &[u8]) -> Raw {
         method: 8,
         made_by: 0x0314,
         mode: 0o100_644,
+        dos: 0,
         extra: Vec::new(),
+        local_extra: None,
+        descriptor: None,
         comment: Vec::new(),
     }
+}
+
+/// A directory entry as Info-ZIP `zip -r` writes one: stored, empty, mode 0755 and the DOS
+/// directory attribute.
+fn dir_entry(name: &str) -> Raw {
+    let mut m = raw(name, b"");
+    (m.method, m.stream, m.mode, m.dos) = (0, Some(Vec::new()), 0o040_755, 0x10);
+    m
+}
+
+/// The data descriptor `zip` writes after `m` when it cannot seek: signature, CRC-32, sizes.
+fn descriptor_of(m: &Raw) -> Vec<u8> {
+    let mut c = flate2::Crc::new();
+    c.update(&m.data);
+    let stream = m.stream.clone().unwrap_or_else(|| deflate(&m.data));
+    let mut d = 0x0807_4b50u32.to_le_bytes().to_vec();
+    for v in [
+        c.sum(),
+        u32::try_from(stream.len()).expect("small"),
+        u32::try_from(m.data.len()).expect("small"),
+    ] {
+        d.extend_from_slice(&v.to_le_bytes());
+    }
+    d
+}
+
+/// Info-ZIP's extra fields: the extended timestamp (mtime and atime in the local header, mtime in
+/// the central directory) and the Unix owner ids.
+fn info_zip_extra(local: bool) -> Vec<u8> {
+    let mut e = if local {
+        vec![0x55, 0x54, 9, 0, 3, 0x3f, 0xcd, 0x12, 0x6b, 0x3f, 0xcd, 0x12, 0x6b]
+    } else {
+        vec![0x55, 0x54, 5, 0, 3, 0x3f, 0xcd, 0x12, 0x6b]
+    };
+    e.extend_from_slice(&[0x75, 0x78, 11, 0, 1, 4, 0xe8, 3, 0, 0, 4, 0xe8, 3, 0, 0]);
+    e
 }
 
 fn deflate(data: &[u8]) -> Vec<u8> {
@@ -233,18 +278,25 @@ fn write_zip(members: &[Raw], prefix: &[u8], suffix: &[u8]) -> Vec<u8> {
         let csize = u32::try_from(stream.len()).expect("small");
         let offset = u32::try_from(out.len()).expect("small");
         let local_name = m.local_name.as_ref().unwrap_or(&m.name);
+        let local_extra = m.local_extra.as_ref().unwrap_or(&m.extra);
         le32(&mut out, 0x0403_4b50);
         for v in [20, m.flags, m.method, 0, 23937] {
             le16(&mut out, v);
         }
-        for v in [crc, csize, size] {
+        let local = if m.descriptor.is_some() {
+            [0; 3]
+        } else {
+            [crc, csize, size]
+        };
+        for v in local {
             le32(&mut out, v);
         }
         le16(&mut out, u16::try_from(local_name.len()).expect("short"));
-        le16(&mut out, u16::try_from(m.extra.len()).expect("short"));
+        le16(&mut out, u16::try_from(local_extra.len()).expect("short"));
         out.extend_from_slice(local_name);
-        out.extend_from_slice(&m.extra);
+        out.extend_from_slice(local_extra);
         out.extend_from_slice(&stream);
+        out.extend_from_slice(m.descriptor.as_deref().unwrap_or_default());
 
         le32(&mut central, 0x0201_4b50);
         for v in [m.made_by, 20, m.flags, m.method, 0, 23937] {
@@ -256,7 +308,7 @@ fn write_zip(members: &[Raw], prefix: &[u8], suffix: &[u8]) -> Vec<u8> {
         for v in [m.name.len(), m.extra.len(), m.comment.len(), 0, 0] {
             le16(&mut central, u16::try_from(v).expect("short"));
         }
-        le32(&mut central, m.mode << 16);
+        le32(&mut central, m.mode << 16 | m.dos);
         le32(&mut central, offset);
         central.extend_from_slice(&m.name);
         central.extend_from_slice(&m.extra);
@@ -444,9 +496,62 @@ fn hostile_archives_are_refused_naming_the_member() {
             "\"evidence/SRM-PATCH/2-\\u{202e}txt.exe\" is not listed in digest.txt",
         ),
         (
-            "a directory entry",
+            "a regular file named like a directory",
             inserted(1, raw("evidence/", b"")),
-            "\"evidence/\" has an empty",
+            "\"evidence/\" ends with '/' but is not a directory",
+        ),
+        (
+            "a symlink named like a directory",
+            inserted(1, {
+                let mut m = dir_entry("evidence/");
+                m.mode = 0o120_777;
+                m
+            }),
+            "\"evidence/\" ends with '/' but is not a directory",
+        ),
+        (
+            "a directory entry holding data",
+            inserted(1, {
+                let mut m = dir_entry("evidence/");
+                (m.data, m.stream, m.method) = (b"x".to_vec(), None, 8);
+                m
+            }),
+            "\"evidence/\" is a directory entry holding data",
+        ),
+        (
+            "a directory entry no member lies in",
+            inserted(1, dir_entry("Evidence/")),
+            "directory \"Evidence/\" holds no member",
+        ),
+        (
+            "a directory entry with a member's name",
+            inserted(at("report.csv") + 1, dir_entry("report.csv/")),
+            "\"report.csv\" is both a file and a directory",
+        ),
+        (
+            "a directory entry twice",
+            {
+                let mut all = genuine(&list);
+                all.insert(1, dir_entry("evidence/"));
+                all.insert(1, dir_entry("evidence/"));
+                write_zip(&all, &[], &[])
+            },
+            "\"evidence/\" appears twice",
+        ),
+        (
+            "a directory entry with '..'",
+            inserted(1, dir_entry("evidence/../")),
+            "\"evidence/../\" has '..'",
+        ),
+        (
+            "a directory entry with a drive",
+            inserted(1, dir_entry("C:/")),
+            "\"C:/\" has a drive",
+        ),
+        (
+            "an absolute directory entry",
+            inserted(1, dir_entry("/evidence/")),
+            "\"/evidence/\" has an absolute name",
         ),
         (
             "a name outside the package's shape",
@@ -499,25 +604,6 @@ fn hostile_archives_are_refused_naming_the_member() {
                 write_zip(&all, &[], &[])
             },
             "is listed in digest.txt but missing",
-        ),
-        (
-            "members out of order",
-            {
-                let mut all = genuine(&list);
-                all.swap(1, 2);
-                write_zip(&all, &[], &[])
-            },
-            "is not in the place digest.txt lists it",
-        ),
-        (
-            "digest.sig before digest.txt",
-            {
-                let mut all = genuine(&list);
-                let n = all.len();
-                all.swap(n - 1, n - 2);
-                write_zip(&all, &[], &[])
-            },
-            "\"digest.txt\" is not after the members it lists",
         ),
         (
             "a digest.txt bomb declaring 2 GiB",
@@ -591,9 +677,37 @@ fn hostile_archives_are_refused_naming_the_member() {
             "\"report.csv\" is encrypted",
         ),
         (
-            "a data descriptor",
+            "a data descriptor flag without a descriptor",
             with(&list, "report.csv", |m| m.flags = 1 << 3),
-            "\"report.csv\" uses a data descriptor",
+            "\"report.csv\" has no data descriptor after its data",
+        ),
+        (
+            "a data descriptor that disagrees",
+            with(&list, "report.csv", |m| {
+                m.flags = 1 << 3;
+                let mut d = descriptor_of(m);
+                d[12] ^= 1;
+                m.descriptor = Some(d);
+            }),
+            "\"report.csv\" has a data descriptor that disagrees",
+        ),
+        (
+            "a data descriptor without its signature",
+            with(&list, "report.csv", |m| {
+                m.flags = 1 << 3;
+                m.descriptor = Some(descriptor_of(m)[4..].to_vec());
+            }),
+            "\"report.csv\" has no data descriptor after its data",
+        ),
+        (
+            "a stored member whose sizes differ",
+            with(&list, "report.csv", |m| {
+                m.method = 0;
+                let mut s = m.data.clone();
+                s.push(b'!');
+                m.stream = Some(s);
+            }),
+            "\"report.csv\" is stored, but its stored and declared sizes differ",
         ),
         (
             "an unknown compression method",
@@ -601,19 +715,27 @@ fn hostile_archives_are_refused_naming_the_member() {
             "\"report.csv\" uses compression method 99",
         ),
         (
-            "stored instead of deflated",
-            with(&list, "report.csv", |m| {
-                m.method = 0;
-                m.stream = Some(m.data.clone());
-            }),
-            "\"report.csv\" uses compression method 0",
-        ),
-        (
             "a Unicode path extra field",
             with(&list, "report.csv", |m| {
                 m.extra = vec![0x75, 0x70, 5, 0, 1, 0, 0, 0, 0];
             }),
             "\"report.csv\" has an extra field (0x7075)",
+        ),
+        (
+            "a Unicode path field among Info-ZIP's",
+            with(&list, "report.csv", |m| {
+                m.extra = info_zip_extra(false);
+                m.extra.extend_from_slice(&[0x75, 0x70, 5, 0, 1, 0, 0, 0, 0]);
+            }),
+            "\"report.csv\" has an extra field (0x7075)",
+        ),
+        (
+            "an extra field twice",
+            with(&list, "report.csv", |m| {
+                m.extra = info_zip_extra(false);
+                m.extra.extend_from_slice(&info_zip_extra(false)[..9]);
+            }),
+            "\"report.csv\" has the extra field 0x5455 twice",
         ),
         (
             "a member comment",
@@ -725,12 +847,9 @@ fn a_package_re_signed_with_another_key_fails_with_the_signers_key() {
             digest.push_str(&line(std::str::from_utf8(&m.name).expect("utf-8"), &m.data));
         }
     }
-    let key_hex = std::fs::read_to_string(env.path().join("mallory.key")).expect("key");
-    let key_bytes: Vec<u8> = (0..64)
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&key_hex.trim()[i..i + 2], 16).expect("hex"))
-        .collect();
-    let key = ed25519_dalek::SigningKey::from_bytes(&key_bytes.try_into().expect("32 bytes"));
+    let pem = std::fs::read_to_string(env.path().join("mallory.key")).expect("key");
+    let key =
+        <ed25519_dalek::SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&pem).expect("PKCS#8");
     let sig = ed25519_dalek::Signer::sign(&key, digest.as_bytes()).to_bytes();
     let sig: String = sig
         .iter()
@@ -811,4 +930,107 @@ fn members_written_with_zip64_sizes_verify() {
         ])
         .code(1);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("changed: evidence/SRM-PATCH/"));
+}
+
+#[test]
+fn members_as_zip_tools_write_them_verify() {
+    // What makes a package trustworthy is its signed digest and manifest, not the tool that wrote
+    // the zip: each way `zip` may write the same members is accepted, and all of them at once.
+    let (env, _zip, list) = signed_package();
+    let at = |name: &str| list.iter().position(|(n, _)| n == name).expect("member");
+    let mut folders: Vec<String> = vec!["evidence/".to_string()];
+    for (name, _) in &list {
+        if let Some((folder, _)) = name.rsplit_once('/') {
+            folders.push(format!("{folder}/"));
+        }
+    }
+    folders.dedup();
+    let with_folders = |mut all: Vec<Raw>| {
+        for (k, folder) in folders.iter().enumerate() {
+            all.insert(k, dir_entry(folder));
+        }
+        all
+    };
+    let each = |edit: &dyn Fn(&mut Raw)| {
+        let mut all = genuine(&list);
+        all.iter_mut().for_each(edit);
+        all
+    };
+    let stored = |m: &mut Raw| (m.method, m.stream) = (0, Some(m.data.clone()));
+    let described = |m: &mut Raw| {
+        m.flags |= 1 << 3;
+        m.descriptor = Some(descriptor_of(m));
+    };
+    let info_zip = |m: &mut Raw| (m.extra, m.local_extra) = (info_zip_extra(false), Some(info_zip_extra(true)));
+    let cases: Vec<(&str, Vec<Raw>)> = vec![
+        ("members out of order", {
+            let mut all = genuine(&list);
+            all.swap(1, 2);
+            all
+        }),
+        ("digest.sig before digest.txt", {
+            let mut all = genuine(&list);
+            let n = all.len();
+            all.swap(n - 1, n - 2);
+            all
+        }),
+        ("the manifest first", {
+            let mut all = genuine(&list);
+            let manifest = all.remove(at("manifest.json"));
+            all.insert(0, manifest);
+            all
+        }),
+        ("stored instead of deflated", each(&stored)),
+        ("directory entries", with_folders(genuine(&list))),
+        ("a directory entry with only the DOS attribute", {
+            let mut all = genuine(&list);
+            let mut folder = dir_entry("evidence/");
+            folder.mode = 0;
+            all.insert(0, folder);
+            all
+        }),
+        ("data descriptors", each(&described)),
+        ("Info-ZIP extra fields", each(&info_zip)),
+        (
+            "modes 0600 and 0664",
+            each(&|m: &mut Raw| {
+                m.mode = if m.data.len().is_multiple_of(2) {
+                    0o100_600
+                } else {
+                    0o100_664
+                }
+            }),
+        ),
+        ("the deflate level flag", each(&|m: &mut Raw| m.flags |= 1 << 1)),
+        ("all of them", {
+            let mut all = with_folders(each(&|m: &mut Raw| {
+                if m.name.ends_with(b".sig") {
+                    stored(m);
+                }
+                info_zip(m);
+                described(m);
+                m.mode = 0o100_600;
+            }));
+            all.reverse();
+            all
+        }),
+    ];
+    for (what, members) in cases {
+        let path = env.file("rezipped.zip", write_zip(&members, &[], &[]));
+        let out = env.run([
+            "package",
+            "verify",
+            path.to_str().expect("path"),
+            "--public-key",
+            "assessor.pub",
+        ]);
+        let output = out.get_output();
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert_eq!(output.status.code(), Some(0), "{what}: {stderr} {stdout}");
+        assert!(
+            stdout.contains("members match digest.txt, signature valid"),
+            "{what}: {stdout}"
+        );
+    }
 }

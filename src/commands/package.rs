@@ -30,7 +30,8 @@ pub struct Package {
     /// Where to write the zip.
     #[arg(long, required = true)]
     pub out: Option<PathBuf>,
-    /// Sign digest.txt with this private key (from `ctrlmap key generate`).
+    /// Sign digest.txt with this Ed25519 private key: PKCS#8 PEM (from `ctrlmap key generate` or
+    /// `openssl genpkey -algorithm ed25519`), or the bare hex of older versions.
     #[arg(long, value_name = "KEY")]
     pub sign: Option<PathBuf>,
     /// The package's date [default: SOURCE_DATE_EPOCH, else --today, else today].
@@ -42,14 +43,16 @@ pub struct Package {
 #[derive(Debug, Subcommand)]
 pub enum PackageCommand {
     /// Re-hash every member against digest.txt (and check the signature with --public-key); exit 1
-    /// naming what differs, exit 3 naming the member when the zip is not one `package` writes
-    /// (duplicate, unlisted, missing or odd members, headers that disagree, sizes beyond those declared).
+    /// naming what differs, exit 3 naming the member when the package holds anything but its
+    /// members (duplicate, unlisted, missing or odd members, links, headers that disagree, sizes
+    /// beyond those declared). Takes the zip (also unzipped and zipped again, e.g. with `zip -r`)
+    /// or the directory it was unzipped to.
     ///
     /// Example: ctrlmap package verify q4-2026.zip --public-key assessor.pub
     Verify {
-        /// The package.
+        /// The package: a zip, or the directory it was unzipped to.
         file: PathBuf,
-        /// The signer's public key.
+        /// The signer's public key: SPKI PEM (as `key generate` writes it), or bare hex.
         #[arg(long, value_name = "PUB")]
         public_key: Option<PathBuf>,
     },
@@ -58,8 +61,9 @@ pub enum PackageCommand {
 /// Key commands.
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Generate an Ed25519 key pair: the private key at --out (owner-only), the public key beside
-    /// it with the extension .pub; prints the public key.
+    /// Generate an Ed25519 key pair: the private key at --out as PKCS#8 PEM (owner-only), the
+    /// public key beside it with the extension .pub as SPKI PEM, both readable by openssl; prints
+    /// the public key in hex.
     ///
     /// Example: ctrlmap key generate --out assessor.key
     Generate {

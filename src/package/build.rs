@@ -315,9 +315,13 @@ fn readme(evaluation: &Evaluation, date: Day, generated: &[(&str, Vec<u8>)]) -> 
          \n\
          How to verify\n\
          \x20 ctrlmap package verify FILE [--public-key PUB]\n\
+         (FILE: this zip, or the directory it was unzipped to)\n\
          re-hashes every member against digest.txt and names any changed, missing or extra member;\n\
          with --public-key it also checks digest.sig. Without ctrlmap, after unzipping:\n\
-         \x20 sha256sum -c digest.txt\n",
+         \x20 sha256sum -c digest.txt\n\
+         and with openssl 3 and the signer's public key (PEM):\n\
+         \x20 xxd -r -p digest.sig > digest.sig.bin\n\
+         \x20 openssl pkeyutl -verify -pubin -inkey assessor.pub -rawin -in digest.txt -sigfile digest.sig.bin\n",
         id = evaluation.id,
         name = evaluation.name,
         catalog = evaluation.catalog,

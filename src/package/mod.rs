@@ -9,6 +9,7 @@
 //! `build` writes a package, `verify` checks one; `sign` holds the keys.
 
 mod build;
+mod folder;
 mod manifest;
 mod names;
 mod reader;

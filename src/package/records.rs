@@ -1,6 +1,6 @@
 //! The zip records a package is made of, read off their bytes with no policy beyond the format
 //! itself: the end record (and its ZIP64 form), central directory headers, local headers and the
-//! ZIP64 extra field. What a package may hold is decided in [`super::reader`].
+//! extra fields, and data descriptors. What a package may hold is decided in [`super::reader`].
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -31,6 +31,12 @@ pub(super) const LOCAL_LEN: usize = 30;
 const SENTINEL: u32 = u32::MAX;
 /// The ZIP64 extended information extra field, the only extra field `build` writes.
 const ZIP64_EXTRA: u16 = 0x0001;
+/// Info-ZIP's extended timestamp ("UT"), which `zip` adds unless given `-X`.
+const EXTENDED_TIME: u16 = 0x5455;
+/// Info-ZIP's Unix owner ids ("ux"), which `zip` adds unless given `-X`.
+const UNIX_OWNER: u16 = 0x7875;
+/// Signature of a data descriptor, which `zip` writes after a member when it cannot seek back.
+const DESCRIPTOR: u32 = 0x0807_4b50;
 
 /// Little-endian fields read off a record whose length is known to suffice.
 struct Fields<'a>(&'a [u8]);
@@ -253,37 +259,102 @@ pub(super) fn local<'b>(file: &mut File, offset: u64, buf: &'b mut Vec<u8>) -> i
     }))
 }
 
-/// Completes `h`'s sizes (and, in a central header, offset) from its ZIP64 extra field, which
-/// must be its only extra field and hold exactly the values the header marks with the sentinel,
-/// in the order the format gives them.
-pub(super) fn zip64(h: &mut Header<'_>, name: &str, central: bool) -> Checked<()> {
+/// The extra fields of a header, as (id, data), refused unless each is one of those a zip tool
+/// adds without changing what the member is: ZIP64 sizes, and Info-ZIP's timestamps and Unix
+/// owner ids (only metadata, never used here). Each may appear once. Anything else, such as a
+/// Unicode path field that some readers would take as the member's name, is refused.
+fn extra_fields<'a>(extra: &'a [u8], name: &str) -> Checked<Vec<(u16, &'a [u8])>> {
+    let forged = |why: String| Refused::Forged(format!("member {} {why}", shown(name)));
+    let mut f = Fields(extra);
+    let mut fields: Vec<(u16, &[u8])> = Vec::new();
+    while !f.0.is_empty() {
+        let head = f
+            .bytes(4)
+            .ok_or_else(|| forged("has a malformed extra field".to_string()))?;
+        let id = u16::from_le_bytes([head[0], head[1]]);
+        let len = usize::from(u16::from_le_bytes([head[2], head[3]]));
+        if ![ZIP64_EXTRA, EXTENDED_TIME, UNIX_OWNER].contains(&id) {
+            return Err(forged(format!(
+                "has an extra field (0x{id:04x}) that ctrlmap does not accept"
+            )));
+        }
+        if fields.iter().any(|(seen, _)| *seen == id) {
+            return Err(forged(format!("has the extra field 0x{id:04x} twice")));
+        }
+        let data = f
+            .bytes(len)
+            .ok_or_else(|| forged("has a malformed extra field".to_string()))?;
+        fields.push((id, data));
+    }
+    Ok(fields)
+}
+
+/// Completes `h`'s sizes (and, in a central header, offset) from its ZIP64 field, which must hold
+/// exactly the values the header marks with the sentinel, in the order the format gives them; its
+/// other extra fields must be ones [`extra_fields`] accepts. Returns whether it has a ZIP64 field.
+pub(super) fn zip64(h: &mut Header<'_>, name: &str, central: bool) -> Checked<bool> {
     let forged = |why: String| Refused::Forged(format!("member {} {why}", shown(name)));
     let sentinel = u64::from(SENTINEL);
+    let fields = extra_fields(h.extra, name)?;
     let mut wanted = vec![&mut h.size, &mut h.compressed];
     if central {
         wanted.push(&mut h.offset);
     }
     let marked = wanted.iter().filter(|v| ***v == sentinel).count();
-    if h.extra.is_empty() {
+    let Some(&(_, data)) = fields.iter().find(|(id, _)| *id == ZIP64_EXTRA) else {
         if marked > 0 {
             return Err(forged("declares ZIP64 sizes but has no ZIP64 field".to_string()));
         }
-        return Ok(());
-    }
-    let mut f = Fields(h.extra);
-    let id = f.bytes(2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    if id != Some(ZIP64_EXTRA) {
-        return Err(forged(format!(
-            "has an extra field (0x{:04x}) ctrlmap package never writes",
-            id.unwrap_or(0)
-        )));
-    }
-    let len = f.bytes(2).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])));
-    if len != Some(f.0.len()) || f.0.len() != 8 * marked {
+        return Ok(false);
+    };
+    if data.len() != 8 * marked {
         return Err(forged("has a malformed ZIP64 field".to_string()));
     }
+    let mut f = Fields(data);
     for v in wanted.into_iter().filter(|v| **v == sentinel) {
         *v = f.u64();
     }
-    Ok(())
+    Ok(true)
+}
+
+/// A data descriptor: what follows a member's data when its writer could not seek back to fill
+/// in the local header.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Descriptor {
+    /// CRC-32 of the uncompressed bytes.
+    pub(super) crc32: u32,
+    /// Size of the compressed data.
+    pub(super) compressed: u64,
+    /// Size of the uncompressed data.
+    pub(super) size: u64,
+    /// How many bytes it takes in the file.
+    pub(super) len: u64,
+}
+
+/// Reads the data descriptor at `offset`, `None` unless it starts with its signature (which the
+/// format leaves optional but every zip tool writes; without it a descriptor cannot be told from
+/// data). Sizes are 8 bytes each when the member has a ZIP64 field, else 4.
+pub(super) fn descriptor(file: &mut File, offset: u64, zip64: bool) -> io::Result<Option<Descriptor>> {
+    let len: u64 = if zip64 { 24 } else { 16 };
+    let bytes = match read_at(file, offset, len as usize) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut f = Fields(&bytes);
+    if f.u32() != DESCRIPTOR {
+        return Ok(None);
+    }
+    let crc32 = f.u32();
+    let (compressed, size) = if zip64 {
+        (f.u64(), f.u64())
+    } else {
+        (u64::from(f.u32()), u64::from(f.u32()))
+    };
+    Ok(Some(Descriptor {
+        crc32,
+        compressed,
+        size,
+        len,
+    }))
 }

@@ -260,9 +260,15 @@ fn signatures_are_checked_against_the_public_key() {
     let (alice, mallory) = (dir.path().join("alice.key"), dir.path().join("mallory.key"));
     let alice_pub = generate_key(&alice).expect("alice's key");
     generate_key(&mallory).expect("mallory's key");
-    assert_eq!(
-        fs::read_to_string(dir.path().join("alice.key.pub")).expect("pub"),
-        format!("{alice_pub}\n")
+    // PEM that openssl reads: PKCS#8 for the private key, SPKI for the public one.
+    let public_pem = fs::read_to_string(dir.path().join("alice.key.pub")).expect("pub");
+    assert!(public_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{public_pem}");
+    let read = super::sign::read_verifying_key(&dir.path().join("alice.key.pub")).expect("public key");
+    assert_eq!(crate::hex::encode(&read.to_bytes()), alice_pub);
+    let private_pem = fs::read_to_string(&alice).expect("key");
+    assert!(
+        private_pem.starts_with("-----BEGIN PRIVATE KEY-----\n"),
+        "{private_pem}"
     );
     #[cfg(unix)]
     {
@@ -288,6 +294,14 @@ fn signatures_are_checked_against_the_public_key() {
         .expect("verify")
         .problems;
     assert_eq!(problems, ["digest.sig is missing: the package is not signed"]);
+
+    // Keys in the bare hex form of earlier versions still sign and verify.
+    let secret = super::sign::read_signing_key(&alice).expect("private key").to_bytes();
+    let old = dir.path().join("old.key");
+    fs::write(&old, format!("{}\n", crate::hex::encode(&secret))).expect("write");
+    let by_old = dir.path().join("by-old.zip");
+    package(&ctx, &by_old, Some(&old));
+    assert_eq!(fs::read(&by_old).expect("zip"), fs::read(&signed).expect("zip"));
 
     // Key files tolerate whitespace; garbage is refused naming the file.
     let spaced = dir.path().join("spaced.pub");
@@ -364,4 +378,23 @@ fn names_are_sanitised() {
     assert_eq!(sanitise(&"x".repeat(300)).chars().count(), NAME_MAX);
     assert_eq!(decode_hex(" 0a ff\n"), Some(vec![0x0a, 0xff]));
     assert_eq!(decode_hex("0g"), None);
+}
+
+#[test]
+fn non_ascii_names_are_read_as_info_zip_on_unix_writes_them() {
+    use super::names::decode;
+    // `zip` on Unix stores a file's UTF-8 name as it is, without the UTF-8 flag.
+    assert_eq!(
+        decode("1-café.txt".as_bytes(), false, true).as_deref(),
+        Ok("1-café.txt")
+    );
+    assert_eq!(
+        decode("1-café.txt".as_bytes(), true, false).as_deref(),
+        Ok("1-café.txt")
+    );
+    // From another system, or not UTF-8 at all, unzip would read another name.
+    for (raw, unix) in [("1-café.txt".as_bytes(), false), (b"1-caf\xe9.txt".as_slice(), true)] {
+        assert!(decode(raw, false, unix).is_err_and(|why| why.contains("not marked as UTF-8")));
+    }
+    assert!(decode(b"1-caf\xe9.txt", true, true).is_err_and(|why| why.contains("not valid UTF-8")));
 }

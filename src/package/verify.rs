@@ -1,16 +1,18 @@
-//! Checking a package: every check goes through the one reader ([`super::reader`]), which refuses
-//! any archive `build` would not have written. `digest.txt` is read once, into a buffer whose
+//! Checking a package, zipped or unzipped: every check goes through the one reader of each
+//! ([`super::reader`], [`super::folder`]), which refuses anything that is not a member of a
+//! package before any member is trusted. `digest.txt` is read once, into a buffer whose
 //! size is capped before anything is inflated; the signature is checked over exactly those bytes,
 //! and every other member is streamed once and compared with that same parsed digest.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use super::reader::{Archive, Checked, Refused, shown};
+use super::folder::Folder;
+use super::reader::{Archive, Checked, Refused, Source, shown};
 use super::sign::{decode_hex, read_verifying_key};
 use super::{DIGEST, MANIFEST, SIGNATURE, Verified};
 use crate::error::{Error, Result};
@@ -26,19 +28,25 @@ const MANIFEST_MAX: u64 = 64 << 20;
 /// `digest.sig`: 128 hex digits and a newline.
 const SIGNATURE_LEN: u64 = 129;
 
-/// Re-hashes every member of the package at `zip` against its `digest.txt`, and checks
-/// `digest.sig` with the key file `public_key` when given.
+/// Re-hashes every member of the package at `zip` (a zip, or the directory it was unzipped to)
+/// against its `digest.txt`, and checks `digest.sig` with the key file `public_key` when given.
 ///
-/// A file that is not a zip, or has no `digest.txt`, is [`Error::Invalid`]; a zip that `build`
-/// would not have written (duplicate, hidden or odd members, members not in the digest or missing
-/// from the archive, headers that disagree, sizes beyond what is declared) is refused as
+/// A file that is not a zip, or has no `digest.txt`, is [`Error::Invalid`]; a package that holds
+/// anything but its members (duplicate, hidden or odd members, links, members not in the digest or
+/// missing, headers that disagree, sizes beyond what is declared) is refused as
 /// [`Error::Integrity`] naming the member; changed contents and a signature that does not match
 /// are listed in [`Verified::problems`].
 pub fn verify(zip: &Path, public_key: Option<&Path>) -> Result<Verified> {
     let key = public_key.map(read_verifying_key).transpose()?;
     let path = one_line(&zip.display().to_string()).into_owned();
-    let file = File::open(zip).map_err(|e| Error::io(&path, e))?;
-    check(file, key.as_ref()).map_err(|refused| match refused {
+    let is_dir = std::fs::metadata(zip).map_err(|e| Error::io(&path, e))?.is_dir();
+    let checked = if is_dir {
+        Folder::open(zip).and_then(|mut folder| check(&mut folder, key.as_ref()))
+    } else {
+        let file = File::open(zip).map_err(|e| Error::io(&path, e))?;
+        Archive::open(file).and_then(|mut archive| check(&mut archive, key.as_ref()))
+    };
+    checked.map_err(|refused| match refused {
         Refused::NotZip(why) => Error::Invalid(format!("{path}: not a ctrlmap package: {why}")),
         Refused::Forged(why) => Error::Integrity(format!("{path}: refused: {why}")),
         Refused::Io(e) => Error::io(&path, e),
@@ -53,12 +61,11 @@ struct Line {
     path: String,
 }
 
-/// Checks the package in `file`: its layout, then the digest (and signature), the manifest, and
-/// every other member in turn.
-fn check(file: File, key: Option<&VerifyingKey>) -> Checked<Verified> {
-    let mut archive = Archive::open(file)?;
-    let names: Vec<&str> = archive.entries.iter().map(|e| e.name.as_str()).collect();
-    let find = |name: &str| names.iter().position(|n| *n == name);
+/// Checks the package in `source`: the digest (and signature), the manifest, and every other
+/// member in turn, each read once.
+fn check(source: &mut impl Source, key: Option<&VerifyingKey>) -> Checked<Verified> {
+    let names = source.names();
+    let find = |name: &str| names.iter().position(|n| n == name);
     let Some(digest_at) = find(DIGEST) else {
         return Err(Refused::NotZip(format!("it has no {DIGEST}")));
     };
@@ -68,13 +75,14 @@ fn check(file: File, key: Option<&VerifyingKey>) -> Checked<Verified> {
         .filter(|&i| i != digest_at && Some(i) != signature_at)
         .collect();
     let expected: u64 = listed.iter().map(|&i| LINE_OVERHEAD + names[i].len() as u64).sum();
-    let digest = archive.read_small(digest_at, expected + DIGEST_SLACK)?;
+    let digest = source.read_small(digest_at, expected + DIGEST_SLACK)?;
     let lines = parse_digest(&digest)?;
-    same_members(&archive, &listed, &lines, digest_at, signature_at)?;
+    // Where each line's member is; the order of the members does not matter, only the digest's.
+    let at = same_members(&names, &listed, &lines)?;
 
     let mut problems = Vec::new();
     let signature = signature_at
-        .map(|i| archive.read_small(i, SIGNATURE_LEN))
+        .map(|i| source.read_small(i, SIGNATURE_LEN))
         .transpose()?
         .map(|bytes| parse_signature(&bytes))
         .transpose()?;
@@ -90,25 +98,25 @@ fn check(file: File, key: Option<&VerifyingKey>) -> Checked<Verified> {
 
     // The manifest comes last in the digest; once its hash matches, its sizes are what every
     // other member may inflate to.
-    let manifest_at = *listed.last().expect("the digest lists the manifest");
-    let manifest = archive.read_small(manifest_at, MANIFEST_MAX)?;
-    let manifest_line = lines.last().expect("the digest lists the manifest");
-    let pairs: Vec<(&str, &str)> = lines.iter().map(|l| (l.path.as_str(), l.sha256.as_str())).collect();
+    let (manifest_line, others) = lines.split_last().expect("the digest lists the manifest");
+    let manifest = source.read_small(at[others.len()], MANIFEST_MAX)?;
+    let pairs: Vec<(&str, &str)> = others.iter().map(|l| (l.path.as_str(), l.sha256.as_str())).collect();
     let sizes = if hex_sha256(&manifest) == manifest_line.sha256 {
         Some(
-            super::manifest::sizes(&manifest, &pairs[..pairs.len() - 1])
+            super::manifest::sizes(&manifest, &pairs)
                 .map_err(|why| Refused::Forged(format!("member {} {why}", shown(MANIFEST))))?,
         )
     } else {
         problems.push(format!("changed: {MANIFEST} no longer has the SHA-256 in {DIGEST}"));
         None
     };
-    for (k, &i) in listed[..listed.len() - 1].iter().enumerate() {
-        let (name, size) = (one_line(&archive.entries[i].name).into_owned(), archive.entries[i].size);
-        // Nothing is inflated beyond the size the manifest gives (when it can be trusted).
+    for (k, line) in others.iter().enumerate() {
+        let i = at[k];
+        let (name, size) = (one_line(&line.path).into_owned(), source.size(i));
+        // Nothing is read beyond the size the manifest gives (when it can be trusted).
         let declared = sizes.as_ref().map(|s| s[k]);
         let mut hasher = Sha256::new();
-        let whole = archive.stream(i, declared.unwrap_or(size), |chunk| hasher.update(chunk))?;
+        let whole = source.stream(i, declared.unwrap_or(size), |chunk| hasher.update(chunk))?;
         match declared {
             // More bytes than the signed manifest declares is a forgery, not a change: refused.
             Some(declared) if !whole || size > declared => {
@@ -119,7 +127,7 @@ fn check(file: File, key: Option<&VerifyingKey>) -> Checked<Verified> {
             Some(declared) if size != declared => {
                 problems.push(format!("changed: {name} is {size} bytes; {MANIFEST} says {declared}"))
             }
-            _ if crate::hex::encode(&hasher.finalize()) != lines[k].sha256 => {
+            _ if crate::hex::encode(&hasher.finalize()) != line.sha256 => {
                 problems.push(format!("changed: {name} no longer has the SHA-256 in {DIGEST}"));
             }
             _ => {}
@@ -157,31 +165,19 @@ fn parse_digest(bytes: &[u8]) -> Checked<Vec<Line>> {
     Ok(lines)
 }
 
-/// Refuses the archive unless its members are exactly those `digest.txt` lists, in the same
-/// order, followed by the digest and then (when present) its signature; names the first member
-/// that is not listed, listed but absent, or out of place.
-fn same_members(
-    archive: &Archive,
-    listed: &[usize],
-    lines: &[Line],
-    digest_at: usize,
-    signature_at: Option<usize>,
-) -> Checked<()> {
+/// Refuses the package unless its members (`names`; `listed` are all but the digest and its
+/// signature) are exactly those `digest.txt` lists, each once, the manifest last; names the first
+/// member that is not listed, or listed but absent. Returns where each line's member is.
+fn same_members(names: &[String], listed: &[usize], lines: &[Line]) -> Checked<Vec<usize>> {
     let forged = |why: String| Err(Refused::Forged(why));
     let in_digest: HashSet<&str> = lines.iter().map(|l| l.path.as_str()).collect();
-    let in_archive: HashSet<&str> = listed.iter().map(|&i| archive.entries[i].name.as_str()).collect();
-    if let Some(&i) = listed
-        .iter()
-        .find(|&&i| !in_digest.contains(archive.entries[i].name.as_str()))
-    {
-        return forged(format!(
-            "member {} is not listed in {DIGEST}",
-            shown(&archive.entries[i].name)
-        ));
+    let in_package: HashMap<&str, usize> = listed.iter().map(|&i| (names[i].as_str(), i)).collect();
+    if let Some(&i) = listed.iter().find(|&&i| !in_digest.contains(names[i].as_str())) {
+        return forged(format!("member {} is not listed in {DIGEST}", shown(&names[i])));
     }
-    if let Some(line) = lines.iter().find(|l| !in_archive.contains(l.path.as_str())) {
+    if let Some(line) = lines.iter().find(|l| !in_package.contains_key(l.path.as_str())) {
         return forged(format!(
-            "member {} is listed in {DIGEST} but missing from the archive",
+            "member {} is listed in {DIGEST} but missing from the package",
             shown(&line.path)
         ));
     }
@@ -196,16 +192,6 @@ fn same_members(
             shown(twice.unwrap_or(DIGEST))
         ));
     }
-    if let Some((&i, _)) = listed
-        .iter()
-        .zip(lines)
-        .find(|(i, line)| archive.entries[**i].name != line.path)
-    {
-        return forged(format!(
-            "member {} is not in the place {DIGEST} lists it",
-            shown(&archive.entries[i].name)
-        ));
-    }
     if lines.last().map(|l| l.path.as_str()) != Some(MANIFEST) {
         return forged(format!(
             "{} does not end with member {}",
@@ -213,13 +199,7 @@ fn same_members(
             shown(MANIFEST)
         ));
     }
-    if digest_at != listed.len() {
-        return forged(format!("member {} is not after the members it lists", shown(DIGEST)));
-    }
-    if signature_at.is_some_and(|i| i != digest_at + 1) {
-        return forged(format!("member {} is not the last member", shown(SIGNATURE)));
-    }
-    Ok(())
+    Ok(lines.iter().map(|l| in_package[l.path.as_str()]).collect())
 }
 
 /// `digest.sig` as `build` writes it: 128 lowercase hex digits and a newline.
