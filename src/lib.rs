@@ -7,28 +7,19 @@
 
 pub mod cli;
 pub mod commands;
-pub mod coverage;
-pub mod crosswalk;
 pub mod db;
 pub mod error;
+pub mod estate;
 pub mod evidence;
 pub mod export;
-pub mod gaps;
 pub mod import;
 pub mod load;
-pub mod matrix;
 pub mod model;
 pub mod package;
 pub mod report;
-pub mod seeds;
 pub mod text;
 
-mod clock;
-mod files;
-#[cfg(test)]
-mod fixtures;
-mod hex;
-mod output;
+mod support;
 
 pub use error::{Error, Result};
 

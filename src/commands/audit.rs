@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::Ctx;
 use crate::db::audit_log;
 use crate::error::{Error, Result};
-use crate::output;
+use crate::support::output;
 
 /// Audit commands.
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use super::{Ctx, open_input, report_import, source_name};
 use crate::db::{OnExisting, catalogs, save};
 use crate::error::Result;
 use crate::model::Catalog;
-use crate::output;
+use crate::support::output;
 
 /// Catalogue commands.
 #[derive(Debug, Subcommand)]
@@ -203,8 +203,8 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
             )?;
         }
         if parsed.is_sp800_53() {
-            let (source, text) = crate::seeds::sp800_53_rules();
-            crate::seeds::load_sources(w)?;
+            let (source, text) = crate::load::seeds::sp800_53_rules();
+            crate::load::seeds::load_sources(w)?;
             let (summary, skipped) = crate::load::rules_for(
                 w,
                 &key,
@@ -216,7 +216,7 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
             )?;
             imported.rules = Some(summary);
             imported.rules_skipped = skipped;
-            imported.crosswalk = crate::crosswalk::apply_seed(w, &key)?.map(|(summary, _)| summary);
+            imported.crosswalk = crate::load::crosswalk::apply_seed(w, &key)?.map(|(summary, _)| summary);
         }
         Ok(imported)
     })?;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use crate::cli::Cli;
 use crate::error::{Error, Result};
-use crate::output;
+use crate::support::output;
 
 /// Prints a shell completion script.
 ///
@@ -63,7 +63,9 @@ impl Man {
         for page in &pages {
             let man = clap_mangen::Man::new(page.clone());
             let path = dir.join(man.get_filename());
-            crate::files::write_atomically(&path, |w| man.render(w).map_err(|e| Error::io(path.display(), e)))?;
+            crate::support::files::write_atomically(&path, |w| {
+                man.render(w).map_err(|e| Error::io(path.display(), e))
+            })?;
         }
         writeln!(
             output::note(),

@@ -11,7 +11,7 @@ use crate::db::implementations;
 use crate::db::sources::{Cited, Sources};
 use crate::error::{Error, Result};
 use crate::model::{Category, Rule};
-use crate::output;
+use crate::support::output;
 
 /// Control commands.
 #[derive(Debug, Subcommand)]

@@ -6,10 +6,10 @@ use std::io::Write;
 use clap::Args;
 
 use super::Ctx;
-use crate::coverage::{self, TargetLine};
 use crate::error::Result;
+use crate::estate::coverage::{self, TargetLine};
 use crate::model::mapping::Coverage;
-use crate::output;
+use crate::support::output;
 
 /// Per target control: covered (an equal or superset source), partly covered (subset or
 /// intersect), or not covered; which source controls cover it, with their responsibility, owner,

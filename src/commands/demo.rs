@@ -11,7 +11,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::import::CsvFile;
 use crate::import::csv_file::Columns;
-use crate::output;
+use crate::support::output;
 
 /// Builds `<out>/demo.db` afresh from seeds/ (the model, a demo organisation, evidence and a
 /// closed evaluation), prints the responsibility matrix and writes `report.pdf` and `report.csv`.
@@ -61,7 +61,7 @@ impl Demo {
         }
         std::fs::create_dir_all(&self.out).map_err(|e| Error::io(self.out.display(), e))?;
         // The demo owns its directory: each run replaces the last one's reports.
-        crate::files::allow_replace();
+        crate::support::files::allow_replace();
         let path = db.map_or_else(|| self.out.join("demo.db"), Path::to_path_buf);
         if db.is_none() {
             remove_demo(&path)?;
@@ -132,8 +132,8 @@ impl Demo {
         {
             let (mut db, _) = Db::create_or_upgrade(path)?;
             db.write(actor, |w| {
-                crate::seeds::load_model(w)?;
-                crate::seeds::load_demo(w)
+                crate::load::seeds::load_model(w)?;
+                crate::load::seeds::load_demo(w)
             })?;
         }
         let mut ctx = Ctx {

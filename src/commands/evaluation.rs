@@ -10,11 +10,11 @@ use super::Ctx;
 use crate::db::evaluations::{self, Evaluation, Recorded};
 use crate::db::{catalogs, services};
 use crate::error::{Error, Result};
+use crate::estate::pairs::{self, Source};
 use crate::evidence::{Check, Store};
 use crate::model::evaluation::ResultValue;
-use crate::output;
 use crate::report::assemble::Fingerprint;
-use crate::report::pairs::{self, Source};
+use crate::support::output;
 
 /// Evaluation commands.
 #[derive(Debug, Subcommand)]
@@ -170,7 +170,7 @@ pub(crate) fn open(ctx: &mut Ctx, name: &str, catalog: &str, teams: &[String], w
         services: scope,
         teams: teams.to_vec(),
         assessor: ctx.actor.clone(),
-        opened_at: crate::clock::now_rfc3339(),
+        opened_at: crate::support::clock::now_rfc3339(),
         closed_at: None,
         fingerprint: None,
     };
@@ -235,7 +235,7 @@ pub(crate) fn record(
         result,
         note: super::check_text("--note", note, true)?,
         recorded_by: ctx.actor.clone(),
-        recorded_at: crate::clock::now_rfc3339(),
+        recorded_at: crate::support::clock::now_rfc3339(),
     };
     ctx.db.write(&ctx.actor, |w| {
         let old = evaluations::record(w, e.id, control.id, service.as_ref().map(|s| s.id), &recorded)?;
@@ -288,7 +288,7 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
         // back everything written above.
         check_frozen_files(&store, e.id, &files)?;
         let fingerprint = fingerprint.finish()?;
-        evaluations::close(w, e.id, &crate::clock::now_rfc3339(), &fingerprint)?;
+        evaluations::close(w, e.id, &crate::support::clock::now_rfc3339(), &fingerprint)?;
         w.audit(
             "evaluation.close",
             &format!("evaluation:{}", e.id),

@@ -18,7 +18,7 @@ use crate::evidence::{Check, Put, Store};
 use crate::import::CsvFile;
 use crate::import::csv_file::Columns;
 use crate::model::evidence::{Day, EvidenceKind, Freshness, ReviewStatus, Span, freshness, parse_expiry};
-use crate::output;
+use crate::support::output;
 
 mod inspect;
 
@@ -349,7 +349,7 @@ fn draft(ctx: &Ctx, spec: &Spec<'_>) -> Result<Draft> {
         collected_on: collected,
         valid_until,
         submitted_by: ctx.actor.clone(),
-        submitted_at: crate::clock::now_rfc3339(),
+        submitted_at: crate::support::clock::now_rfc3339(),
         status: ReviewStatus::Pending,
     };
     Ok(Draft {
@@ -545,7 +545,14 @@ impl LinkArgs {
             .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
         ctx.db.write(&ctx.actor, |w| {
             let changed = if add {
-                store_db::link(w, e.id, control.id, service_id, w.actor(), &crate::clock::now_rfc3339())?
+                store_db::link(
+                    w,
+                    e.id,
+                    control.id,
+                    service_id,
+                    w.actor(),
+                    &crate::support::clock::now_rfc3339(),
+                )?
             } else {
                 store_db::unlink(w, e.id, control.id, service_id)?
             };
@@ -687,7 +694,7 @@ pub(crate) fn review(ctx: &mut Ctx, id: i64, accept: bool, note: &str) -> Result
         let r = Review {
             decision,
             reviewer: w.actor().to_string(),
-            at: crate::clock::now_rfc3339(),
+            at: crate::support::clock::now_rfc3339(),
             note: note.to_string(),
         };
         store_db::review(w, id, &r)?;

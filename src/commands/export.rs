@@ -7,8 +7,8 @@ use clap::{Subcommand, ValueEnum};
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::output;
-use crate::report::pairs::Source;
+use crate::estate::pairs::Source;
+use crate::support::output;
 
 /// Formats of the customer responsibility matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,7 +92,7 @@ pub enum ExportCommand {
 
 impl ExportCommand {
     fn write_json(out: &std::path::Path, doc: &serde_json::Value) -> Result<u64> {
-        crate::files::write_atomically(out, |w| {
+        crate::support::files::write_atomically(out, |w| {
             serde_json::to_writer_pretty(&mut *w, doc).map_err(|e| Error::io(out.display(), e.into()))?;
             w.write_all(b"\n").map_err(|e| Error::io(out.display(), e))
         })
@@ -120,7 +120,7 @@ impl ExportCommand {
                     date: ctx.today,
                     via: via.clone(),
                 };
-                let bytes = crate::files::write_atomically(out, |w| {
+                let bytes = crate::support::files::write_atomically(out, |w| {
                     crate::export::ssp::write_system_security_plan(conn, &opts, w).map_err(|e| match e {
                         Error::Io { path, source } | Error::DiskFull { path, source }
                             if path == crate::export::ssp::OUTPUT =>
@@ -175,7 +175,7 @@ impl ExportCommand {
                     evaluation: None,
                     today: ctx.today,
                 };
-                let bytes = crate::files::write_atomically(out, |w| match format {
+                let bytes = crate::support::files::write_atomically(out, |w| match format {
                     CrmFormat::Csv => {
                         if !*no_bom {
                             w.write_all(crate::report::csv::BOM)

@@ -7,9 +7,9 @@ use clap::Args;
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::gaps::{self, Gap, GapKind};
+use crate::estate::gaps::{self, Gap, GapKind};
 use crate::model::evidence::Span;
-use crate::output;
+use crate::support::output;
 
 /// Lists shared and customer controls without an owner or without counting evidence (accepted,
 /// linked, unexpired), undetermined controls, and evidence expiring soon. Exit 1 if any.

@@ -11,7 +11,7 @@ use super::responsibility::{decision_entity, target};
 use crate::db::implementations;
 use crate::error::{Error, Result};
 use crate::model::ImplementationStatus;
-use crate::output;
+use crate::support::output;
 
 /// Implementation commands.
 #[derive(Debug, Subcommand)]

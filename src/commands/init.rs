@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::db::Db;
 use crate::error::Result;
-use crate::output;
+use crate::support::output;
 
 /// Creates the database if needed, runs migrations and loads `seeds/` (idempotent).
 #[derive(Debug, Args)]
@@ -17,7 +17,7 @@ impl Init {
     pub(crate) fn run(&self, path: &Path, actor: &str, json: bool) -> Result<()> {
         let (mut db, created) = Db::create_or_upgrade(path)?;
         let loaded = db.write(actor, |w| {
-            let summary = crate::seeds::load_model(w)?;
+            let summary = crate::load::seeds::load_model(w)?;
             if created {
                 w.audit(
                     "database.init",

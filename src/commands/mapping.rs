@@ -9,7 +9,7 @@ use super::{Ctx, open_input, report_import, source_name};
 use crate::db::{Outcome, catalogs, mappings};
 use crate::error::{Error, Result};
 use crate::model::mapping::{Origin, Relationship};
-use crate::output;
+use crate::support::output;
 
 /// Mapping commands.
 #[derive(Debug, Subcommand)]
@@ -73,7 +73,7 @@ pub enum MappingCommand {
 
 /// Resolves CATALOG:KEY, insisting on the catalogue part.
 pub(crate) fn qualified(conn: &crate::db::Connection, name: &str) -> Result<catalogs::ControlRow> {
-    crate::crosswalk::resolve(conn, name)
+    crate::load::crosswalk::resolve(conn, name)
 }
 
 impl MappingCommand {
@@ -91,7 +91,7 @@ impl MappingCommand {
                 let s = qualified(ctx.db.conn(), source)?;
                 let t = qualified(ctx.db.conn(), target)?;
                 let outcome = ctx.db.write(&ctx.actor, |w| {
-                    crate::crosswalk::save(w, &s, &t, *relationship, &why, Origin::User, *replace)
+                    crate::load::crosswalk::save(w, &s, &t, *relationship, &why, Origin::User, *replace)
                 })?;
                 let verb = match outcome {
                     Outcome::Added => "mapped",
@@ -147,8 +147,15 @@ impl MappingCommand {
                         == Some(&b'{');
                 let summary = ctx.db.write(&ctx.actor, |w| {
                     if !is_json {
-                        return crate::crosswalk::load_csv(w, &name, bytes.as_slice(), Origin::Import, *replace, false)
-                            .map(|(s, _)| s);
+                        return crate::load::crosswalk::load_csv(
+                            w,
+                            &name,
+                            bytes.as_slice(),
+                            Origin::Import,
+                            *replace,
+                            false,
+                        )
+                        .map(|(s, _)| s);
                     }
                     let read =
                         crate::export::mapping::read_collection(w, &name, &bytes, from.as_deref(), to.as_deref())?;
@@ -157,7 +164,7 @@ impl MappingCommand {
                         let s = catalogs::find_control(w, &sk, Some(&sc))?;
                         let t = catalogs::find_control(w, &tk, Some(&tc))?;
                         let outcome =
-                            crate::crosswalk::save(w, &s, &t, relationship, &rationale, Origin::Import, *replace)
+                            crate::load::crosswalk::save(w, &s, &t, relationship, &rationale, Origin::Import, *replace)
                                 .map_err(|e| e.at(format!("{name}: {at}")))?;
                         summary.count(outcome);
                     }

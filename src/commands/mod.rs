@@ -10,6 +10,8 @@ pub mod demo;
 pub mod evaluation;
 pub mod evidence;
 pub mod export;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod gaps;
 pub mod implementation;
 pub mod init;
@@ -47,17 +49,17 @@ pub struct Ctx {
 /// Runs one command line; an output error (a full disk, a closed pipe) is an error too.
 pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     let result = run_command(cli);
-    match crate::output::take_failure() {
+    match crate::support::output::take_failure() {
         Some(e) if result.is_ok() => Err(Error::io("<stdout>", e)),
         _ => result,
     }
 }
 
 fn run_command(cli: Cli) -> Result<()> {
-    crate::output::set_quiet(cli.quiet);
-    crate::output::set_json(cli.json);
+    crate::support::output::set_quiet(cli.quiet);
+    crate::support::output::set_json(cli.json);
     let db = cli.db_path();
-    crate::files::guard_outputs(&db, cli.force);
+    crate::support::files::guard_outputs(&db, cli.force);
     let actor = actor(cli.actor.as_deref())?;
     match &cli.command {
         Command::Init(c) => return c.run(&db, &actor, cli.json),
@@ -71,13 +73,13 @@ fn run_command(cli: Cli) -> Result<()> {
         }
         Command::Man(c) => return c.run(),
         Command::Demo(c) => {
-            let today = cli.today.unwrap_or_else(crate::clock::today);
+            let today = cli.today.unwrap_or_else(crate::support::clock::today);
             return c.run(cli.db.as_deref(), &actor, cli.json, today);
         }
         Command::Evidence(evidence::EvidenceCommand::Hash { file }) => return evidence::hash(file),
         _ => {}
     }
-    let today = cli.today.unwrap_or_else(crate::clock::today);
+    let today = cli.today.unwrap_or_else(crate::support::clock::today);
     let mut ctx = Ctx {
         db: Db::open(&db)?,
         actor,
@@ -165,9 +167,9 @@ pub(crate) fn source_name(path: &Path) -> String {
 /// Prints what an import did.
 pub(crate) fn report_import(ctx: &Ctx, what: &str, summary: crate::load::Summary) -> Result<()> {
     use std::io::Write;
-    let mut out = crate::output::stdout();
+    let mut out = crate::support::output::stdout();
     if ctx.json {
-        return crate::output::print_json(&mut out, &summary);
+        return crate::support::output::print_json(&mut out, &summary);
     }
     writeln!(out, "{what}: {summary}")?;
     Ok(())

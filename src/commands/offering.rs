@@ -8,7 +8,7 @@ use super::{Ctx, open_input, source_name};
 use crate::db::{OnExisting, offerings};
 use crate::error::Result;
 use crate::model::Category;
-use crate::output;
+use crate::support::output;
 
 /// Offering commands.
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,7 @@ use super::Ctx;
 use super::responsibility::{decision_entity, target};
 use crate::db::{implementations, teams};
 use crate::error::{Error, Result};
-use crate::output;
+use crate::support::output;
 
 /// Owner commands.
 #[derive(Debug, Subcommand)]

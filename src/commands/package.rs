@@ -10,7 +10,7 @@ use super::Ctx;
 use crate::db::evaluations;
 use crate::error::{Error, Result};
 use crate::model::evidence::Day;
-use crate::output;
+use crate::support::output;
 
 /// Builds a zip a reviewer can archive and check: report.pdf, report.csv, report.xlsx, the evidence
 /// files (checked against their hashes on the way in), README.txt, manifest.json and digest.txt
@@ -80,9 +80,9 @@ impl Package {
             return Err(Error::Invalid("package needs --evaluation ID and --out FILE".into()));
         };
         if let Some(key) = &self.sign {
-            crate::files::protect_input(key);
+            crate::support::files::protect_input(key);
         }
-        crate::files::check_output(out, true)?;
+        crate::support::files::check_output(out, true)?;
         let e = evaluations::get(ctx.db.conn(), id)?;
         let date = match self.date {
             Some(d) => d,
@@ -140,9 +140,9 @@ pub(crate) fn generate(out: &Path) -> Result<()> {
         )));
     }
     // Keys are never replaced, not even with --force: a lost private key cannot be made again.
-    crate::files::check_output(out, false)?;
-    crate::files::check_output(&public, false)?;
-    crate::files::check_output(&PathBuf::from(format!("{}.pub", out.display())), false)?;
+    crate::support::files::check_output(out, false)?;
+    crate::support::files::check_output(&public, false)?;
+    crate::support::files::check_output(&PathBuf::from(format!("{}.pub", out.display())), false)?;
     let hex = crate::package::generate_key(out)?;
     // The library writes `<out>.pub`; people expect `assessor.pub` beside `assessor.key`.
     let written = PathBuf::from(format!("{}.pub", out.display()));

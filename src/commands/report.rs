@@ -8,14 +8,14 @@ use clap::{Args, ValueEnum};
 use super::Ctx;
 use crate::db::evaluations;
 use crate::error::{Error, Result};
+use crate::estate::pairs::Source;
 use crate::evidence::{Depth, FileCheck, Store};
 use crate::model::evidence::Day;
-use crate::output;
 use crate::report::assemble::{self, Options};
 use crate::report::csv::Level;
 use crate::report::data::Paper;
-use crate::report::pairs::Source;
 use crate::report::template::Template;
+use crate::support::output;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,7 +88,7 @@ impl Report {
     pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
         let conn = ctx.db.conn();
         if let Some(t) = &self.template {
-            crate::files::protect_input(t);
+            crate::support::files::protect_input(t);
         }
         if !self.fonts.is_empty() && self.format != Format::Pdf {
             return Err(Error::Invalid("--font applies to --format pdf only".into()));
@@ -97,7 +97,7 @@ impl Report {
             return Err(Error::Invalid("--no-bom applies to --format csv only".into()));
         }
         for f in &self.fonts {
-            crate::files::protect_input(f);
+            crate::support::files::protect_input(f);
         }
         let template = Template::load(self.template.as_deref())?;
         let date = match self.date {
@@ -152,14 +152,14 @@ impl Report {
                 let data = assemble::build_checked(conn, &opts, Some(&mut files))?;
                 let fonts = crate::report::pdf::FontOptions::with_system(self.fonts.clone());
                 let pdf = crate::report::pdf::render_with(&data, self.paper, &fonts)?;
-                crate::files::write_atomically(&self.out, |w| {
+                crate::support::files::write_atomically(&self.out, |w| {
                     w.write_all(&pdf).map_err(|e| Error::io(self.out.display(), e))
                 })?
             }
             Format::Xlsx => {
                 let data = assemble::build_checked(conn, &opts, Some(&mut files))?;
                 let book = crate::report::xlsx::render(&data)?;
-                crate::files::write_atomically(&self.out, |w| {
+                crate::support::files::write_atomically(&self.out, |w| {
                     w.write_all(&book).map_err(|e| Error::io(self.out.display(), e))
                 })?
             }
@@ -168,7 +168,7 @@ impl Report {
                     Level::Control => &template.csv_columns.control,
                     Level::Service => &template.csv_columns.service,
                 };
-                crate::files::write_atomically(&self.out, |w| {
+                crate::support::files::write_atomically(&self.out, |w| {
                     if !self.no_bom {
                         w.write_all(crate::report::csv::BOM)
                             .map_err(|e| Error::io(self.out.display(), e))?;

@@ -12,10 +12,10 @@ use crate::db::services::{self, ServiceRow};
 use crate::db::sources::{Cited, Sources};
 use crate::db::{Writer, implementations};
 use crate::error::{Error, Result};
-use crate::matrix::{self, CellView};
+use crate::estate::matrix::{self, CellView};
 use crate::model::Responsibility;
 use crate::model::derive::Provenance;
-use crate::output;
+use crate::support::output;
 
 /// Responsibility commands.
 #[derive(Debug, Subcommand)]

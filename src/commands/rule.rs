@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::{Ctx, open_input, report_import, source_name};
 use crate::db::{OnExisting, catalogs};
 use crate::error::Result;
-use crate::output;
+use crate::support::output;
 
 /// Rule commands.
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use super::{check_name, check_text};
 use crate::db::{OnExisting, save, services};
 use crate::error::Result;
 use crate::model::{Category, Service};
-use crate::output;
+use crate::support::output;
 
 /// Service commands.
 #[derive(Debug, Subcommand)]

@@ -10,11 +10,11 @@ use serde::Serialize;
 use super::Ctx;
 use crate::db::{catalogs, evaluations, evidence, services};
 use crate::error::Result;
-use crate::matrix::Matrix;
+use crate::estate::matrix::Matrix;
+use crate::estate::pairs::{self, Source};
 use crate::model::evaluation::ResultValue;
 use crate::model::evidence::{Freshness, ReviewStatus, freshness};
-use crate::output;
-use crate::report::pairs::{self, Source};
+use crate::support::output;
 
 /// Shows services, controls by responsibility, evaluation progress, evidence (accepted, pending,
 /// expiring, expired) and the top gaps by team.
@@ -95,13 +95,13 @@ impl Status {
             *view.evidence.entry(state.to_string()).or_default() += 1;
         }
         let mut by_team: BTreeMap<String, u64> = BTreeMap::new();
-        let opts = crate::gaps::Options {
+        let opts = crate::estate::gaps::Options {
             catalog: &self.catalog,
             today: ctx.today,
             within_days: 30,
             team: None,
         };
-        crate::gaps::find(conn, &opts, |g| {
+        crate::estate::gaps::find(conn, &opts, |g| {
             let team = g.team.unwrap_or("(no owner)");
             match by_team.get_mut(team) {
                 Some(n) => *n += 1,

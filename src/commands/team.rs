@@ -9,7 +9,7 @@ use super::{Ctx, check_name, check_text, open_input, report_import, source_name}
 use crate::db::{OnExisting, save, teams};
 use crate::error::Result;
 use crate::model::Team;
-use crate::output;
+use crate::support::output;
 
 /// Team commands.
 #[derive(Debug, Subcommand)]

@@ -43,7 +43,7 @@ pub(crate) fn entry_hash(
     prev_hash: &str,
 ) -> String {
     let canonical = serde_json::json!([id, at, actor, action, entity, details, prev_hash]).to_string();
-    crate::hex::encode(&Sha256::digest(canonical.as_bytes()))
+    crate::support::hex::encode(&Sha256::digest(canonical.as_bytes()))
 }
 
 /// Appends one entry after the current last one.

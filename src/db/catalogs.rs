@@ -40,7 +40,7 @@ impl Stored for Catalog {
                 self.title,
                 self.version,
                 self.source,
-                crate::clock::now_rfc3339()
+                crate::support::clock::now_rfc3339()
             ],
         )
         .context("add a catalogue")?;
@@ -50,7 +50,13 @@ impl Stored for Catalog {
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
         conn.execute(
             "UPDATE catalog SET title = ?2, version = ?3, source = ?4, imported_at = ?5 WHERE id = ?1",
-            params![id, self.title, self.version, self.source, crate::clock::now_rfc3339()],
+            params![
+                id,
+                self.title,
+                self.version,
+                self.source,
+                crate::support::clock::now_rfc3339()
+            ],
         )
         .context("update a catalogue")?;
         Ok(())

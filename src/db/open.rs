@@ -41,7 +41,7 @@ impl Db {
             .and_then(|db| db.check_identity().map(|()| db))
         {
             Ok(db) => db,
-            Err(e) if !crate::files::writable_dir(path) => {
+            Err(e) if !crate::support::files::writable_dir(path) => {
                 drop(e);
                 let db = Db::connect_read_only(path)?;
                 db.check_identity()?;
@@ -259,7 +259,7 @@ impl Db {
         let writer = Writer {
             tx,
             actor: actor.to_string(),
-            at: crate::clock::now_rfc3339(),
+            at: crate::support::clock::now_rfc3339(),
         };
         let out = work(&writer)?;
         writer.tx.commit().context("commit the write transaction")?;
@@ -339,7 +339,7 @@ fn existing_file(path: &Path) -> Result<Option<std::fs::Metadata>> {
         Ok(meta) => Err(Error::Invalid(format!(
             "--db {}: is {}, not a database file",
             path.display(),
-            crate::files::describe(&meta)
+            crate::support::files::describe(&meta)
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             // A dangling symbolic link is something, not nothing: creating through it would

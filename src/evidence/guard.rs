@@ -32,7 +32,10 @@ pub(super) fn dir(path: &Path) -> Result<Dir> {
     let problem = if meta.file_type().is_symlink() {
         Some("is a symbolic link".to_string())
     } else if !meta.is_dir() {
-        Some(format!("is {}, not a directory", crate::files::describe(&meta)))
+        Some(format!(
+            "is {}, not a directory",
+            crate::support::files::describe(&meta)
+        ))
     } else {
         not_ours(&meta)
     };
@@ -133,7 +136,10 @@ pub(super) fn not_regular(meta: &Metadata) -> Option<String> {
     if meta.is_file() {
         return not_ours(meta);
     }
-    Some(format!("is {}, not a regular file", crate::files::describe(meta)))
+    Some(format!(
+        "is {}, not a regular file",
+        crate::support::files::describe(meta)
+    ))
 }
 
 /// Why `meta` is not the current user's, or `None` when it is (always, off Unix).

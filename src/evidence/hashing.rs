@@ -30,7 +30,7 @@ pub(super) fn copy_hashing(
     name: &Path,
     dest: &str,
 ) -> Result<(String, u64)> {
-    let progress = (len > PROGRESS_OVER && io::stderr().is_terminal() && !crate::output::quiet()).then(|| {
+    let progress = (len > PROGRESS_OVER && io::stderr().is_terminal() && !crate::support::output::quiet()).then(|| {
         let bar = indicatif::ProgressBar::new(len);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
@@ -59,5 +59,5 @@ pub(super) fn copy_hashing(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    Ok((crate::hex::encode(&hasher.finalize()), size))
+    Ok((crate::support::hex::encode(&hasher.finalize()), size))
 }

@@ -144,7 +144,7 @@ impl Store {
         let mut input = fs::File::open(source).map_err(|e| Error::io(source.display(), e))?;
         // The file opened must be the one checked above: a path swapped for a symbolic link (or
         // anything else) between the check and the open is refused.
-        if !crate::files::still_at(&input, source) {
+        if !crate::support::files::still_at(&input, source) {
             return Err(Error::Invalid(format!(
                 "{}: changed while it was being opened; add it again",
                 source.display()
@@ -191,7 +191,7 @@ impl Store {
             fs::rename(&tmp.path, &dest).map_err(|e| Error::io(dest.display(), e))?;
             // The database row that names this file is committed next: the file must outlast a
             // power cut that the row survives.
-            crate::files::sync_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
+            crate::support::files::sync_dir(dir).map_err(|e| Error::io(dir.display(), e))?;
             Ok(Put {
                 sha256,
                 size,
@@ -212,7 +212,7 @@ impl Store {
         if !matches!(checked, Ok(guard::Dir::Present)) {
             return 0;
         }
-        crate::files::remove_abandoned(&tmp, |name| name.starts_with(".ctrlmap-") && name.ends_with(".part"))
+        crate::support::files::remove_abandoned(&tmp, |name| name.starts_with(".ctrlmap-") && name.ends_with(".part"))
     }
 
     /// The hashes of all content in the store, sorted.
@@ -319,7 +319,7 @@ impl Store {
     /// Copies stored content to `out` (a new file), verifying the hash on the way; on a mismatch
     /// nothing is left at `out` and the error is an integrity failure.
     pub fn export(&self, sha256: &str, out: &Path) -> Result<u64> {
-        crate::files::check_output(out, true)?;
+        crate::support::files::check_output(out, true)?;
         let (path, entry) = self.open_entry(sha256)?;
         let mut file = match entry {
             guard::Entry::Missing => {
@@ -340,7 +340,7 @@ impl Store {
         // Written beside `out` and renamed only when the bytes hashed right: an altered file
         // never appears under the name asked for.
         let mut size = 0;
-        crate::files::write_atomically(out, |w| {
+        crate::support::files::write_atomically(out, |w| {
             let (actual, n) = copy_hashing(&mut file, w, 0, &path, &out.display().to_string())?;
             if actual != sha256 {
                 return Err(Error::Integrity(format!(
@@ -369,7 +369,7 @@ fn tempfile_in(dir: &Path) -> Result<TempFile> {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let path = dir.join(format!(".ctrlmap-{}-{nanos:09}-{attempt}.part", std::process::id()));
-        match crate::files::create_locked(&path) {
+        match crate::support::files::create_locked(&path) {
             Ok(file) => return Ok(TempFile { file, path }),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(Error::io(path.display(), e)),
@@ -451,7 +451,7 @@ mod tests {
         fs::write(&abandoned, b"half a fi").expect("leftover");
         set_mode(&abandoned, 0o400).expect("chmod");
         let busy = tmp.join(".ctrlmap-4243-000000001-0.part");
-        let in_progress = crate::files::create_locked(&busy).expect("a write in progress");
+        let in_progress = crate::support::files::create_locked(&busy).expect("a write in progress");
         let a = dir.path().join("a.txt");
         fs::write(&a, b"hello").expect("write");
         store.put(&a).expect("put");

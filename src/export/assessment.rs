@@ -27,8 +27,8 @@ use super::ssp::{NS, OSCAL_VERSION, line, ns_prop, oscal_id, prune, timestamp, u
 use crate::db::evaluations::Evaluation;
 use crate::db::{Connection, evidence as evidence_db};
 use crate::error::{Error, Result};
+use crate::estate::pairs::{self, Source};
 use crate::model::evaluation::{EvidenceRef, Pair, ResultValue, combine};
-use crate::report::pairs::{self, Source};
 
 /// Where a service of the snapshot runs, as frozen.
 struct Seen {
@@ -396,7 +396,7 @@ mod tests {
     /// A database with the demo organisation, a file, a URL and a note as evidence, and an
     /// evaluation with results; closed when `close`.
     fn evaluated(dir: &std::path::Path, close: bool) -> Ctx {
-        let mut ctx = crate::fixtures::demo_ctx(dir, "data", day());
+        let mut ctx = crate::commands::fixtures::demo_ctx(dir, "data", day());
         let file = dir.join("restore-log.txt");
         std::fs::write(&file, "restore of orders-db succeeded in 23 minutes\n").expect("write");
         let add = |control: &str,

@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use crate::db::Connection;
 use crate::error::{Error, Result};
+use crate::estate::pairs::{self, Source};
 use crate::model::Responsibility;
 use crate::model::evaluation::Pair;
 use crate::report::assemble::line_responsibility;
 use crate::report::csv::neutralise;
-use crate::report::pairs::{self, Source};
 
 /// One row of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -40,11 +40,11 @@ use uuid::Uuid;
 use crate::db::sources::{Cited, Sources};
 use crate::db::{Connection, Stored, catalogs, implementations, offerings, services, teams};
 use crate::error::{Error, Result};
+use crate::estate::pairs::{self, ControlInfo, Source};
 use crate::model::derive::RuleBook;
 use crate::model::evaluation::Pair;
 use crate::model::evidence::Day;
 use crate::model::{Provider, Responsibility};
-use crate::report::pairs::{self, ControlInfo, Source};
 
 /// The OSCAL version the exports follow.
 pub(crate) const OSCAL_VERSION: &str = "1.2.1";
@@ -1056,7 +1056,7 @@ mod tests {
 
     /// A database with the model, and the demo organisation when `demo`.
     fn database(dir: &std::path::Path, demo: bool) -> Db {
-        crate::fixtures::seeded_db(dir, demo)
+        crate::commands::fixtures::seeded_db(dir, demo)
     }
 
     fn requirement<'a>(doc: &'a Value, control_id: &str) -> &'a Value {

@@ -15,12 +15,12 @@ use super::{CHUNK, DIGEST, MANIFEST, Member, NAME_MAX, SIGNATURE, Summary};
 use crate::db::Connection;
 use crate::db::evaluations::Evaluation;
 use crate::error::{Error, Result};
+use crate::estate::pairs::{self, Source};
 use crate::evidence::Store;
 use crate::model::evidence::Day;
 use crate::report::assemble::{self, Options};
 use crate::report::csv::Level;
 use crate::report::data::Paper;
-use crate::report::pairs::{self, Source};
 use crate::report::template::Template;
 
 /// A file evidence to pack: under which control, and where its bytes are.
@@ -75,7 +75,7 @@ impl<W: Write + Seek> Packer<W> {
             self.members.push(Member {
                 path: path.to_string(),
                 size: bytes.len() as u64,
-                sha256: crate::hex::encode(&Sha256::digest(bytes)),
+                sha256: crate::support::hex::encode(&Sha256::digest(bytes)),
             });
         }
         Ok(())
@@ -112,7 +112,7 @@ impl<W: Write + Seek> Packer<W> {
                 .map_err(|err| Error::io(self.out.display(), err))?;
             size += n as u64;
         }
-        let actual = crate::hex::encode(&hasher.finalize());
+        let actual = crate::support::hex::encode(&hasher.finalize());
         if actual != e.sha256 {
             return Err(Error::Integrity(format!(
                 "evidence {} (control {}): stored file {} was altered: its content now hashes to {}; refusing to package it",
@@ -173,7 +173,7 @@ pub fn build(
     let store = Store::beside(db_path);
 
     let mut count = 0;
-    let bytes = crate::files::write_atomically(out, |w| {
+    let bytes = crate::support::files::write_atomically(out, |w| {
         let mut p = Packer::new(w, date, out);
         p.add("README.txt", readme.as_bytes(), true)?;
         for (path, bytes) in &generated {
@@ -197,7 +197,7 @@ pub fn build(
         count = p.members.len() + 1;
         if let Some(key) = &key {
             let sig = key.sign(digest.as_bytes());
-            let text = format!("{}\n", crate::hex::encode(&sig.to_bytes()));
+            let text = format!("{}\n", crate::support::hex::encode(&sig.to_bytes()));
             p.add(SIGNATURE, text.as_bytes(), false)?;
             count += 1;
         }

@@ -37,7 +37,7 @@ pub fn generate_key(out: &Path) -> Result<String> {
         .map_err(|e| Error::io(out.display(), io::Error::other(format!("no random bytes: {e}"))))?;
     let key = SigningKey::from_bytes(&secret);
     secret.fill(0);
-    let public = crate::hex::encode(&key.verifying_key().to_bytes());
+    let public = crate::support::hex::encode(&key.verifying_key().to_bytes());
     let pem_error =
         |e: &dyn std::fmt::Display| Error::io(out.display(), io::Error::other(format!("cannot encode the key: {e}")));
     // Version 1 (no public key inside): the form every PKCS#8 reader takes.

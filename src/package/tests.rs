@@ -26,7 +26,7 @@ fn day() -> Day {
 /// A database with the demo organisation, two file evidence and a URL, and an evaluation with
 /// results; closed when `close`.
 fn evaluated(dir: &Path, close: bool) -> Ctx {
-    let mut ctx = crate::fixtures::demo_ctx(dir, "data", day());
+    let mut ctx = crate::commands::fixtures::demo_ctx(dir, "data", day());
     let restore = dir.join("restore-log.txt");
     fs::write(&restore, "restore of orders-db succeeded in 23 minutes\n").expect("write");
     let odd = dir.join("fw..rules\u{7}:export.txt");
@@ -156,7 +156,10 @@ fn members_digest_and_manifest_agree() {
     let lines: Vec<&str> = digest.lines().collect();
     assert_eq!(lines.len(), 8);
     for ((name, bytes), line) in all.iter().zip(&lines) {
-        assert_eq!(*line, format!("{}  {name}", crate::hex::encode(&Sha256::digest(bytes))));
+        assert_eq!(
+            *line,
+            format!("{}  {name}", crate::support::hex::encode(&Sha256::digest(bytes)))
+        );
     }
 
     let manifest: serde_json::Value = serde_json::from_slice(&all[7].1).expect("json");
@@ -171,7 +174,7 @@ fn members_digest_and_manifest_agree() {
     for (m, (name, bytes)) in listed.iter().zip(&all) {
         assert_eq!(m["path"], name.as_str());
         assert_eq!(m["size"], bytes.len());
-        assert_eq!(m["sha256"], crate::hex::encode(&Sha256::digest(bytes)));
+        assert_eq!(m["sha256"], crate::support::hex::encode(&Sha256::digest(bytes)));
     }
     let evidence = manifest["evidence"].as_array().expect("evidence");
     assert_eq!(evidence.len(), 3);
@@ -264,7 +267,7 @@ fn signatures_are_checked_against_the_public_key() {
     let public_pem = fs::read_to_string(dir.path().join("alice.key.pub")).expect("pub");
     assert!(public_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{public_pem}");
     let read = super::sign::read_verifying_key(&dir.path().join("alice.key.pub")).expect("public key");
-    assert_eq!(crate::hex::encode(&read.to_bytes()), alice_pub);
+    assert_eq!(crate::support::hex::encode(&read.to_bytes()), alice_pub);
     let private_pem = fs::read_to_string(&alice).expect("key");
     assert!(
         private_pem.starts_with("-----BEGIN PRIVATE KEY-----\n"),
@@ -298,7 +301,7 @@ fn signatures_are_checked_against_the_public_key() {
     // Keys in the bare hex form of earlier versions still sign and verify.
     let secret = super::sign::read_signing_key(&alice).expect("private key").to_bytes();
     let old = dir.path().join("old.key");
-    fs::write(&old, format!("{}\n", crate::hex::encode(&secret))).expect("write");
+    fs::write(&old, format!("{}\n", crate::support::hex::encode(&secret))).expect("write");
     let by_old = dir.path().join("by-old.zip");
     package(&ctx, &by_old, Some(&old));
     assert_eq!(fs::read(&by_old).expect("zip"), fs::read(&signed).expect("zip"));
@@ -336,7 +339,7 @@ fn a_tampered_store_file_stops_the_package() {
     assert!(matches!(err, Error::Integrity(_)), "{err}");
     assert_eq!(err.code(), 3);
     assert!(!out.exists());
-    assert!(!crate::files::temp_name(&out).exists());
+    assert!(!crate::support::files::temp_name(&out).exists());
 
     fs::remove_file(&stored).expect("remove");
     let err = build(ctx.db.conn(), ctx.db.path(), &e, day(), None, &out).expect_err("missing");

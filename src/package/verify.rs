@@ -127,7 +127,7 @@ fn check(source: &mut impl Source, key: Option<&VerifyingKey>) -> Checked<Verifi
             Some(declared) if size != declared => {
                 problems.push(format!("changed: {name} is {size} bytes; {MANIFEST} says {declared}"))
             }
-            _ if crate::hex::encode(&hasher.finalize()) != line.sha256 => {
+            _ if crate::support::hex::encode(&hasher.finalize()) != line.sha256 => {
                 problems.push(format!("changed: {name} no longer has the SHA-256 in {DIGEST}"));
             }
             _ => {}
@@ -219,5 +219,5 @@ fn parse_signature(bytes: &[u8]) -> Checked<Signature> {
 
 /// SHA-256 in lowercase hex.
 fn hex_sha256(bytes: &[u8]) -> String {
-    crate::hex::encode(&Sha256::digest(bytes))
+    crate::support::hex::encode(&Sha256::digest(bytes))
 }

@@ -12,11 +12,11 @@ use super::data::{
     CategoryColumn, ControlLine, EvaluationLine, EvidenceLine, Finding, ReportData, ServiceLine, SourceLine, Summary,
     TeamLine,
 };
-use super::pairs::{self, ByAddress, ControlInfo, Source};
 use super::template::Template;
 use crate::db::sources::{Cited, Sources};
 use crate::db::{Connection, catalogs, offerings};
 use crate::error::Result;
+use crate::estate::pairs::{self, ByAddress, ControlInfo, Source};
 use crate::evidence::FileCheck;
 use crate::model::derive::{RuleBook, rollup};
 use crate::model::evaluation::{EvidenceRef, Pair, ResultValue, combine};
@@ -194,7 +194,7 @@ impl Default for Fingerprint {
                     }
                 }
             }
-            Ok(crate::hex::encode(&sha.finalize()))
+            Ok(crate::support::hex::encode(&sha.finalize()))
         });
         Fingerprint {
             chunk: Vec::with_capacity(CHUNK + 4096),

@@ -8,9 +8,9 @@ use std::io::Write;
 
 use super::assemble::{Options, control_line};
 use super::data::ControlLine;
-use super::pairs::{self, ControlInfo};
 use crate::db::Connection;
 use crate::error::{Error, Result};
+use crate::estate::pairs::{self, ControlInfo};
 use crate::evidence::FileCheck;
 use crate::model::evaluation::{FileProblem, Pair};
 

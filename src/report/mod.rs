@@ -5,7 +5,6 @@
 pub mod assemble;
 pub mod csv;
 pub mod data;
-pub mod pairs;
 pub mod pdf;
 pub mod template;
 pub mod xlsx;

@@ -10,7 +10,7 @@ use crate::db::evidence as store_db;
 use crate::error::{Error, Result};
 use crate::evidence::{Check, Store};
 use crate::model::evidence::{Freshness, freshness};
-use crate::output;
+use crate::support::output;
 
 /// `evidence show ID`: the metadata, links and reviews, and a cheap look at the stored file, so
 /// that evidence whose file was altered or removed is never shown as counting.

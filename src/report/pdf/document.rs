@@ -147,8 +147,8 @@ pub(super) fn assemble(
 /// Replaces the placeholder `/ID` in the trailer by the first 16 bytes of the file's SHA-256.
 fn set_document_id(out: &mut [u8]) -> Result<()> {
     let hash = Sha256::digest(&*out);
-    let id = crate::hex::encode(&hash[..16]);
-    let needle = crate::hex::encode(&ID_PLACEHOLDER);
+    let id = crate::support::hex::encode(&hash[..16]);
+    let needle = crate::support::hex::encode(&ID_PLACEHOLDER);
     let start = rfind(out, b"trailer").unwrap_or(0);
     let mut replaced = 0;
     let mut from = start;

@@ -9,7 +9,7 @@ use crate::report::data::{
 
 pub(super) fn hash(i: usize) -> String {
     let digest = Sha256::digest(format!("evidence {i}").as_bytes());
-    crate::hex::encode(&digest)
+    crate::support::hex::encode(&digest)
 }
 
 pub(super) fn texts() -> Texts {

@@ -10,9 +10,9 @@ use crate::model::evidence::Day;
 pub(crate) fn seeded_db(dir: &Path, demo: bool) -> Db {
     let (mut db, _) = Db::create_or_upgrade(&dir.join("ctrlmap.db")).expect("a database");
     db.write("alice", |w| {
-        crate::seeds::load_model(w)?;
+        crate::load::seeds::load_model(w)?;
         if demo {
-            crate::seeds::load_demo(w)?;
+            crate::load::seeds::load_demo(w)?;
         }
         Ok(())
     })

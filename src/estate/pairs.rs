@@ -7,14 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use super::assemble::Fingerprint;
 use crate::db::evaluations::{self, Evaluation, Recorded};
 use crate::db::evidence::{self as evidence_db, Linked};
 use crate::db::{Connection, catalogs};
 use crate::error::{Error, Result};
-use crate::matrix::Matrix;
+use crate::estate::matrix::Matrix;
 use crate::model::evaluation::{EvidenceRef, Pair, ResultValue};
 use crate::model::evidence::{Day, ReviewStatus, counts};
+use crate::report::assemble::Fingerprint;
 
 /// A control as a report lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,11 +9,11 @@ use serde::Serialize;
 use crate::db::evaluations::Evaluation;
 use crate::db::{Connection, catalogs, mappings};
 use crate::error::{Error, Result};
+use crate::estate::pairs::{self, Source};
 use crate::model::evidence::Day;
 use crate::model::mapping::{Coverage, Relationship, coverage};
 use crate::report::assemble::control_line;
 use crate::report::data::ControlLine;
-use crate::report::pairs::{self, Source};
 
 /// A source control as its target sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -9,7 +9,7 @@ use crate::db::Connection;
 use crate::db::catalogs;
 use crate::db::evidence::{self, Linked};
 use crate::error::Result;
-use crate::matrix::Matrix;
+use crate::estate::matrix::Matrix;
 use crate::model::Responsibility;
 use crate::model::evidence::{Day, Freshness, ReviewStatus, counts, freshness};
 

@@ -1,6 +1,9 @@
 //! Loading CSV files into the database: one code path for `init`'s seeds and for users' imports.
 //! Each loader runs inside the caller's write transaction, so a bad row anywhere leaves nothing behind.
 
+pub mod crosswalk;
+pub mod seeds;
+
 use std::collections::HashMap;
 use std::io::Read;
 

@@ -14,8 +14,8 @@ struct SeedCatalog {
 
 const CATALOGS: &[SeedCatalog] = &[SeedCatalog {
     key: "srm",
-    controls: include_str!("../seeds/srm/controls.csv"),
-    rules: include_str!("../seeds/srm/rules.csv"),
+    controls: include_str!("../../seeds/srm/controls.csv"),
+    rules: include_str!("../../seeds/srm/rules.csv"),
 }];
 
 /// Loads the shared responsibility model: the sources it rests on, providers, offerings,
@@ -27,20 +27,20 @@ pub fn load_model(w: &Writer<'_>) -> Result<Summary> {
     total.absorb(load::providers(
         w,
         "seeds/providers.csv",
-        include_str!("../seeds/providers.csv").as_bytes(),
+        include_str!("../../seeds/providers.csv").as_bytes(),
         on,
     )?);
     total.absorb(load::offerings(
         w,
         "seeds/offerings.csv",
-        include_str!("../seeds/offerings.csv").as_bytes(),
+        include_str!("../../seeds/offerings.csv").as_bytes(),
         on,
         Citing::Ids,
     )?);
     total.absorb(load::catalogs(
         w,
         "seeds/catalogs.csv",
-        include_str!("../seeds/catalogs.csv").as_bytes(),
+        include_str!("../../seeds/catalogs.csv").as_bytes(),
         on,
     )?);
     for c in CATALOGS {
@@ -71,7 +71,7 @@ pub fn load_sources(w: &Writer<'_>) -> Result<Summary> {
 }
 
 /// The seeded sources file: (name, CSV text).
-const SOURCES_FILE: (&str, &str) = ("seeds/sources.csv", include_str!("../seeds/sources.csv"));
+const SOURCES_FILE: (&str, &str) = ("seeds/sources.csv", include_str!("../../seeds/sources.csv"));
 
 /// Loads the demo organisation: teams and services.
 pub fn load_demo(w: &Writer<'_>) -> Result<Summary> {
@@ -80,13 +80,13 @@ pub fn load_demo(w: &Writer<'_>) -> Result<Summary> {
     total.absorb(load::teams(
         w,
         "seeds/demo/teams.csv",
-        include_str!("../seeds/demo/teams.csv").as_bytes(),
+        include_str!("../../seeds/demo/teams.csv").as_bytes(),
         on,
     )?);
     total.absorb(load::services(
         w,
         "seeds/demo/services.csv",
-        include_str!("../seeds/demo/services.csv").as_bytes(),
+        include_str!("../../seeds/demo/services.csv").as_bytes(),
         on,
     )?);
     Ok(total)
@@ -97,7 +97,7 @@ pub fn load_demo(w: &Writer<'_>) -> Result<Summary> {
 pub fn sp800_53_rules() -> (&'static str, &'static str) {
     (
         "seeds/nist-800-53/rules.csv",
-        include_str!("../seeds/nist-800-53/rules.csv"),
+        include_str!("../../seeds/nist-800-53/rules.csv"),
     )
 }
 
@@ -114,7 +114,7 @@ mod tests {
     fn citing_files() -> Vec<(String, &'static str, bool)> {
         let mut files = vec![(
             "seeds/offerings.csv".to_string(),
-            include_str!("../seeds/offerings.csv"),
+            include_str!("../../seeds/offerings.csv"),
             false,
         )];
         for c in CATALOGS {
@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn the_seeds_load_and_an_unknown_source_id_is_refused_with_its_place() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut db = crate::fixtures::seeded_db(dir.path(), false);
+        let mut db = crate::commands::fixtures::seeded_db(dir.path(), false);
         let rules = "control,category,responsibility,rationale,source\n\
                      SRM-FW,container,customer,why,aws-srm\n\
                      SRM-FW,abstracted,customer,why,aws-srm; aws-wa-securty-shared\n";

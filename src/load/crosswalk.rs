@@ -149,7 +149,8 @@ pub fn apply_seed(w: &Writer<'_>, target: &str) -> Result<Option<(Summary, usize
     if catalogs::get(w, "srm").is_err() {
         return Ok(None);
     }
-    let text = include_str!("../seeds/crosswalks/srm-nist-800-53.csv").replace("nist-800-53:", &format!("{target}:"));
+    let text =
+        include_str!("../../seeds/crosswalks/srm-nist-800-53.csv").replace("nist-800-53:", &format!("{target}:"));
     load_csv(
         w,
         "seeds/crosswalks/srm-nist-800-53.csv",
