@@ -10,10 +10,10 @@ use super::Ctx;
 use crate::db::evaluations::{self, Evaluation, Recorded};
 use crate::db::{catalogs, services};
 use crate::error::{Error, Result};
+use crate::estate::fingerprint::Fingerprint;
 use crate::estate::pairs::{self, Source};
 use crate::evidence::{Check, Store};
 use crate::model::evaluation::ResultValue;
-use crate::report::assemble::Fingerprint;
 use crate::support::output;
 
 /// Evaluation commands.

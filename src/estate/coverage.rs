@@ -6,14 +6,14 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::control::{ControlLine, control_line};
+use super::pairs::{self, Source};
+
 use crate::db::evaluations::Evaluation;
 use crate::db::{Connection, catalogs, mappings};
 use crate::error::{Error, Result};
-use crate::estate::pairs::{self, Source};
 use crate::model::evidence::Day;
 use crate::model::mapping::{Coverage, Relationship, coverage};
-use crate::report::assemble::control_line;
-use crate::report::data::ControlLine;
 
 /// A source control as its target sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use crate::db::Connection;
 use crate::error::{Error, Result};
+use crate::estate::control::line_responsibility;
 use crate::estate::pairs::{self, Source};
 use crate::model::Responsibility;
 use crate::model::evaluation::Pair;
-use crate::report::assemble::line_responsibility;
 use crate::report::csv::neutralise;
 
 /// One row of the matrix.

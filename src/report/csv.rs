@@ -6,10 +6,10 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use super::assemble::{Options, control_line};
-use super::data::ControlLine;
+use super::assemble::Options;
 use crate::db::Connection;
 use crate::error::{Error, Result};
+use crate::estate::control::{ControlLine, control_line, via};
 use crate::estate::pairs::{self, ControlInfo};
 use crate::evidence::FileCheck;
 use crate::model::evaluation::{FileProblem, Pair};
@@ -172,17 +172,6 @@ fn evidence_cells<'a>(pairs: impl Iterator<Item = &'a Pair>) -> EvidenceCells {
     )
 }
 
-/// The source controls a crosswalk pair came from, e.g. `SRM-PATCH (equal)`; empty otherwise.
-pub(super) fn via(p: &Pair) -> Vec<&str> {
-    if &*p.provenance != "crosswalk" {
-        return Vec::new();
-    }
-    p.rationale
-        .split(" | ")
-        .filter_map(|part| part.strip_prefix("via ")?.split_once(": ").map(|(source, _)| source))
-        .collect()
-}
-
 fn control_cell<'a>(
     column: &str,
     catalog: &'a str,
@@ -203,22 +192,8 @@ fn control_cell<'a>(
         "responsibility" => line.responsibility.as_str().into(),
         "owner" => line.owner.as_str().into(),
         "result" => line.result.as_str().into(),
-        "status" => {
-            let set: BTreeSet<&str> = pairs
-                .iter()
-                .map(|p| p.status.as_str())
-                .filter(|s| !s.is_empty())
-                .collect();
-            set.into_iter().collect::<Vec<_>>().join(", ").into()
-        }
-        "note" => {
-            let set: BTreeSet<&str> = pairs
-                .iter()
-                .map(|p| p.note.as_str())
-                .filter(|s| !s.is_empty())
-                .collect();
-            set.into_iter().collect::<Vec<_>>().join(" | ").into()
-        }
+        "status" => line.status.as_str().into(),
+        "note" => line.note.as_str().into(),
         _ => evidence_cell(column, evidence),
     }
 }

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+pub use crate::estate::control::ControlLine;
+
 /// Everything a rendered report shows. Sizes are bounded by the catalogue (controls) and the
 /// evidence count; per-(control, service) rows are streamed separately for the CSV.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,35 +139,6 @@ pub struct CategoryColumn {
     pub customer_controls: Vec<String>,
     /// The organisation's services in this category.
     pub services: Vec<String>,
-}
-
-/// One control in the control table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ControlLine {
-    /// Control key.
-    pub key: String,
-    /// Title.
-    pub title: String,
-    /// Family.
-    pub family: String,
-    /// Organisation-wide responsibility: inherited / shared / customer / undetermined.
-    pub responsibility: String,
-    /// Owning teams, comma-separated, or empty.
-    pub owner: String,
-    /// Result: satisfied, partially-satisfied, not-satisfied, not-applicable, not-assessed.
-    pub result: String,
-    /// Accepted, unexpired evidence pieces.
-    pub evidence_count: u64,
-    /// Collection date of the freshest such evidence (YYYY-MM-DD), or empty.
-    pub freshest: String,
-    /// Implementation statuses of the pairs, comma-separated (the CSV's `status`).
-    pub status: String,
-    /// Notes of the pairs, joined by ` | ` (the CSV's `note`).
-    pub note: String,
-    /// SHA-256 of the evidence files, space-separated (the CSV's `evidence_sha256`).
-    pub evidence_sha256: String,
-    /// Source controls of a crosswalked report, `; `-separated (the CSV's `via`).
-    pub via: String,
 }
 
 /// A finding for the reviewer.

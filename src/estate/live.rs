@@ -1,0 +1,212 @@
+//! Live pairs: the inputs of a catalogue's pairs (the matrix, evidence links, results, statuses)
+//! loaded once, then each control's pairs derived from them on demand.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use super::matrix::Matrix;
+use crate::db::evaluations::{self, Evaluation, Recorded};
+use crate::db::evidence::{self as evidence_db, Linked};
+use crate::db::{Connection, catalogs};
+use crate::error::{Error, Result};
+use crate::model::evaluation::{EvidenceRef, Pair, ResultValue};
+use crate::model::evidence::{Day, ReviewStatus, counts};
+
+/// Hashes keys made of addresses (as [`Live::share`] uses): a few multiplications instead of
+/// SipHash, which showed in profiles at millions of lookups. The keys are addresses, not input.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// A map keyed by addresses.
+pub(crate) type ByAddress = BuildHasherDefault<AddressHasher>;
+
+/// A service's name, offering name and team, shareable.
+type ServiceNames = (Arc<str>, Arc<str>, Option<Arc<str>>);
+
+/// The inputs of live pairs, loaded once. Texts every pair repeats are made shareable once here,
+/// so a pair costs reference counts rather than copies.
+pub(super) struct Live {
+    pub(super) matrix: Matrix,
+    shown: Vec<usize>,
+    /// Per service (as `matrix.services`): name, offering name, team.
+    names: Vec<ServiceNames>,
+    /// Evidence as pairs show it, by (control, service id or 0 for organisation-wide); each
+    /// piece is made once however many links it has.
+    linked: HashMap<(i64, i64), Vec<Arc<EvidenceRef>>>,
+    results: HashMap<(i64, i64), Recorded>,
+    statuses: HashMap<(i64, i64), String>,
+    /// Rationales, provenances and owners, shared by where the borrowed text lives.
+    shared: RefCell<HashMap<(usize, usize), Arc<str>, ByAddress>>,
+}
+
+impl Live {
+    pub(super) fn load(
+        conn: &Connection,
+        catalog: &str,
+        services: Option<&[String]>,
+        evaluation: Option<&Evaluation>,
+        today: Day,
+    ) -> Result<Live> {
+        let matrix = Matrix::load(conn, catalog)?;
+        let shown = match services {
+            None => (0..matrix.services.len()).collect(),
+            Some(names) => {
+                let wanted: HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+                let shown: Vec<usize> = (0..matrix.services.len())
+                    .filter(|&i| wanted.contains(&matrix.services[i].service.name.to_lowercase()))
+                    .collect();
+                if shown.len() < wanted.len() {
+                    let present: HashSet<String> = shown
+                        .iter()
+                        .map(|&i| matrix.services[i].service.name.to_lowercase())
+                        .collect();
+                    let gone: Vec<&String> = names.iter().filter(|n| !present.contains(&n.to_lowercase())).collect();
+                    return Err(Error::Invalid(format!(
+                        "services in scope are gone or out of scope: {}",
+                        gone.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+                shown
+            }
+        };
+        let linked = evidence_db::linked_in_catalog(conn, matrix.catalog_id)?;
+        let results = match evaluation {
+            Some(e) => evaluations::results(conn, e.id)?,
+            None => HashMap::new(),
+        };
+        let statuses = crate::db::implementations::for_catalog(conn, matrix.catalog_id)?
+            .into_iter()
+            .filter_map(|i| Some(((i.control_id, i.service_id.unwrap_or(0)), i.status?)))
+            .collect();
+        let reviewers = evidence_db::last_reviewers(conn)?;
+        let mut made: HashMap<i64, Arc<EvidenceRef>> = HashMap::new();
+        let linked = linked
+            .into_iter()
+            .map(|(at, links)| {
+                let refs = links
+                    .iter()
+                    .map(|l| {
+                        made.entry(l.evidence.id)
+                            .or_insert_with(|| Arc::new(evidence_ref(l, &reviewers, today)))
+                            .clone()
+                    })
+                    .collect();
+                (at, refs)
+            })
+            .collect();
+        let names = matrix
+            .services
+            .iter()
+            .map(|s| {
+                (
+                    Arc::from(s.service.name.as_str()),
+                    Arc::from(s.offering_name.as_str()),
+                    s.service.team.as_deref().map(Arc::from),
+                )
+            })
+            .collect();
+        Ok(Live {
+            matrix,
+            shown,
+            names,
+            linked,
+            results,
+            statuses,
+            shared: RefCell::new(HashMap::default()),
+        })
+    }
+
+    /// `text` as a shared string; `text` borrows from the loaded inputs, which stay put while
+    /// `self` lives, so where it lives identifies it.
+    fn share(&self, text: &str) -> Arc<str> {
+        let at = (text.as_ptr() as usize, text.len());
+        self.shared
+            .borrow_mut()
+            .entry(at)
+            .or_insert_with(|| Arc::from(text))
+            .clone()
+    }
+
+    pub(super) fn pairs(&self, c: &catalogs::ControlRow) -> Vec<Pair> {
+        let none = Vec::new();
+        let key: Arc<str> = c.control.key.as_str().into();
+        let title: Arc<str> = c.control.title.as_str().into();
+        let family: Arc<str> = c.control.family.as_str().into();
+        let org_evidence = self.linked.get(&(c.id, 0)).unwrap_or(&none);
+        self.shown
+            .iter()
+            .map(|&i| {
+                let service = &self.matrix.services[i];
+                let cell = self.matrix.cell(c, service);
+                let result = self
+                    .results
+                    .get(&(c.id, service.id))
+                    .or_else(|| self.results.get(&(c.id, 0)));
+                let own = self.linked.get(&(c.id, service.id)).unwrap_or(&none);
+                let mut evidence: Vec<Arc<EvidenceRef>> = own.iter().chain(org_evidence).cloned().collect();
+                evidence.sort_by_key(|e| e.id);
+                evidence.dedup_by_key(|e| e.id);
+                let status = self
+                    .statuses
+                    .get(&(c.id, service.id))
+                    .or_else(|| self.statuses.get(&(c.id, 0)))
+                    .cloned()
+                    .unwrap_or_default();
+                let (name, offering, team) = &self.names[i];
+                Pair {
+                    control_key: key.clone(),
+                    control_title: title.clone(),
+                    family: family.clone(),
+                    service: name.clone(),
+                    offering: offering.clone(),
+                    category: service.category,
+                    service_team: team.clone(),
+                    responsibility: cell.effective.responsibility,
+                    provenance: self.share(cell.effective.provenance.as_str()),
+                    rationale: self.share(cell.effective.rationale),
+                    owner: cell.owner.map(|(t, _)| self.share(t)),
+                    status,
+                    result: result.map_or(ResultValue::NotAssessed, |r| r.result),
+                    note: result.map(|r| r.note.clone()).unwrap_or_default(),
+                    evidence,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A piece of evidence as a pair shows it, judged on `today`.
+fn evidence_ref(l: &Linked, reviewers: &HashMap<i64, String>, today: Day) -> EvidenceRef {
+    let e = &l.evidence;
+    let counting = counts(e.status, e.valid_until, today);
+    EvidenceRef {
+        id: e.id,
+        title: e.title.clone(),
+        sha256: e.sha256.clone(),
+        collected: e.collected_on.to_string(),
+        valid_until: e.valid_until.map(|d| d.to_string()),
+        status: e.status.to_string(),
+        reviewer: reviewers.get(&e.id).cloned(),
+        counts: counting,
+        expired: e.status == ReviewStatus::Accepted && !counting,
+        problem: None,
+    }
+}
