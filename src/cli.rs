@@ -1,13 +1,17 @@
-//! The command line: global flags and the command tree. Doc comments here are the `--help` text.
+//! The command line: global flags and the command tree, and the dispatch of a parsed command line
+//! to its module under `commands/`. Doc comments here are the `--help` text.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::commands::Ctx;
 use crate::commands::{
     audit, catalog, completions, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init,
     mapping, offering, owner, package, report, responsibility, rule, service, source, status, team,
 };
+use crate::db::Db;
+use crate::error::{Error, Result};
 
 /// Map security controls onto the cloud shared responsibility model: who is responsible for each
 /// control (provider, customer, or both), which team owns it, and why.
@@ -147,6 +151,108 @@ pub enum Command {
     /// The hash-chained audit log of every change.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+}
+
+/// Runs one command line; an output error (a full disk, a closed pipe) is an error too.
+pub(crate) fn dispatch(cli: Cli) -> Result<()> {
+    let result = run_command(cli);
+    match crate::support::output::take_failure() {
+        Some(e) if result.is_ok() => Err(Error::io("<stdout>", e)),
+        _ => result,
+    }
+}
+
+fn run_command(cli: Cli) -> Result<()> {
+    crate::support::output::set_quiet(cli.quiet);
+    crate::support::output::set_json(cli.json);
+    let db = cli.db_path();
+    crate::support::files::guard_outputs(&db, cli.force);
+    let actor = actor(cli.actor.as_deref())?;
+    match &cli.command {
+        Command::Init(c) => return c.run(&db, &actor, cli.json),
+        Command::Completions(c) => return c.run(Cli::command()),
+        Command::Key(package::KeyCommand::Generate { out }) => return package::generate(out),
+        Command::Package(package::Package {
+            command: Some(package::PackageCommand::Verify { file, public_key }),
+            ..
+        }) => {
+            return package::verify(file, public_key.as_deref());
+        }
+        Command::Man(c) => return c.run(Cli::command()),
+        Command::Demo(c) => {
+            let today = cli.today.unwrap_or_else(crate::support::clock::today);
+            return c.run(cli.db.as_deref(), &actor, cli.json, today);
+        }
+        Command::Evidence(evidence::EvidenceCommand::Hash { file }) => return evidence::hash(file),
+        _ => {}
+    }
+    let today = cli.today.unwrap_or_else(crate::support::clock::today);
+    let mut ctx = Ctx {
+        db: Db::open(&db)?,
+        actor,
+        json: cli.json,
+        today,
+    };
+    match &cli.command {
+        Command::Package(c) => c.run(&mut ctx),
+        Command::Init(_) | Command::Demo(_) | Command::Completions(_) | Command::Man(_) | Command::Key(_) => {
+            unreachable!("handled above")
+        }
+        Command::Status(c) => c.run(&mut ctx),
+        Command::Offering(c) => c.run(&mut ctx),
+        Command::Team(c) => c.run(&mut ctx),
+        Command::Service(c) => c.run(&mut ctx),
+        Command::Catalog(c) => c.run(&mut ctx),
+        Command::Control(c) => c.run(&mut ctx),
+        Command::Rule(c) => c.run(&mut ctx),
+        Command::Source(c) => c.run(&mut ctx),
+        Command::Responsibility(c) => c.run(&mut ctx),
+        Command::Owner(c) => c.run(&mut ctx),
+        Command::Implementation(c) => c.run(&mut ctx),
+        Command::Mapping(c) => c.run(&mut ctx),
+        Command::Coverage(c) => c.run(&mut ctx),
+        Command::Evidence(c) => c.run(&mut ctx),
+        Command::Gaps(c) => c.run(&mut ctx),
+        Command::Evaluation(c) => c.run(&mut ctx),
+        Command::Report(c) => c.run(&mut ctx),
+        Command::Export(c) => c.run(&mut ctx),
+        Command::Audit(c) => c.run(&mut ctx),
+    }
+}
+
+/// The actor: `--actor` / `CTRLMAP_ACTOR`, else the OS user.
+fn actor(given: Option<&str>) -> Result<String> {
+    let name = given
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .or_else(os_user)
+        .unwrap_or_else(|| "unknown".to_string());
+    match crate::text::problem(crate::text::Kind::Name, name.trim()) {
+        _ if name.trim().is_empty() => Err(Error::Invalid("--actor (or CTRLMAP_ACTOR) must not be empty".into())),
+        Some(problem) => Err(Error::Invalid(format!("--actor (or CTRLMAP_ACTOR) {problem}"))),
+        None => Ok(name.trim().to_string()),
+    }
+}
+
+/// The name of the process's user from the password database, when `USER` is not set.
+fn os_user() -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata("/proc/self").ok()?.uid();
+        let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+        let name = passwd.lines().find_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_string())
+        });
+        Some(name.unwrap_or_else(|| format!("uid-{uid}")))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 #[cfg(test)]

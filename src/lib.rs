@@ -25,5 +25,5 @@ pub use error::{Error, Result};
 
 /// Runs a parsed command line.
 pub fn run(cli: cli::Cli) -> Result<()> {
-    commands::dispatch(cli)
+    cli::dispatch(cli)
 }

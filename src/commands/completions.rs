@@ -1,13 +1,12 @@
 //! `ctrlmap completions` and `ctrlmap man`: generated from the clap definition, so they never
 //! drift from the commands.
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::support::output;
 
@@ -21,11 +20,12 @@ pub struct Completions {
 }
 
 impl Completions {
-    /// Runs the command.
-    pub(crate) fn run(&self) -> Result<()> {
+    /// Runs the command for `cli`, the whole command tree (handed down, so this module need
+    /// not know the module that defines it).
+    pub(crate) fn run(&self, mut cli: clap::Command) -> Result<()> {
         // Generated into memory first: clap_complete panics on a write error such as a closed pipe.
         let mut script = Vec::new();
-        clap_complete::generate(self.shell, &mut Cli::command(), "ctrlmap", &mut script);
+        clap_complete::generate(self.shell, &mut cli, "ctrlmap", &mut script);
         std::io::Write::write_all(&mut output::stdout(), &script)?;
         Ok(())
     }
@@ -47,16 +47,16 @@ pub struct Man {
 }
 
 impl Man {
-    /// Runs the command.
-    pub(crate) fn run(&self) -> Result<()> {
+    /// Runs the command for `cli`, the whole command tree.
+    pub(crate) fn run(&self, cli: clap::Command) -> Result<()> {
         if !self.all {
             let mut out = output::stdout();
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            clap_mangen::Man::new(cli).render(&mut out)?;
             return Ok(());
         }
         let dir = self.out.clone().unwrap_or_else(|| PathBuf::from("."));
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
-        let mut cmd = Cli::command().disable_help_subcommand(true);
+        let mut cmd = cli.disable_help_subcommand(true);
         cmd.build();
         let mut pages = Vec::new();
         collect(&cmd, &mut pages);

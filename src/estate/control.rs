@@ -5,10 +5,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::pairs::ControlInfo;
 use crate::model::Responsibility;
 use crate::model::derive::rollup;
 use crate::model::evaluation::{Pair, combine};
+
+/// A control as a report lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlInfo {
+    /// Key.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Family.
+    pub family: String,
+}
 
 /// One control in the control table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,6 +2,8 @@
 //! derived live from the database, or read back from a closed evaluation's frozen snapshot.
 //! Both paths yield the same [`Pair`]s, so reports cannot tell them apart.
 
+pub use super::control::ControlInfo;
+use super::crosswalk::Through;
 use super::fingerprint::Fingerprint;
 use super::live::Live;
 use crate::db::evaluations::{self, Evaluation};
@@ -9,17 +11,6 @@ use crate::db::{Connection, catalogs};
 use crate::error::Result;
 use crate::model::evaluation::Pair;
 use crate::model::evidence::Day;
-
-/// A control as a report lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ControlInfo {
-    /// Key.
-    pub key: String,
-    /// Title.
-    pub title: String,
-    /// Family.
-    pub family: String,
-}
 
 /// Where pairs come from.
 #[derive(Debug, Clone)]
@@ -104,7 +95,7 @@ pub fn for_each_control_owned(
 }
 
 /// The non-generic body of [`for_each_control`] (a crosswalk source nests another source).
-pub(super) fn each_control(
+fn each_control(
     conn: &Connection,
     source: &Source,
     each: &mut dyn FnMut(&ControlInfo, Vec<Pair>) -> Result<()>,
@@ -159,6 +150,13 @@ pub(super) fn each_control(
             }
             e.check_fingerprint(&fingerprint.finish()?)
         }
-        Source::Via { target, via, today } => super::crosswalk::via_pairs(conn, target, via, *today, each),
+        Source::Via { target, via, today } => {
+            let mut through = Through::default();
+            each_control(conn, via, &mut |info, pairs| {
+                through.add(info, pairs);
+                Ok(())
+            })?;
+            through.pairs(conn, target, via.catalog(), *today, each)
+        }
     }
 }
