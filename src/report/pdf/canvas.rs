@@ -6,11 +6,9 @@ use std::io::Write as _;
 
 use printpdf::{Mm, Pt};
 
-use super::document::paper_mm;
 use super::fonts::Font;
 use super::fontset::current;
 use super::style::{MUTED, RULE, Rgb, Style};
-use super::table::Align;
 use super::text::{clean, clean_paragraph, fit, text_width, wrap};
 use crate::report::data::Paper;
 
@@ -33,6 +31,21 @@ fn push_num(buf: &mut Vec<u8>, v: f32, decimals: u32) {
         }
         let _ = write!(buf, ".{frac:0digits$}");
     }
+}
+
+/// Page size in millimetres.
+pub(super) fn paper_mm(paper: Paper) -> (f32, f32) {
+    match paper {
+        Paper::A4 => (210.0, 297.0),
+        Paper::Letter => (215.9, 279.4),
+    }
+}
+
+/// How text sits in its box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Align {
+    Left,
+    Right,
 }
 
 /// The glyphs of one face a report draws: their ids in the subset embedded (assigned in drawing

@@ -6,19 +6,11 @@ use std::collections::BTreeMap;
 use printpdf::{Mm, PageAnnotId, PageAnnotation, PdfDocument, PdfPage, PdfSaveOptions};
 use sha2::{Digest, Sha256};
 
-use super::canvas::FaceUse;
-use super::embed::embed_fonts;
+use super::canvas::{FaceUse, paper_mm};
+use super::embed::{embed_fonts, lopdf_error};
 use super::fontset::Fonts;
 use crate::error::{Error, Result};
 use crate::report::data::{Paper, ReportData};
-
-/// Page size in millimetres.
-pub(super) fn paper_mm(paper: Paper) -> (f32, f32) {
-    match paper {
-        Paper::A4 => (210.0, 297.0),
-        Paper::Letter => (215.9, 279.4),
-    }
-}
 
 /// `generated_on` (YYYY-MM-DD) as midnight UTC.
 pub(super) fn parse_date(s: &str) -> Result<printpdf::DateTime> {
@@ -43,10 +35,6 @@ pub(super) fn footer_text(data: &ReportData) -> String {
 const ID_PLACEHOLDER: [u8; 16] = [
     0x19, 0x70, 0x01, 0x01, 0x20, 0x26, 0x12, 0x01, 0x42, 0x42, 0x17, 0x71, 0x03, 0x14, 0x15, 0x92,
 ];
-
-pub(super) fn lopdf_error(e: lopdf::Error) -> Error {
-    Error::Invalid(format!("could not build the PDF: {e}"))
-}
 
 /// Builds the document around the drawn page contents and writes it.
 pub(super) fn assemble(

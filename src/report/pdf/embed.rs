@@ -11,10 +11,13 @@ use sha2::{Digest, Sha256};
 use ttf_parser::Tag;
 
 use super::canvas::{FaceUse, resource_name};
-use super::document::lopdf_error;
 use super::fonts::Face;
 use super::fontset::Fonts;
 use crate::error::{Error, Result};
+
+pub(super) fn lopdf_error(e: lopdf::Error) -> Error {
+    Error::Invalid(format!("could not build the PDF: {e}"))
+}
 
 /// Adds the faces in `used` to the document's font dictionary (shared by every page;
 /// `first_page` leads to it).

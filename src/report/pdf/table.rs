@@ -1,15 +1,9 @@
 //! Tables: column widths, cells of stacked parts, and rows that never split across pages, with
 //! the header repeated on every page.
 
-use super::sections::Renderer;
+use super::canvas::{Align, Canvas};
 use super::style::{HEAD, MUTED, NAVY, Palette, RULE, Rgb, Style, ZEBRA};
 use super::text::{clean, fit, wrap};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Align {
-    Left,
-    Right,
-}
 
 /// A column as asked for: a minimum width, a share of what is left, alignment.
 pub(super) struct ColSpec {
@@ -150,9 +144,10 @@ fn cut_lines(lines: &mut CellLines, max_h: f32, inner: f32) {
     }
 }
 
-impl Renderer<'_> {
-    pub(super) fn table(&self, specs: &[ColSpec]) -> Table {
-        let widths = fit_columns(specs, self.c.width());
+impl Table {
+    /// A table over the width of `c`'s text column.
+    pub(super) fn new(c: &Canvas, specs: &[ColSpec]) -> Table {
+        let widths = fit_columns(specs, c.width());
         let pad_x = 3.5;
         let pad_y = 2.6;
         let header: Vec<Vec<String>> = specs
@@ -162,7 +157,7 @@ impl Renderer<'_> {
             .collect();
         let lines = header.iter().map(Vec::len).max().unwrap_or(1).max(1);
         Table {
-            x: self.c.left,
+            x: c.left,
             aligns: specs.iter().map(|s| s.align).collect(),
             widths,
             header,
@@ -174,92 +169,99 @@ impl Renderer<'_> {
         }
     }
 
-    fn table_header(&mut self, t: &mut Table) {
-        let top = self.c.y;
-        self.c.rect(t.x, top, t.width(), t.header_h, NAVY);
-        let mut x = t.x;
-        for i in 0..t.widths.len() {
-            let mut y = top + t.pad_y + 0.8;
-            for line in &t.header[i] {
-                self.c.text_in(
-                    x + t.pad_x,
-                    t.widths[i] - 2.0 * t.pad_x,
-                    t.aligns[i],
+    fn header(&mut self, c: &mut Canvas) {
+        let top = c.y;
+        c.rect(self.x, top, self.width(), self.header_h, NAVY);
+        let mut x = self.x;
+        for i in 0..self.widths.len() {
+            let mut y = top + self.pad_y + 0.8;
+            for line in &self.header[i] {
+                c.text_in(
+                    x + self.pad_x,
+                    self.widths[i] - 2.0 * self.pad_x,
+                    self.aligns[i],
                     y + HEAD.ascent(),
                     HEAD,
                     line,
                 );
                 y += HEAD.lead();
             }
-            x += t.widths[i];
+            x += self.widths[i];
         }
-        self.c.y += t.header_h;
-        t.header_page = Some(self.c.page_index());
-        t.rows = 0;
+        c.y += self.header_h;
+        self.header_page = Some(c.page_index());
+        self.rows = 0;
     }
 
     /// Closes the part of a table on this page with a rule.
-    fn table_rule(&mut self, t: &Table) {
-        let (x, y, w) = (t.x, self.c.y, t.width());
-        self.c.rect(x, y, w, 0.6, RULE);
+    fn rule(&self, c: &mut Canvas) {
+        let (x, y, w) = (self.x, c.y, self.width());
+        c.rect(x, y, w, 0.6, RULE);
     }
 
     /// Draws a row: never split across pages, the header repeated on each page.
-    pub(super) fn table_row(&mut self, t: &mut Table, cells: &[Cell]) {
+    pub(super) fn row(&mut self, c: &mut Canvas, cells: &[Cell]) {
         let mut laid: Vec<CellLines> = cells
             .iter()
-            .zip(&t.widths)
-            .map(|(c, w)| cell_lines(c, w - 2.0 * t.pad_x))
+            .zip(&self.widths)
+            .map(|(c, w)| cell_lines(c, w - 2.0 * self.pad_x))
             .collect();
-        let mut h = laid.iter().map(lines_height).fold(0.0, f32::max) + 2.0 * t.pad_y;
-        let max_h = self.c.bottom - self.c.top - t.header_h - 4.0;
+        let mut h = laid.iter().map(lines_height).fold(0.0, f32::max) + 2.0 * self.pad_y;
+        let max_h = c.bottom - c.top - self.header_h - 4.0;
         if h > max_h {
-            for (lines, w) in laid.iter_mut().zip(&t.widths) {
-                cut_lines(lines, max_h - 2.0 * t.pad_y, w - 2.0 * t.pad_x);
+            for (lines, w) in laid.iter_mut().zip(&self.widths) {
+                cut_lines(lines, max_h - 2.0 * self.pad_y, w - 2.0 * self.pad_x);
             }
-            h = laid.iter().map(lines_height).fold(0.0, f32::max) + 2.0 * t.pad_y;
+            h = laid.iter().map(lines_height).fold(0.0, f32::max) + 2.0 * self.pad_y;
         }
-        let on_this_page = t.header_page == Some(self.c.page_index()) && self.c.started;
-        let needed = if on_this_page { h } else { h + t.header_h };
-        if !self.c.started || self.c.y + needed > self.c.bottom {
+        let on_this_page = self.header_page == Some(c.page_index()) && c.started;
+        let needed = if on_this_page { h } else { h + self.header_h };
+        if !c.started || c.y + needed > c.bottom {
             if on_this_page {
-                self.table_rule(t);
+                self.rule(c);
             }
-            self.c.new_page();
-            self.table_header(t);
+            c.new_page();
+            self.header(c);
         } else if !on_this_page {
-            self.table_header(t);
+            self.header(c);
         }
-        let top = self.c.y;
-        if t.rows % 2 == 1 {
-            self.c.rect(t.x, top, t.width(), h, ZEBRA);
+        let top = c.y;
+        if self.rows % 2 == 1 {
+            c.rect(self.x, top, self.width(), h, ZEBRA);
         }
-        let mut x = t.x;
+        let mut x = self.x;
         for (i, (lines, cell)) in laid.iter().zip(cells).enumerate() {
-            let w = t.widths[i];
+            let w = self.widths[i];
             if let Some(fill) = cell.fill {
-                self.c.rect(x, top, w, h, fill);
+                c.rect(x, top, w, h, fill);
             }
             if let Some(bar) = cell.bar {
-                self.c.rect(x, top, 2.0, h, bar);
+                c.rect(x, top, 2.0, h, bar);
             }
-            let mut y = top + t.pad_y;
+            let mut y = top + self.pad_y;
             for (text, st) in lines {
-                self.c
-                    .text_in(x + t.pad_x, w - 2.0 * t.pad_x, t.aligns[i], y + st.ascent(), *st, text);
+                c.text_in(
+                    x + self.pad_x,
+                    w - 2.0 * self.pad_x,
+                    self.aligns[i],
+                    y + st.ascent(),
+                    *st,
+                    text,
+                );
                 y += st.lead();
             }
             x += w;
         }
-        self.c.y += h;
-        t.rows += 1;
+        c.y += h;
+        self.rows += 1;
     }
 
-    pub(super) fn table_end(&mut self, t: &Table) {
-        if t.header_page.is_some() {
-            self.table_rule(t);
+    /// Ends the table with a rule and space below.
+    pub(super) fn end(&self, c: &mut Canvas) {
+        if self.header_page.is_some() {
+            self.rule(c);
         }
-        self.c.y += 10.0;
+        c.y += 10.0;
     }
 }
 

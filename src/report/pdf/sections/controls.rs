@@ -2,9 +2,10 @@
 
 use super::{Renderer, heading_or, plural};
 use crate::report::data::{ControlColumn, ControlLine};
+use crate::report::pdf::canvas::Align;
 use crate::report::pdf::fonts::Font;
 use crate::report::pdf::style::{BODY, BODY_BOLD, HEAD, MUTED, Style, responsibility_palette, result_colors};
-use crate::report::pdf::table::{Align, Cell, ColSpec};
+use crate::report::pdf::table::{Cell, ColSpec, Table};
 use crate::report::pdf::text::{clean, text_width};
 
 impl Renderer<'_> {
@@ -67,16 +68,16 @@ impl Renderer<'_> {
                 ),
             })
             .collect();
-        let mut t = self.table(&specs);
+        let mut t = Table::new(&self.c, &specs);
         for control in &d.controls {
             let cells: Vec<Cell> = d
                 .control_columns
                 .iter()
                 .map(|col| control_cell(*col, control))
                 .collect();
-            self.table_row(&mut t, &cells);
+            t.row(&mut self.c, &cells);
         }
-        self.table_end(&t);
+        t.end(&mut self.c);
     }
 }
 

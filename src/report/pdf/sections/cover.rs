@@ -2,12 +2,13 @@
 
 use super::{Renderer, heading_or, plural};
 use crate::report::data::ServiceLine;
+use crate::report::pdf::canvas::Align;
 use crate::report::pdf::fonts::Font;
 use crate::report::pdf::style::{
     BAD_INK, BAND_TEXT, BODY, BODY_BOLD, CUSTOMER, HEAD, INHERITED, INK, MUTED, NAVY, SHARED, Style, TEXT,
     UNDETERMINED, WHITE,
 };
-use crate::report::pdf::table::{Align, Cell, ColSpec};
+use crate::report::pdf::table::{Cell, ColSpec, Table};
 use crate::report::pdf::text::{clean, text_width, wrap};
 
 impl Renderer<'_> {
@@ -106,7 +107,7 @@ impl Renderer<'_> {
             ColSpec::new("Category", cat_w + 9.0, 0.0, Align::Left),
             ColSpec::new("Team", 50.0, 1.0, Align::Left),
         ];
-        let mut t = self.table(&specs);
+        let mut t = Table::new(&self.c, &specs);
         for s in services {
             let cells = [
                 Cell::new(&s.name, BODY_BOLD),
@@ -114,8 +115,8 @@ impl Renderer<'_> {
                 Cell::new(&s.category, BODY),
                 Cell::or(&s.team, BODY, "-"),
             ];
-            self.table_row(&mut t, &cells);
+            t.row(&mut self.c, &cells);
         }
-        self.table_end(&t);
+        t.end(&mut self.c);
     }
 }

@@ -2,9 +2,10 @@
 
 use super::{Renderer, count_by, heading_or, plural};
 use crate::report::data::EvidenceLine;
+use crate::report::pdf::canvas::Align;
 use crate::report::pdf::fonts::Font;
 use crate::report::pdf::style::{BAD_INK, GREY_INK, HEAD, INK, MUTED, Style, status_color};
-use crate::report::pdf::table::{Align, Cell, ColSpec};
+use crate::report::pdf::table::{Cell, ColSpec, Table};
 use crate::report::pdf::text::{clean, text_width};
 
 impl Renderer<'_> {
@@ -61,12 +62,12 @@ impl Renderer<'_> {
             ColSpec::new("Status", status_w, 0.0, Align::Left),
             ColSpec::new("Reviewer", 42.0, 0.5, Align::Left),
         ];
-        let mut t = self.table(&specs);
+        let mut t = Table::new(&self.c, &specs);
         for e in &d.evidence {
             let cells = evidence_cells(e, &d.generated_on);
-            self.table_row(&mut t, &cells);
+            t.row(&mut self.c, &cells);
         }
-        self.table_end(&t);
+        t.end(&mut self.c);
     }
 }
 

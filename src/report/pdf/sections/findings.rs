@@ -2,9 +2,10 @@
 
 use super::{Renderer, count_by, heading_or, plural};
 use crate::report::data::Finding;
+use crate::report::pdf::canvas::Align;
 use crate::report::pdf::fonts::Font;
 use crate::report::pdf::style::{BODY, BODY_BOLD, HEAD, MUTED, Style, finding_color};
-use crate::report::pdf::table::{Align, Cell, ColSpec};
+use crate::report::pdf::table::{Cell, ColSpec, Table};
 use crate::report::pdf::text::{clean, text_width};
 
 impl Renderer<'_> {
@@ -37,12 +38,12 @@ impl Renderer<'_> {
             ColSpec::new("Service", 55.0, 1.0, Align::Left),
             ColSpec::new("Detail", 120.0, 3.2, Align::Left),
         ];
-        let mut t = self.table(&specs);
+        let mut t = Table::new(&self.c, &specs);
         for f in &d.findings {
             let cells = finding_cells(f);
-            self.table_row(&mut t, &cells);
+            t.row(&mut self.c, &cells);
         }
-        self.table_end(&t);
+        t.end(&mut self.c);
     }
 }
 

@@ -1,11 +1,12 @@
 //! The summary: key figures, charts by responsibility and result, evidence coverage, teams.
 
 use super::{Renderer, capitalise, heading_or, percent};
+use crate::report::pdf::canvas::Align;
 use crate::report::pdf::fonts::Font;
 use crate::report::pdf::style::{
     BAD_INK, GOOD, HEAD, INK, MUTED, NAVY, Rgb, Style, TILE, TRACK, responsibility_palette, result_colors,
 };
-use crate::report::pdf::table::{Align, Cell, ColSpec};
+use crate::report::pdf::table::{Cell, ColSpec, Table};
 use crate::report::pdf::text::{clean, fit, text_width};
 
 impl Renderer<'_> {
@@ -77,7 +78,7 @@ impl Renderer<'_> {
             ColSpec::new("Satisfied", num_w, 0.0, Align::Right),
             ColSpec::new("Failing", num_w, 0.0, Align::Right),
         ];
-        let mut t = self.table(&specs);
+        let mut t = Table::new(&self.c, &specs);
         let body = Style::new(Font::Regular, 8.0, INK);
         for team in &s.teams {
             let failing = if team.failing > 0 {
@@ -95,9 +96,9 @@ impl Renderer<'_> {
                 Cell::new(&team.satisfied.to_string(), body),
                 Cell::new(&team.failing.to_string(), failing),
             ];
-            self.table_row(&mut t, &cells);
+            t.row(&mut self.c, &cells);
         }
-        self.table_end(&t);
+        t.end(&mut self.c);
     }
 
     fn tiles(&mut self, tiles: &[(&str, String)]) {
