@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use super::manifest::{self, Packed};
 use super::{CHUNK, DIGEST, MANIFEST, Member, NAME_MAX, SIGNATURE, Summary};
 use crate::db::Connection;
 use crate::db::evaluations::Evaluation;
@@ -22,15 +23,6 @@ use crate::report::assemble::{self, Options};
 use crate::report::csv::Level;
 use crate::report::data::Paper;
 use crate::report::template::Template;
-
-/// A file evidence to pack: under which control, and where its bytes are.
-pub(super) struct Packed {
-    pub(super) control: String,
-    pub(super) id: i64,
-    pub(super) title: String,
-    pub(super) sha256: String,
-    pub(super) original_name: String,
-}
 
 /// Writes members in order with fixed metadata, hashing each on the way.
 struct Packer<W: Write + Seek> {
@@ -186,7 +178,7 @@ pub fn build(
             p.add_evidence(&path, &store, e)?;
             paths.push((i, path));
         }
-        let manifest = super::manifest::write(evaluation, date, &data, &p.members, &evidence, &paths)?;
+        let manifest = manifest::write(evaluation, date, &data, &p.members, &evidence, &paths)?;
         p.add(MANIFEST, manifest.as_bytes(), true)?;
         let digest: String = p
             .members

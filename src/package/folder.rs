@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::CHUNK;
 use super::names::Seen;
-use super::reader::{Checked, Refused, Source, shown};
+use super::reader::Source;
+use super::refused::{Checked, Refused, shown};
 
 /// The deepest folder a package has: `evidence/<control>/`.
 const DEPTH_MAX: usize = 2;

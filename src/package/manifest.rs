@@ -6,7 +6,6 @@ use std::io;
 use serde_json::json;
 
 use super::Member;
-use super::build::Packed;
 use crate::db::evaluations::Evaluation;
 use crate::error::Result;
 use crate::model::evidence::Day;
@@ -14,6 +13,15 @@ use crate::report::data::ReportData;
 
 /// What the manifest says it is.
 const FORMAT: &str = "ctrlmap-package/1";
+
+/// A file evidence to pack: under which control, and where its bytes are.
+pub(super) struct Packed {
+    pub(super) control: String,
+    pub(super) id: i64,
+    pub(super) title: String,
+    pub(super) sha256: String,
+    pub(super) original_name: String,
+}
 
 /// The manifest of a package, as pretty JSON with a final newline.
 pub(super) fn write(
@@ -80,7 +88,7 @@ pub(super) fn sizes(bytes: &[u8], lines: &[(&str, &str)]) -> std::result::Result
             Some(size) if m["path"] == *path && m["sha256"] == *sha256 => Ok(size),
             _ => Err(format!(
                 "disagrees with digest.txt about member {}",
-                super::reader::shown(path)
+                super::refused::shown(path)
             )),
         })
         .collect()

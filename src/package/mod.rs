@@ -14,6 +14,7 @@ mod manifest;
 mod names;
 mod reader;
 mod records;
+mod refused;
 mod sign;
 mod verify;
 

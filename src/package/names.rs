@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::reader::shown;
+use super::refused::shown;
 use super::{DIGEST, MANIFEST, NAME_MAX, SIGNATURE};
 use crate::text::is_invisible;
 

@@ -22,8 +22,8 @@ use flate2::bufread::DeflateDecoder;
 
 use super::names::Seen;
 use super::records::{self, Header, LOCAL_LEN};
+use super::refused::{Checked, Refused, shown};
 use super::{CHUNK, names};
-use crate::text::one_line;
 
 /// The general-purpose flag that says the name is UTF-8 (bit 11).
 const UTF8: u16 = 1 << 11;
@@ -51,31 +51,6 @@ const S_IFDIR: u32 = 0o040_000;
 const DOS_DIRECTORY: u32 = 0x10;
 /// The largest central directory read into memory: about half a million members.
 const CENTRAL_MAX: u64 = 64 << 20;
-
-/// Why an archive is not accepted.
-#[derive(Debug)]
-pub(super) enum Refused {
-    /// Not a zip at all (or truncated): the wrong file was given.
-    NotZip(String),
-    /// A zip, but not one `build` wrote: forged or damaged.
-    Forged(String),
-    /// The file could not be read.
-    Io(io::Error),
-}
-
-impl From<io::Error> for Refused {
-    fn from(e: io::Error) -> Refused {
-        Refused::Io(e)
-    }
-}
-
-/// Shorthand for the reader's results.
-pub(super) type Checked<T> = std::result::Result<T, Refused>;
-
-/// A member's name as it may be shown: quoted, every control or invisible character escaped.
-pub(super) fn shown(name: &str) -> String {
-    format!("\"{}\"", one_line(name))
-}
 
 /// Where a package's members are read from: its zip ([`Archive`]) or the folder it was unzipped
 /// to ([`super::folder::Folder`]). Either has already refused anything that is not a member (a

@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
-use super::reader::{Checked, Refused, shown};
+use super::refused::{Checked, Refused, shown};
 
 /// Signature of the end of central directory record.
 const END: u32 = 0x0605_4b50;

@@ -12,7 +12,8 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use super::folder::Folder;
-use super::reader::{Archive, Checked, Refused, Source, shown};
+use super::reader::{Archive, Source};
+use super::refused::{Checked, Refused, shown};
 use super::sign::{decode_hex, read_verifying_key};
 use super::{DIGEST, MANIFEST, SIGNATURE, Verified};
 use crate::error::{Error, Result};
