@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::{Ctx, open_input, report_import, source_name};
 use crate::db::{OnExisting, catalogs, save};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Catalog;
 use crate::support::output;
 
@@ -96,7 +96,7 @@ impl CatalogCommand {
                         (Some(t), _) => t.clone(),
                         (None, Some((_, c))) => c.title.clone(),
                         (None, None) => {
-                            return Err(crate::Error::Invalid(format!(
+                            return Err(Error::Invalid(format!(
                                 "catalogue \"{key}\" is new: give it a --title"
                             )));
                         }
@@ -140,7 +140,7 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
     let mut bytes = Vec::new();
     open_input(file)?
         .read_to_end(&mut bytes)
-        .map_err(|e| crate::Error::io(file.display(), e))?;
+        .map_err(|e| Error::io(file.display(), e))?;
     let parsed = crate::import::oscal::parse_catalog(&source_name(file), &bytes)?;
     let key = match key {
         Some(k) => super::check_name("catalogue", k)?,
@@ -160,7 +160,7 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
     };
     let report = ctx.db.write(&ctx.actor, |w| {
         if catalogs::get(w, &key).is_ok() && !replace {
-            return Err(crate::Error::Invalid(format!(
+            return Err(Error::Invalid(format!(
                 "catalogue \"{key}\" already exists: pass --replace to re-import it, or --key to import it beside"
             )));
         }
