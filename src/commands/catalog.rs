@@ -96,9 +96,7 @@ impl CatalogCommand {
                         (Some(t), _) => t.clone(),
                         (None, Some((_, c))) => c.title.clone(),
                         (None, None) => {
-                            return Err(Error::Invalid(format!(
-                                "catalogue \"{key}\" is new: give it a --title"
-                            )));
+                            return Err(Error::Invalid(format!("catalogue \"{key}\" is new: give it a --title")));
                         }
                     };
                     let catalog = Catalog {

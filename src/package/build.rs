@@ -16,11 +16,13 @@ use super::{CHUNK, DIGEST, MANIFEST, Member, NAME_MAX, SIGNATURE, Summary};
 use crate::db::Connection;
 use crate::db::evaluations::Evaluation;
 use crate::error::{Error, Result};
-use crate::estate::pairs::{self, Source};
+use crate::estate::pairs::{self, ControlInfo, Source};
 use crate::evidence::Store;
+use crate::model::evaluation::Pair;
 use crate::model::evidence::Day;
-use crate::report::assemble::{self, Options};
+use crate::report::assemble::{Assembly, Options};
 use crate::report::csv::Level;
+use crate::report::csv::Rows;
 use crate::report::data::Paper;
 use crate::report::template::Template;
 
@@ -151,16 +153,25 @@ pub fn build(
         date,
         team: None,
     };
-    let data = assemble::build(conn, &opts)?;
+    // One pass over the pairs feeds the report data, the CSV and the list of evidence files.
+    let mut assembly = Assembly::start(conn, &opts)?;
     let mut csv = Vec::new();
-    crate::report::csv::write(conn, &opts, Level::Control, &template.csv_columns.control, &mut csv)?;
+    let mut rows = Rows::start(&opts, Level::Control, &template.csv_columns.control, &mut csv)?;
+    let mut files = EvidenceFiles::default();
+    pairs::for_each_control_owned(conn, &opts.source, |info, all| {
+        rows.add(info, &all)?;
+        files.add(info, all.iter().filter(|p| opts.keeps(p)));
+        assembly.add(info, all)
+    })?;
+    rows.finish()?;
+    let data = assembly.finish(conn)?;
     // The generated members after README.txt, in order; one line per report format.
     let generated: Vec<(&str, Vec<u8>)> = vec![
         ("report.pdf", crate::report::pdf::render(&data, Paper::A4)?),
         ("report.csv", csv),
         ("report.xlsx", crate::report::xlsx::render(&data)?),
     ];
-    let evidence = file_evidence(conn, &opts)?;
+    let evidence = files.finish(conn);
     let readme = readme(evaluation, date, &generated);
     let store = Store::beside(db_path);
 
@@ -206,13 +217,20 @@ pub fn build(
 
 /// Every file evidence linked to a control in the source's pairs: once per control, in catalogue
 /// order, then by evidence number.
-fn file_evidence(conn: &Connection, opts: &Options<'_>) -> Result<Vec<Packed>> {
-    // Per control in catalogue order: evidence number -> (title, sha256).
-    type Files = BTreeMap<i64, (String, String)>;
-    let mut per_control: Vec<(String, Files)> = Vec::new();
-    pairs::for_each_control(conn, &opts.source, |info, all| {
+#[derive(Default)]
+struct EvidenceFiles {
+    /// Per control in catalogue order: its key and its files.
+    per_control: Vec<(String, Files)>,
+}
+
+/// One control's file evidence: evidence number -> (title, sha256).
+type Files = BTreeMap<i64, (String, String)>;
+
+impl EvidenceFiles {
+    /// Adds the file evidence of one control's pairs (those the package keeps).
+    fn add<'p>(&mut self, info: &ControlInfo, kept: impl Iterator<Item = &'p Pair>) {
         let mut files = BTreeMap::new();
-        for p in all.iter().filter(|p| opts.keeps(p)) {
+        for p in kept {
             for e in &p.evidence {
                 if let Some(sha) = &e.sha256 {
                     files.entry(e.id).or_insert_with(|| (e.title.clone(), sha.clone()));
@@ -220,35 +238,38 @@ fn file_evidence(conn: &Connection, opts: &Options<'_>) -> Result<Vec<Packed>> {
             }
         }
         if !files.is_empty() {
-            per_control.push((info.key.clone(), files));
-        }
-        Ok(())
-    })?;
-    let mut names: HashMap<i64, String> = HashMap::new();
-    let mut out = Vec::new();
-    for (control, files) in per_control {
-        for (id, (title, sha256)) in files {
-            let original_name = match names.get(&id) {
-                Some(n) => n.clone(),
-                None => {
-                    let n = crate::db::evidence::get(conn, id)
-                        .ok()
-                        .and_then(|e| e.original_name)
-                        .unwrap_or_else(|| "file".to_string());
-                    names.insert(id, n.clone());
-                    n
-                }
-            };
-            out.push(Packed {
-                control: control.clone(),
-                id,
-                title,
-                sha256,
-                original_name,
-            });
+            self.per_control.push((info.key.clone(), files));
         }
     }
-    Ok(out)
+
+    /// The evidence to pack, each with the name it was stored under.
+    fn finish(self, conn: &Connection) -> Vec<Packed> {
+        let mut names: HashMap<i64, String> = HashMap::new();
+        let mut out = Vec::new();
+        for (control, files) in self.per_control {
+            for (id, (title, sha256)) in files {
+                let original_name = match names.get(&id) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = crate::db::evidence::get(conn, id)
+                            .ok()
+                            .and_then(|e| e.original_name)
+                            .unwrap_or_else(|| "file".to_string());
+                        names.insert(id, n.clone());
+                        n
+                    }
+                };
+                out.push(Packed {
+                    control: control.clone(),
+                    id,
+                    title,
+                    sha256,
+                    original_name,
+                });
+            }
+        }
+        out
+    }
 }
 
 /// `evidence/<CONTROL>/<id>-<name>`, unique within the package even when sanitised keys collide.

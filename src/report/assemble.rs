@@ -7,10 +7,11 @@ use super::data::{
     CategoryColumn, EvaluationLine, EvidenceLine, Finding, ReportData, ServiceLine, SourceLine, Summary, TeamLine,
 };
 use super::template::Template;
+use crate::db::evaluations::Evaluation;
 use crate::db::sources::{Cited, Sources};
 use crate::db::{Connection, catalogs, offerings};
 use crate::error::Result;
-use crate::estate::control::{control_line, line_responsibility};
+use crate::estate::control::{ControlInfo, ControlLine, control_line, line_responsibility};
 use crate::estate::fingerprint::Fingerprint;
 use crate::estate::pairs::{self, Source};
 use crate::evidence::FileCheck;
@@ -44,52 +45,84 @@ impl Options<'_> {
     }
 }
 
-/// Builds the report data in one pass over the source, without looking at the evidence store
-/// (the package does: it re-hashes every file it copies and refuses altered ones).
-pub fn build(conn: &Connection, opts: &Options<'_>) -> Result<ReportData> {
-    build_checked(conn, opts, None)
-}
-
 /// Builds the report data in one pass over the source; with `files`, evidence whose stored file
 /// fails that check is marked, does not count, and is listed as failed.
 pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&mut FileCheck>) -> Result<ReportData> {
-    let (catalog_key, evaluation) = (opts.source.catalog().to_string(), opts.source.evaluation().cloned());
-    let (catalog_id, catalog) = catalogs::get(conn, &catalog_key)?;
-    let book = RuleBook::new(catalogs::rules(conn, catalog_id)?);
-
-    let mut fingerprint = Fingerprint::default();
-    let mut controls = Vec::new();
-    let mut findings = Vec::new();
-    // Hashed while pairs stream in (millions of lookups), sorted once at the end.
-    let mut services: HashMap<String, ServiceLine> = HashMap::new();
-    let mut evidence: BTreeMap<i64, (EvidenceLine, BTreeSet<String>)> = BTreeMap::new();
-    let mut teams: HashMap<String, TeamLine> = HashMap::new();
-    let mut by_responsibility: BTreeMap<Responsibility, u64> = BTreeMap::new();
-    let mut by_result: BTreeMap<ResultValue, u64> = BTreeMap::new();
-    let (mut shared_or_customer, mut with_counting) = (0u64, 0u64);
-    // Per category: control title -> responsibilities seen on services of that category.
-    let mut per_category: BTreeMap<Category, Vec<(String, Responsibility)>> = BTreeMap::new();
-
+    let mut assembly = Assembly::start(conn, opts)?;
     pairs::for_each_control_owned(conn, &opts.source, |info, mut all| {
         if let Some(check) = files.as_deref_mut() {
             check.mark(&mut all)?;
         }
+        assembly.add(info, all)
+    })?;
+    assembly.finish(conn)
+}
+
+/// Report data being built, control by control, from pairs handed in (by [`build_checked`], or by
+/// a caller that renders other things from the same pass).
+pub struct Assembly<'o> {
+    opts: &'o Options<'o>,
+    catalog: crate::model::Catalog,
+    evaluation: Option<Evaluation>,
+    book: RuleBook,
+    fingerprint: Fingerprint,
+    controls: Vec<ControlLine>,
+    findings: Vec<Finding>,
+    // Hashed while pairs stream in (millions of lookups), sorted once at the end.
+    services: HashMap<String, ServiceLine>,
+    evidence: BTreeMap<i64, (EvidenceLine, BTreeSet<String>)>,
+    teams: HashMap<String, TeamLine>,
+    by_responsibility: BTreeMap<Responsibility, u64>,
+    by_result: BTreeMap<ResultValue, u64>,
+    shared_or_customer: u64,
+    with_counting: u64,
+    /// Per category: control title -> responsibilities seen on services of that category.
+    per_category: BTreeMap<Category, Vec<(String, Responsibility)>>,
+}
+
+impl<'o> Assembly<'o> {
+    /// Starts the report of `opts`: its catalogue and rules are read here, once.
+    pub fn start(conn: &Connection, opts: &'o Options<'o>) -> Result<Assembly<'o>> {
+        let (catalog_key, evaluation) = (opts.source.catalog().to_string(), opts.source.evaluation().cloned());
+        let (catalog_id, catalog) = catalogs::get(conn, &catalog_key)?;
+        let book = RuleBook::new(catalogs::rules(conn, catalog_id)?);
+        Ok(Assembly {
+            opts,
+            catalog,
+            evaluation,
+            book,
+            fingerprint: Fingerprint::default(),
+            controls: Vec::new(),
+            findings: Vec::new(),
+            services: HashMap::new(),
+            evidence: BTreeMap::new(),
+            teams: HashMap::new(),
+            by_responsibility: BTreeMap::new(),
+            by_result: BTreeMap::new(),
+            shared_or_customer: 0,
+            with_counting: 0,
+            per_category: BTreeMap::new(),
+        })
+    }
+
+    /// Adds one control's pairs, in catalogue order.
+    pub fn add(&mut self, info: &ControlInfo, all: Vec<Pair>) -> Result<()> {
         let present = !all.is_empty();
-        let kept_pairs: Vec<Pair> = all.into_iter().filter(|p| opts.keeps(p)).collect();
+        let kept_pairs: Vec<Pair> = all.into_iter().filter(|p| self.opts.keeps(p)).collect();
         let kept: Vec<&Pair> = kept_pairs.iter().collect();
         let mut control_findings = Findings::default();
         for p in &kept {
-            if !services.contains_key(&*p.service) {
+            if !self.services.contains_key(&*p.service) {
                 let line = ServiceLine {
                     name: p.service.to_string(),
                     offering: p.offering.to_string(),
                     category: p.category.to_string(),
                     team: p.service_team.as_deref().unwrap_or_default().to_string(),
                 };
-                services.insert(p.service.to_string(), line);
+                self.services.insert(p.service.to_string(), line);
             }
             for e in &p.evidence {
-                let entry = evidence.entry(e.id).or_insert_with(|| {
+                let entry = self.evidence.entry(e.id).or_insert_with(|| {
                     (
                         EvidenceLine {
                             id: e.id,
@@ -110,7 +143,7 @@ pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&m
             pair_findings(p, &mut control_findings);
             if p.responsibility.customer_has_a_part() {
                 let team = p.owner.as_deref().unwrap_or("(no owner)");
-                if !teams.contains_key(team) {
+                if !self.teams.contains_key(team) {
                     let line = TeamLine {
                         team: team.to_string(),
                         pairs: 0,
@@ -118,26 +151,29 @@ pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&m
                         satisfied: 0,
                         failing: 0,
                     };
-                    teams.insert(team.to_string(), line);
+                    self.teams.insert(team.to_string(), line);
                 }
-                let line = teams.get_mut(team).expect("just inserted");
+                let line = self.teams.get_mut(team).expect("just inserted");
                 line.pairs += 1;
                 line.evidenced += u64::from(p.evidence.iter().any(|e| e.counting()));
                 line.satisfied += u64::from(p.result == ResultValue::Satisfied);
                 line.failing += u64::from(p.result.is_failing());
             }
         }
-        findings.extend(control_findings.finish(&info.key));
+        self.findings.extend(control_findings.finish(&info.key));
         let line = control_line(info, &kept);
         let responsibility = line_responsibility(&kept);
-        *by_responsibility.entry(responsibility).or_default() += 1;
-        *by_result.entry(combine(kept.iter().map(|p| p.result))).or_default() += 1;
+        *self.by_responsibility.entry(responsibility).or_default() += 1;
+        *self
+            .by_result
+            .entry(combine(kept.iter().map(|p| p.result)))
+            .or_default() += 1;
         if responsibility.customer_has_a_part() {
-            shared_or_customer += 1;
-            with_counting += u64::from(line.evidence_count > 0);
+            self.shared_or_customer += 1;
+            self.with_counting += u64::from(line.evidence_count > 0);
         }
         if kept.is_empty() && !present {
-            findings.push(Finding {
+            self.findings.push(Finding {
                 kind: "undetermined".into(),
                 control: info.key.clone(),
                 service: String::new(),
@@ -151,125 +187,148 @@ pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&m
                 .map(|p| p.responsibility)
                 .collect();
             let r = if seen.is_empty() {
-                book.find(&info.key, &info.family, *category)
+                self.book
+                    .find(&info.key, &info.family, *category)
                     .map_or(Responsibility::Undetermined, |r| r.responsibility)
             } else {
                 rollup(seen)
             };
-            per_category
+            self.per_category
                 .entry(*category)
                 .or_default()
                 .push((format!("{} {}", info.key, info.title), r));
         }
-        controls.push(line);
+        self.controls.push(line);
         drop(kept);
-        fingerprint.add_all(kept_pairs)
-    })?;
+        self.fingerprint.add_all(kept_pairs)
+    }
 
-    // A frozen snapshot was checked against its stored fingerprint as it was read (pairs.rs).
-    let fingerprint = fingerprint.finish()?;
-    let services: BTreeMap<String, ServiceLine> = services.into_iter().collect();
-    let teams: BTreeMap<String, TeamLine> = teams.into_iter().collect();
-    let categories = Category::ALL
-        .iter()
-        .map(|c| {
-            let entries = per_category.remove(c).unwrap_or_default();
-            let pick = |r: Responsibility| {
-                entries
-                    .iter()
-                    .filter(|(_, x)| *x == r)
-                    .map(|(t, _)| t.clone())
-                    .collect()
-            };
-            let text = opts.template.categories.get(c.as_str());
-            CategoryColumn {
-                category: c.to_string(),
-                provider_summary: text.map(|t| t.provider.clone()).unwrap_or_default(),
-                customer_summary: text.map(|t| t.customer.clone()).unwrap_or_default(),
-                provider_controls: pick(Responsibility::Inherited),
-                shared_controls: pick(Responsibility::Shared),
-                customer_controls: pick(Responsibility::Customer),
-                services: services
-                    .values()
-                    .filter(|s| s.category == c.as_str())
-                    .map(|s| s.name.clone())
-                    .collect(),
-            }
-        })
-        .collect();
-
-    let organisation = opts
-        .organisation
-        .clone()
-        .unwrap_or_else(|| opts.template.organisation.clone());
-    let evaluation_line = evaluation.as_ref().map(|e| EvaluationLine {
-        id: e.id,
-        name: e.name.clone(),
-        assessor: e.assessor.clone(),
-        opened_at: e.opened_at.clone(),
-        closed_at: e.closed_at.clone(),
-    });
-    let context = serde_json::json!({
-        "organisation": organisation,
-        "catalog": { "key": catalog.key, "title": catalog.title },
-        "evaluation": evaluation_line,
-        "date": opts.date.to_string(),
-        "fingerprint": fingerprint,
-    });
-    let (title, texts) = opts.template.render(&context)?;
-    let scope_teams = match (&opts.team, &evaluation) {
-        (Some(t), _) => vec![t.clone()],
-        (None, Some(e)) => e.teams.clone(),
-        (None, None) => Vec::new(),
-    };
-    let sources = report_sources(
-        conn,
-        &opts.source,
-        &book,
-        services.values().map(|s| s.offering.as_str()),
-    )?;
-    Ok(ReportData {
-        title,
-        organisation,
-        generated_on: opts.date.to_string(),
-        catalog_key: catalog.key,
-        catalog_title: match &opts.source {
-            Source::Via { via, .. } => format!("{} (seen through the crosswalk from {})", catalog.title, via.catalog()),
-            _ => catalog.title,
-        },
-        scope_teams,
-        scope_services: services.into_values().collect(),
-        evaluation: evaluation_line,
-        fingerprint,
-        summary: Summary {
-            by_responsibility: Responsibility::ALL
-                .iter()
-                .map(|r| (r.to_string(), by_responsibility.get(r).copied().unwrap_or(0)))
-                .collect(),
-            by_result: ResultValue::ALL
-                .iter()
-                .map(|r| (r.to_string(), by_result.get(r).copied().unwrap_or(0)))
-                .collect(),
+    /// The report data, once every control was added.
+    pub fn finish(self, conn: &Connection) -> Result<ReportData> {
+        let Assembly {
+            opts,
+            catalog,
+            evaluation,
+            book,
+            fingerprint,
+            controls,
+            findings,
+            services,
+            evidence,
+            teams,
+            by_responsibility,
+            by_result,
             shared_or_customer,
-            with_counting_evidence: with_counting,
-            evidence_failed: evidence.values().filter(|(e, _)| !e.integrity.is_empty()).count() as u64,
-            teams: teams.into_values().collect(),
-        },
-        categories,
-        controls,
-        findings,
-        evidence: evidence
-            .into_values()
-            .map(|(mut line, controls)| {
-                line.controls = controls.into_iter().collect::<Vec<_>>().join(", ");
-                line
+            with_counting,
+            mut per_category,
+        } = self;
+        // A frozen snapshot was checked against its stored fingerprint as it was read (pairs.rs).
+        let fingerprint = fingerprint.finish()?;
+        let services: BTreeMap<String, ServiceLine> = services.into_iter().collect();
+        let teams: BTreeMap<String, TeamLine> = teams.into_iter().collect();
+        let categories = Category::ALL
+            .iter()
+            .map(|c| {
+                let entries = per_category.remove(c).unwrap_or_default();
+                let pick = |r: Responsibility| {
+                    entries
+                        .iter()
+                        .filter(|(_, x)| *x == r)
+                        .map(|(t, _)| t.clone())
+                        .collect()
+                };
+                let text = opts.template.categories.get(c.as_str());
+                CategoryColumn {
+                    category: c.to_string(),
+                    provider_summary: text.map(|t| t.provider.clone()).unwrap_or_default(),
+                    customer_summary: text.map(|t| t.customer.clone()).unwrap_or_default(),
+                    provider_controls: pick(Responsibility::Inherited),
+                    shared_controls: pick(Responsibility::Shared),
+                    customer_controls: pick(Responsibility::Customer),
+                    services: services
+                        .values()
+                        .filter(|s| s.category == c.as_str())
+                        .map(|s| s.name.clone())
+                        .collect(),
+                }
             })
-            .collect(),
-        texts,
-        sections: opts.template.sections.clone(),
-        control_columns: opts.template.control_columns.clone(),
-        sources,
-    })
+            .collect();
+
+        let organisation = opts
+            .organisation
+            .clone()
+            .unwrap_or_else(|| opts.template.organisation.clone());
+        let evaluation_line = evaluation.as_ref().map(|e| EvaluationLine {
+            id: e.id,
+            name: e.name.clone(),
+            assessor: e.assessor.clone(),
+            opened_at: e.opened_at.clone(),
+            closed_at: e.closed_at.clone(),
+        });
+        let context = serde_json::json!({
+            "organisation": organisation,
+            "catalog": { "key": catalog.key, "title": catalog.title },
+            "evaluation": evaluation_line,
+            "date": opts.date.to_string(),
+            "fingerprint": fingerprint,
+        });
+        let (title, texts) = opts.template.render(&context)?;
+        let scope_teams = match (&opts.team, &evaluation) {
+            (Some(t), _) => vec![t.clone()],
+            (None, Some(e)) => e.teams.clone(),
+            (None, None) => Vec::new(),
+        };
+        let sources = report_sources(
+            conn,
+            &opts.source,
+            &book,
+            services.values().map(|s| s.offering.as_str()),
+        )?;
+        Ok(ReportData {
+            title,
+            organisation,
+            generated_on: opts.date.to_string(),
+            catalog_key: catalog.key,
+            catalog_title: match &opts.source {
+                Source::Via { via, .. } => {
+                    format!("{} (seen through the crosswalk from {})", catalog.title, via.catalog())
+                }
+                _ => catalog.title,
+            },
+            scope_teams,
+            scope_services: services.into_values().collect(),
+            evaluation: evaluation_line,
+            fingerprint,
+            summary: Summary {
+                by_responsibility: Responsibility::ALL
+                    .iter()
+                    .map(|r| (r.to_string(), by_responsibility.get(r).copied().unwrap_or(0)))
+                    .collect(),
+                by_result: ResultValue::ALL
+                    .iter()
+                    .map(|r| (r.to_string(), by_result.get(r).copied().unwrap_or(0)))
+                    .collect(),
+                shared_or_customer,
+                with_counting_evidence: with_counting,
+                evidence_failed: evidence.values().filter(|(e, _)| !e.integrity.is_empty()).count() as u64,
+                teams: teams.into_values().collect(),
+            },
+            categories,
+            controls,
+            findings,
+            evidence: evidence
+                .into_values()
+                .map(|(mut line, controls)| {
+                    line.controls = controls.into_iter().collect::<Vec<_>>().join(", ");
+                    line
+                })
+                .collect(),
+            texts,
+            sections: opts.template.sections.clone(),
+            control_columns: opts.template.control_columns.clone(),
+            sources,
+        })
+    }
 }
 
 /// The sources a report's matrix rests on: those the rules of its catalogue cite (and, seen

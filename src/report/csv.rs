@@ -53,14 +53,8 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes the CSV of `opts` at `level` with `columns` to `out`, without looking at the evidence
-/// store (the package re-hashes every file it copies itself).
-pub fn write(conn: &Connection, opts: &Options<'_>, level: Level, columns: &[String], out: impl Write) -> Result<()> {
-    write_checked(conn, opts, level, columns, None, out)
-}
-
-/// As [`write`]; with `files`, evidence whose stored file fails that check does not count and its
-/// evidence cells say so, e.g. `3 (altered)`.
+/// Writes the CSV of `opts` at `level` with `columns` to `out`; with `files`, evidence whose
+/// stored file fails that check does not count and its evidence cells say so, e.g. `3 (altered)`.
 pub fn write_checked(
     conn: &Connection,
     opts: &Options<'_>,
@@ -69,53 +63,87 @@ pub fn write_checked(
     mut files: Option<&mut FileCheck>,
     out: impl Write,
 ) -> Result<()> {
-    for c in columns {
-        let known =
-            CONTROL_COLUMNS.contains(&c.as_str()) || (level == Level::Service && SERVICE_ONLY.contains(&c.as_str()));
-        if !known {
-            return Err(Error::Invalid(format!(
-                "{}: unknown {} CSV column \"{c}\"",
-                opts.template.source,
-                if level == Level::Service {
-                    "service-level"
-                } else {
-                    "control-level"
-                }
-            )));
-        }
-    }
-    let catalog = opts.source.catalog().to_string();
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    w.write_record(columns).map_err(csv_error)?;
+    let mut rows = Rows::start(opts, level, columns, out)?;
     pairs::for_each_control_owned(conn, &opts.source, |info, mut all| {
         if let Some(check) = files.as_deref_mut() {
             check.mark(&mut all)?;
         }
-        let kept: Vec<&Pair> = all.iter().filter(|p| opts.keeps(p)).collect();
-        match level {
+        rows.add(info, &all)
+    })?;
+    rows.finish()
+}
+
+/// A CSV report being written, control by control, from pairs handed in (by [`write_checked`],
+/// or by a caller that renders other things from the same pass).
+pub struct Rows<'a, W: Write> {
+    opts: &'a Options<'a>,
+    level: Level,
+    columns: &'a [String],
+    catalog: String,
+    w: csv::Writer<W>,
+}
+
+impl<'a, W: Write> Rows<'a, W> {
+    /// Checks `columns` against `level` and writes the header row.
+    pub fn start(opts: &'a Options<'a>, level: Level, columns: &'a [String], out: W) -> Result<Rows<'a, W>> {
+        for c in columns {
+            let known = CONTROL_COLUMNS.contains(&c.as_str())
+                || (level == Level::Service && SERVICE_ONLY.contains(&c.as_str()));
+            if !known {
+                return Err(Error::Invalid(format!(
+                    "{}: unknown {} CSV column \"{c}\"",
+                    opts.template.source,
+                    if level == Level::Service {
+                        "service-level"
+                    } else {
+                        "control-level"
+                    }
+                )));
+            }
+        }
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        w.write_record(columns).map_err(csv_error)?;
+        Ok(Rows {
+            opts,
+            level,
+            columns,
+            catalog: opts.source.catalog().to_string(),
+            w,
+        })
+    }
+
+    /// Writes the rows of one control's pairs, in catalogue order.
+    pub fn add(&mut self, info: &ControlInfo, all: &[Pair]) -> Result<()> {
+        let (catalog, columns) = (&self.catalog, self.columns);
+        let kept: Vec<&Pair> = all.iter().filter(|p| self.opts.keeps(p)).collect();
+        match self.level {
             Level::Control => {
                 // Derived once per row, whichever columns ask for them.
                 let line = control_line(info, &kept);
                 let evidence = evidence_cells(kept.iter().copied());
                 let row = columns
                     .iter()
-                    .map(|c| control_cell(c, &catalog, info, &kept, &line, &evidence));
-                write_row(&mut w, row)
+                    .map(|c| control_cell(c, catalog, info, &kept, &line, &evidence));
+                write_row(&mut self.w, row)
             }
             Level::Service => {
                 for p in kept {
                     let evidence = evidence_cells(std::iter::once(p));
-                    let row = columns.iter().map(|c| pair_cell(c, &catalog, info, p, &evidence));
-                    write_row(&mut w, row)?;
+                    let row = columns.iter().map(|c| pair_cell(c, catalog, info, p, &evidence));
+                    write_row(&mut self.w, row)?;
                 }
                 Ok(())
             }
         }
-    })?;
-    w.flush().map_err(|e| Error::io("report", e))?;
-    Ok(())
+    }
+
+    /// Flushes what is written.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io("report", e))?;
+        Ok(())
+    }
 }
 
 /// Writes one record, cell by cell, each neutralised; borrowed cells are never copied.
