@@ -4,24 +4,22 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args, Subcommand};
-use serde::Serialize;
 use serde_json::json;
 
 use super::Ctx;
 use super::responsibility::target;
-use crate::db::catalogs::ControlRow;
 use crate::db::evidence::{self as store_db, Evidence, Review};
-use crate::db::services::ServiceRow;
-use crate::db::{Writer, catalogs, services};
+use crate::db::{catalogs, services};
 use crate::error::{Error, Result};
-use crate::evidence::{Check, Put, Store};
-use crate::import::CsvFile;
-use crate::import::csv_file::Columns;
-use crate::model::evidence::{Day, EvidenceKind, Freshness, ReviewStatus, Span, freshness, parse_expiry};
+use crate::evidence::{Check, Store};
+use crate::model::evidence::{Day, Freshness, ReviewStatus, Span, freshness};
 use crate::support::output;
 
+mod add;
+mod draft;
 mod inspect;
 
+use add::import;
 use inspect::{show, verify};
 
 /// Evidence commands.
@@ -214,19 +212,6 @@ pub(crate) fn hash(file: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A URL we accept as evidence: http(s), a host, no spaces or control characters.
-fn check_url(name: &str, url: &str) -> Result<String> {
-    let url = url.trim();
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
-    match host {
-        Some(h) if !h.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control()) => Ok(url.to_string()),
-        _ => Err(Error::Invalid(format!(
-            "{name} \"{url}\" is not an http(s) URL with a host, e.g. https://wiki.example.com/page"
-        ))),
-    }
-}
-
 /// Text shown for people: control characters made visible, long text cut.
 fn clean(text: &str, max: usize) -> String {
     let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
@@ -236,303 +221,6 @@ fn clean(text: &str, max: usize) -> String {
     } else {
         flat.to_string()
     }
-}
-
-/// One piece of evidence as given, on the command line or in a CSV row.
-struct Spec<'a> {
-    control: &'a str,
-    catalog: Option<&'a str>,
-    service: Option<&'a str>,
-    file: Option<&'a Path>,
-    url: Option<&'a str>,
-    note: Option<&'a str>,
-    title: Option<&'a str>,
-    collected: Option<Day>,
-    expires: Option<&'a str>,
-    /// What the url, note, title and expires fields are called in messages.
-    names: &'a Names,
-}
-
-/// Field names for messages: flags for `evidence add`, columns for `evidence import`.
-struct Names {
-    url: &'static str,
-    note: &'static str,
-    title: &'static str,
-    expires: &'static str,
-}
-
-const FLAGS: Names = Names {
-    url: "--url",
-    note: "--note",
-    title: "--title",
-    expires: "--expires",
-};
-
-const COLUMNS: Names = Names {
-    url: "column \"url\"",
-    note: "column \"note\"",
-    title: "column \"title\"",
-    expires: "column \"expires\"",
-};
-
-/// Evidence checked and ready to store: nothing is written until every draft is good.
-struct Draft {
-    control: ControlRow,
-    service: Option<ServiceRow>,
-    file: Option<PathBuf>,
-    evidence: Evidence,
-}
-
-/// Checks a spec against the database without writing anything.
-fn draft(ctx: &Ctx, spec: &Spec<'_>) -> Result<Draft> {
-    let names = spec.names;
-    let (control, service) = target(ctx, spec.control, spec.catalog, spec.service)?;
-    let collected = spec.collected.unwrap_or(ctx.today);
-    let valid_until = spec
-        .expires
-        .map(|text| parse_expiry(text, collected).map_err(|e| Error::Invalid(format!("{}: {e}", names.expires))))
-        .transpose()?;
-    let url = spec.url.map(|u| check_url(names.url, u)).transpose()?;
-    let note = super::check_text(names.note, spec.note.unwrap_or(""), true)?;
-    let given_title = spec
-        .title
-        .map(|t| super::check_text(names.title, t, false))
-        .transpose()?;
-    let kind = match (spec.file, &url) {
-        (Some(_), _) => EvidenceKind::File,
-        (None, Some(_)) => EvidenceKind::Url,
-        (None, None) if !note.is_empty() => EvidenceKind::Note,
-        (None, None) => return Err(Error::Invalid(format!("{} must not be empty", names.note))),
-    };
-    let original_name = spec
-        .file
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned());
-    let title = match (given_title, &original_name, &url) {
-        (Some(t), _, _) => t,
-        (None, Some(name), _) => clean(name, 200),
-        (None, None, Some(u)) => clean(u, 200),
-        (None, None, None) => clean(&note, 60),
-    };
-    if title.is_empty() {
-        return Err(Error::Invalid(format!("{} must not be empty", names.title)));
-    }
-    if let Some(path) = spec.file {
-        // The store checks these too; checking here as well means a bad row of an import is
-        // refused before any file of the good rows is stored.
-        match std::fs::symlink_metadata(path) {
-            Err(_) => return Err(Error::Invalid(format!("{}: no such file", path.display()))),
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(Error::Invalid(format!(
-                    "{}: is a symbolic link; pass the file itself so the evidence is what you see",
-                    path.display()
-                )));
-            }
-            Ok(m) if !m.is_file() => {
-                return Err(Error::Invalid(format!("{}: is not a regular file", path.display())));
-            }
-            Ok(_) => {}
-        }
-    }
-    let evidence = Evidence {
-        id: 0,
-        kind,
-        title,
-        sha256: None,
-        size: None,
-        media_type: original_name
-            .as_deref()
-            .map(|n| crate::evidence::media_type(n).to_string()),
-        original_name,
-        url,
-        note,
-        collected_on: collected,
-        valid_until,
-        submitted_by: ctx.actor.clone(),
-        submitted_at: crate::support::clock::now_rfc3339(),
-        status: ReviewStatus::Pending,
-    };
-    Ok(Draft {
-        control,
-        service,
-        file: spec.file.map(Path::to_path_buf),
-        evidence,
-    })
-}
-
-/// Stores a draft's file, if it has one, and notes its hash and size.
-fn store_file(store: &Store, d: &mut Draft) -> Result<Option<Put>> {
-    let Some(path) = &d.file else { return Ok(None) };
-    let put = store.put(path)?;
-    d.evidence.sha256 = Some(put.sha256.clone());
-    d.evidence.size = Some(i64::try_from(put.size).unwrap_or(i64::MAX));
-    Ok(Some(put))
-}
-
-/// Records a draft: the evidence row, its link and the audit entry. Returns the new id and the
-/// earlier evidence with the same content.
-fn save(w: &Writer<'_>, d: &Draft, extra: Option<(&str, serde_json::Value)>) -> Result<(i64, Vec<i64>)> {
-    let same = match &d.evidence.sha256 {
-        Some(sha) => store_db::with_hash(w, sha)?,
-        None => Vec::new(),
-    };
-    let id = store_db::insert(w, &d.evidence)?;
-    store_db::link(
-        w,
-        id,
-        d.control.id,
-        d.service.as_ref().map(|s| s.id),
-        w.actor(),
-        &d.evidence.submitted_at,
-    )?;
-    let mut details = serde_json::to_value(&d.evidence).map_err(std::io::Error::from)?;
-    details["id"] = json!(id);
-    details["control"] = json!(format!("{}:{}", d.control.catalog, d.control.control.key));
-    details["service"] = json!(d.service.as_ref().map(|s| s.service.name.clone()));
-    if let Some((key, value)) = extra {
-        details[key] = value;
-    }
-    w.audit("evidence.add", &format!("evidence:{id}"), details)?;
-    Ok((id, same))
-}
-
-impl Add {
-    pub(crate) fn run(&self, ctx: &mut Ctx) -> Result<()> {
-        // Everything is checked before anything is written, so bad input leaves no trace.
-        let spec = Spec {
-            control: &self.control,
-            catalog: self.catalog.as_deref(),
-            service: self.service.as_deref(),
-            file: self.file.as_deref(),
-            url: self.url.as_deref(),
-            note: self.note.as_deref(),
-            title: self.title.as_deref(),
-            collected: self.collected,
-            expires: self.expires.as_deref(),
-            names: &FLAGS,
-        };
-        let mut d = draft(ctx, &spec)?;
-        let store = Store::beside(ctx.db.path());
-        let put = store_file(&store, &mut d)?;
-        // If the database refuses the row, the stored bytes stay: another add of the same content
-        // may be relying on them (`evidence verify` counts such unreferenced files).
-        let (id, same) = ctx.db.write(&ctx.actor, |w| save(w, &d, None))?;
-        let mut evidence = d.evidence;
-        evidence.id = id;
-        let kind = evidence.kind;
-        if ctx.json {
-            return output::print_json(&mut output::stdout(), &evidence);
-        }
-        let mut out = output::note();
-        let on = d
-            .service
-            .as_ref()
-            .map_or("organisation-wide".to_string(), |s| format!("on {}", s.service.name));
-        write!(out, "added evidence {id} ({kind}")?;
-        if let Some(p) = &put {
-            write!(out, ", sha256 {}, {} bytes", p.sha256, p.size)?;
-        }
-        writeln!(out, ") for {} {on}; pending review", d.control.control.key)?;
-        if !same.is_empty() {
-            let list: Vec<String> = same.iter().map(i64::to_string).collect();
-            writeln!(out, "same content as evidence {}: stored once", list.join(", "))?;
-        }
-        Ok(())
-    }
-}
-
-/// Columns of an evidence import file.
-const IMPORT_COLUMNS: Columns = Columns {
-    required: &["control"],
-    optional: &[
-        "service",
-        "catalog",
-        "title",
-        "url",
-        "note",
-        "file",
-        "collected",
-        "expires",
-    ],
-};
-
-/// What `evidence import` did.
-#[derive(Debug, Default, Serialize)]
-struct Imported {
-    added: usize,
-    files: usize,
-    urls: usize,
-    notes: usize,
-    first_id: Option<i64>,
-    last_id: Option<i64>,
-}
-
-/// `evidence import FILE`: every row checked, every file stored, then one transaction.
-fn import(ctx: &mut Ctx, file: &Path) -> Result<()> {
-    let source = super::source_name(file);
-    let input = super::open_input(file)?;
-    let csv = CsvFile::read(&source, input, IMPORT_COLUMNS)?;
-    let base = file.parent().unwrap_or(Path::new(""));
-    let mut drafts = Vec::new();
-    for row in csv.rows() {
-        let cell = |c: &str| Some(row.get(c)).filter(|v| !v.is_empty());
-        let collected = cell("collected")
-            .map(|t| Day::parse(t).map_err(|e| row.invalid("collected", &e)))
-            .transpose()?;
-        let path = cell("file").map(|f| base.join(f));
-        if path.is_some() && cell("url").is_some() {
-            return Err(row.invalid("file", "give a file or a url, not both"));
-        }
-        let spec = Spec {
-            control: cell("control").ok_or_else(|| row.invalid("control", "must not be empty"))?,
-            catalog: cell("catalog"),
-            service: cell("service"),
-            file: path.as_deref(),
-            url: cell("url"),
-            note: cell("note"),
-            title: cell("title"),
-            collected,
-            expires: cell("expires"),
-            names: &COLUMNS,
-        };
-        drafts.push((row.line(), draft(ctx, &spec).map_err(|e| e.at(row.location()))?));
-    }
-    let store = Store::beside(ctx.db.path());
-    for (line, d) in &mut drafts {
-        store_file(&store, d).map_err(|e| e.at(format!("{source} line {line}")))?;
-    }
-    let written = ctx.db.write(&ctx.actor, |w| {
-        let mut done = Imported::default();
-        for (line, d) in &drafts {
-            let from = json!(format!("{source} line {line}"));
-            let (id, _) =
-                save(w, d, Some(("imported_from", from))).map_err(|e| e.at(format!("{source} line {line}")))?;
-            done.added += 1;
-            match d.evidence.kind {
-                EvidenceKind::File => done.files += 1,
-                EvidenceKind::Url => done.urls += 1,
-                EvidenceKind::Note => done.notes += 1,
-            }
-            done.first_id.get_or_insert(id);
-            done.last_id = Some(id);
-        }
-        Ok(done)
-    });
-    let done = written?;
-    let mut out = output::stdout();
-    if ctx.json {
-        return output::print_json(&mut out, &done);
-    }
-    write!(
-        out,
-        "evidence from {source}: {} added ({} files, {} URLs, {} notes)",
-        done.added, done.files, done.urls, done.notes
-    )?;
-    match (done.first_id, done.last_id) {
-        (Some(a), Some(b)) => writeln!(out, ", numbered {a} to {b}; pending review")?,
-        _ => writeln!(out)?,
-    }
-    Ok(())
 }
 
 impl LinkArgs {
