@@ -5,6 +5,7 @@
 pub mod assemble;
 pub mod csv;
 pub mod data;
+mod findings;
 pub mod pdf;
 pub mod template;
 pub mod xlsx;
