@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod implementations;
 pub mod mappings;
 pub mod offerings;
+mod rules;
 pub mod services;
 pub mod sources;
 pub mod teams;
