@@ -1,9 +1,12 @@
 //! ctrlmap: a command-line tool and SQLite database that maps an organisation's security controls
 //! onto the cloud shared responsibility model.
 //!
-//! Data flows one way: `cli -> commands -> (import | load | db | matrix) -> model`. `model` holds
-//! the pure rules (derivation, roll-up), `db` is the only module that speaks SQL, and every write
-//! runs in one transaction together with its audit-log entries.
+//! Each folder is a layer that imports only from the layers below it (`docs/architecture.md`):
+//! `cli -> commands -> (package | report | export) -> (estate | load | evidence) -> import -> db
+//! -> model`, with `text`, `error` and `support` as the ground. `estate` answers the questions the
+//! store can (the matrix, the (control, service) pairs, gaps, coverage) and never writes; `load`
+//! writes; `model` holds the pure rules (derivation, roll-up); `db` is the only module that speaks
+//! SQL, and every write runs in one transaction together with its audit-log entries.
 
 pub mod cli;
 pub mod commands;

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::model::Responsibility;
 use crate::model::derive::rollup;
 use crate::model::evaluation::{Pair, combine};
+use crate::model::{Control, Responsibility};
 
 /// A control as a report lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,16 @@ pub struct ControlInfo {
     pub title: String,
     /// Family.
     pub family: String,
+}
+
+impl From<&Control> for ControlInfo {
+    fn from(c: &Control) -> ControlInfo {
+        ControlInfo {
+            key: c.key.clone(),
+            title: c.title.clone(),
+            family: c.family.clone(),
+        }
+    }
 }
 
 /// One control in the control table.

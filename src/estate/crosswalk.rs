@@ -55,11 +55,7 @@ impl Through {
             if c.control.withdrawn {
                 return Ok(());
             }
-            let info = ControlInfo {
-                key: c.control.key.clone(),
-                title: c.control.title.clone(),
-                family: c.control.family.clone(),
-            };
+            let info = ControlInfo::from(&c.control);
             let mut pairs = live.pairs(&c);
             let covering: Vec<_> = sources
                 .get(&c.id)

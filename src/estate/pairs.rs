@@ -112,11 +112,7 @@ fn each_control(
                 if c.control.withdrawn {
                     return Ok(());
                 }
-                let info = ControlInfo {
-                    key: c.control.key.clone(),
-                    title: c.control.title.clone(),
-                    family: c.control.family.clone(),
-                };
+                let info = ControlInfo::from(&c.control);
                 each(&info, live.pairs(&c))
             })
         }

@@ -13,7 +13,7 @@ use crate::estate::control::line_responsibility;
 use crate::estate::pairs::{self, Source};
 use crate::model::Responsibility;
 use crate::model::evaluation::Pair;
-use crate::report::csv::neutralise;
+use crate::support::spreadsheet::neutralise;
 
 /// One row of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

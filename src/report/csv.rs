@@ -13,6 +13,7 @@ use crate::estate::control::{ControlLine, control_line, via};
 use crate::estate::pairs::{self, ControlInfo};
 use crate::evidence::FileCheck;
 use crate::model::evaluation::{FileProblem, Pair};
+use crate::support::spreadsheet::neutralise;
 
 /// The UTF-8 byte-order mark written before a CSV by default: without it Excel and LibreOffice
 /// read the file in a legacy code page (`Zürich` opens as `ZÃ¼rich`).
@@ -44,14 +45,6 @@ const CONTROL_COLUMNS: &[&str] = &[
     "via",
 ];
 const SERVICE_ONLY: &[&str] = &["service", "offering", "category", "provenance", "rationale"];
-
-/// Makes a cell safe to open in a spreadsheet: a leading `= + - @`, tab or CR becomes text.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
 
 /// Writes the CSV of `opts` at `level` with `columns` to `out`; with `files`, evidence whose
 /// stored file fails that check does not count and its evidence cells say so, e.g. `3 (altered)`.
