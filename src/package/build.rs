@@ -141,13 +141,15 @@ impl<W: Write + Seek> Packer<W> {
 }
 
 /// Builds the package of `evaluation` (open or closed) as of `date` at `out`, signed with the key
-/// file `signing_key` when given. Nothing is left at `out` when anything fails.
+/// file `signing_key` when given, its PDF drawn with `fonts`. Nothing is left at `out` when
+/// anything fails.
 pub fn build(
     conn: &Connection,
     db_path: &Path,
     evaluation: &Evaluation,
     date: Day,
     signing_key: Option<&Path>,
+    fonts: &crate::report::pdf::FontOptions,
     out: &Path,
 ) -> Result<Summary> {
     let key = signing_key.map(super::sign::read_signing_key).transpose()?;
@@ -160,11 +162,12 @@ pub fn build(
         team: None,
     };
     let data = assemble::build(conn, &opts)?;
-    let mut csv = Vec::new();
+    // With the byte-order mark, as `report --format csv` writes it: reviewers open it in a spreadsheet.
+    let mut csv = crate::report::csv::BOM.to_vec();
     crate::report::csv::write(conn, &opts, Level::Control, &template.csv_columns.control, &mut csv)?;
     // The generated members after README.txt, in order; one line per report format.
     let generated: Vec<(&str, Vec<u8>)> = vec![
-        ("report.pdf", crate::report::pdf::render(&data, Paper::A4)?),
+        ("report.pdf", crate::report::pdf::render_with(&data, Paper::A4, fonts)?),
         ("report.csv", csv),
         ("report.xlsx", crate::report::xlsx::render(&data)?),
     ];
