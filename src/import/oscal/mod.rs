@@ -68,7 +68,7 @@ impl OscalCatalog {
 
 /// Reads an OSCAL catalog from `bytes` (named `source` in messages).
 pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
-    let root: Value = serde_json::from_slice(super::utf8_text(source, bytes)?).map_err(|e| {
+    let root: Value = serde_json::from_slice(&super::json_text(source, bytes)?).map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
         Error::Invalid(format!(
             "{source}: {what} at line {}, column {}: {e}",
