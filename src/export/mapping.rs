@@ -27,9 +27,11 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
     let maps: Vec<Value> = list
         .iter()
         .map(|m| {
+            let (relationship, ns) = m.relationship.oscal();
             json!({
                 "uuid": uuid(&["mapping", &m.source_catalog, &m.source, &m.target_catalog, &m.target]),
-                "relationship": m.relationship.oscal(),
+                "ns": ns,
+                "relationship": relationship,
                 "sources": [{ "type": "control", "id-ref": oscal_id(&m.source) }],
                 "targets": [{ "type": "control", "id-ref": oscal_id(&m.target) }],
                 "props": [ns_prop("origin", m.origin.as_str())],
@@ -60,8 +62,10 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
                 "matching-rationale": "semantic",
                 "status": "draft",
                 "mapping-description": format!(
-                    "Controls of {} mapped to controls of {} by ctrlmap: equal and superset sources cover \
-                     their target, subset and intersect sources cover part of it, related ones none.",
+                    "Controls of {} mapped to controls of {} by ctrlmap: equal, equivalent and superset \
+                     sources cover their target, subset and intersect sources cover part of it, related and \
+                     unrelated ones none. `related` (in ctrlmap's namespace) has no OSCAL word: the controls \
+                     concern the same thing without covering each other.",
                     source.key, target.key
                 ),
             },
@@ -186,11 +190,21 @@ pub fn read_collection(
                 .and_then(Value::as_str)
                 .ok_or_else(|| err(&format!("{at}.relationship"), "is missing"))?;
             checked(Kind::Name, token, &format!("{at}.relationship"))?;
-            let relationship = Relationship::from_oscal(token).ok_or_else(|| {
-                err(
-                    &format!("{at}.relationship"),
-                    &format!("unknown relationship \"{token}\""),
-                )
+            let ns = map.get("ns").and_then(Value::as_str);
+            if let Some(ns) = ns {
+                checked(Kind::Name, ns, &format!("{at}.ns"))?;
+            }
+            let relationship = Relationship::from_oscal(token, ns).ok_or_else(|| {
+                let known = match ns {
+                    Some(ns) if ns != crate::model::mapping::OSCAL_NS && ns != NS => {
+                        format!("relationship \"{token}\" in namespace {ns}: ctrlmap reads OSCAL's and its own")
+                    }
+                    _ => format!(
+                        "unknown relationship \"{token}\": OSCAL 1.2.1 allows equivalent-to, equal-to, \
+                         subset-of, superset-of, intersects-with and no-relationship"
+                    ),
+                };
+                err(&format!("{at}.relationship"), &known)
             })?;
             let field = ["remarks", "matching-rationale"]
                 .into_iter()
