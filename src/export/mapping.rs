@@ -1,11 +1,17 @@
 //! The OSCAL 1.2 mapping model: a `mapping-collection` from one catalogue to another, exported
 //! from and imported into ctrlmap's crosswalks.
+//!
+//! The source and target resources point at back-matter resources whose first rlink is the
+//! relative href `KEY.json` of the catalogue's OSCAL file (`ctrlmap export oscal-catalog`), as in
+//! the system security plan. Relationships are OSCAL's words ([`Relationship::oscal`]); remarks
+//! are escaped as markup on export and read back as plain text on import.
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::ssp::{NS, OSCAL_VERSION, line, ns_prop, oscal_id, prune, uuid};
+use super::ssp::back_matter::catalog_rlinks;
+use super::ssp::{NS, OSCAL_VERSION, identify, last_change, line, ns_prop, oscal_id, prune, uuid};
 use crate::db::{Connection, catalogs, mappings};
 use crate::error::{Error, Result};
 use crate::model::evidence::Day;
@@ -46,15 +52,19 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
     };
     let resources: Vec<Value> = sides
         .iter()
-        .map(|c| json!({ "uuid": resource(&c.key), "title": line(&c.title), "props": [ns_prop("catalog", &c.key)] }))
+        .map(|c| {
+            json!({
+                "uuid": resource(&c.key),
+                "title": line(&c.title),
+                "props": [ns_prop("catalog", &c.key)],
+                "rlinks": catalog_rlinks(c),
+            })
+        })
         .collect();
     let mut doc = json!({
         "mapping-collection": {
-            "uuid": uuid(&["mapping-collection", &source.key, &target.key]),
             "metadata": {
                 "title": format!("Crosswalk from {} to {}", line(&source.title), line(&target.title)),
-                "last-modified": format!("{date}T00:00:00Z"),
-                "version": date.to_string(),
                 "oscal-version": OSCAL_VERSION,
             },
             "provenance": {
@@ -80,7 +90,9 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
             },
         }
     });
+    crate::export::markup::escape_fields(&mut doc);
     prune(&mut doc);
+    identify(&mut doc, "mapping-collection", last_change(conn, date)?)?;
     Ok(doc)
 }
 
@@ -212,8 +224,9 @@ pub fn read_collection(
             if let Some((name, text)) = field {
                 checked(Kind::Prose, text, &format!("{at}.{name}"))?;
             }
+            // Remarks are markup: read as the plain text they say.
             let rationale = field
-                .map(|(_, text)| line(text))
+                .map(|(_, text)| line(&crate::export::markup::plain(text)))
                 .filter(|r| !r.is_empty())
                 // The file's name is stored as the rationale: escaped, so it holds no control
                 // or bidirectional characters.

@@ -39,3 +39,7 @@ WHEN NEW.relationship <> 'related'
 BEGIN
     SELECT RAISE(ABORT, 'controls of the same catalogue can only be mapped as related');
 END;
+
+-- An evaluation freezes the implementation statement of each pair with the rest of it. Snapshots
+-- frozen before have none ('').
+ALTER TABLE evaluation_item ADD COLUMN statement TEXT NOT NULL DEFAULT '';
