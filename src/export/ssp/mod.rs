@@ -328,7 +328,7 @@ pub fn write_system_security_plan(conn: &Connection, opts: &SspOptions, out: &mu
     out.write_all(b"]}").map_err(output_error)?;
 
     let (roles, parties, responsible) = system::people(&estate, named);
-    let import_profile = json!({
+    let import_profile = finish(json!({
         // A relative href, not `#` the back-matter resource: trestle resolves an SSP's
         // import-profile only as a direct href.
         "href": profile_href.unwrap_or_else(|| back_matter::catalog_file(&catalog.key)),
@@ -336,7 +336,7 @@ pub fn write_system_security_plan(conn: &Connection, opts: &SspOptions, out: &mu
             "The OSCAL catalog of {}: ctrlmap export oscal-catalog --catalog {} --out {} writes it next to this plan.",
             catalog.key, catalog.key, back_matter::catalog_file(&catalog.key)
         )),
-    });
+    }));
     let mut metadata = finish(json!({
         "title": format!("{organisation} system security plan: {}", line(&catalog.title)),
         "oscal-version": OSCAL_VERSION,

@@ -133,7 +133,11 @@ fn ssp_parties_components_and_leveraged_authorization() {
     let ssp = &doc["system-security-plan"];
     let metadata = &ssp["metadata"];
     assert_eq!(metadata["oscal-version"], "1.2.1");
-    assert_eq!(metadata["last-modified"], "2026-11-20T00:00:00Z");
+    // The newest change of the data (the fixture was built now, after the plan's date).
+    let newest = crate::db::audit_log::newest_at(db.conn())
+        .expect("log")
+        .expect("entries");
+    assert_eq!(metadata["last-modified"], newest.as_str());
     let names: Vec<&str> = metadata["parties"]
         .as_array()
         .expect("parties")
@@ -186,7 +190,9 @@ fn ssp_maps_responsibility_to_origination_and_by_components() {
     assert_eq!(originations(phys), ["inherited"]);
     let b = by_component(phys, &doc, "orders-db");
     assert!(b.get("inherited").is_some() && b.get("satisfied").is_none());
-    assert_eq!(b["implementation-status"]["state"], "implemented");
+    // Nothing recorded: no invented status, and the description says so.
+    assert!(b.get("implementation-status").is_none(), "{b:#}");
+    assert_eq!(b["description"], super::requirement::NOT_RECORDED);
     assert!(phys.get("responsible-roles").is_none());
 
     // Firewalls: the customer's on EC2, the provider's on S3.
@@ -257,8 +263,22 @@ fn ssp_export_is_deterministic() {
     };
     let a = text(&first);
     assert_eq!(a, text(&first), "twice from one database");
+    // A second database with the same data: the same document, but for last-modified, which is
+    // the time that database was last changed (its audit log).
     let second = database(two.path(), true);
-    assert_eq!(a, text(&second), "from a second database with the same data");
+    let without_time = |db: &Db| {
+        let mut doc = system_security_plan(db.conn(), &options()).expect("export");
+        doc["system-security-plan"]["metadata"]
+            .as_object_mut()
+            .expect("metadata")
+            .remove("last-modified");
+        doc
+    };
+    assert_eq!(
+        without_time(&first),
+        without_time(&second),
+        "from a second database with the same data"
+    );
 }
 
 #[test]
@@ -326,4 +346,70 @@ fn bad_options_are_refused() {
         system_security_plan(db.conn(), &spaced),
         Err(Error::Invalid(_))
     ));
+}
+
+#[test]
+fn recorded_statements_are_exported_where_recorded_and_markup_is_escaped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = database(dir.path(), true);
+    let before = system_security_plan(db.conn(), &options()).expect("export");
+    let mut ctx = crate::commands::Ctx {
+        db,
+        actor: "alice".to_string(),
+        json: false,
+        today: day(),
+    };
+    let set = |key: &str, service: Option<&str>, statement: &str| {
+        crate::commands::implementation::ImplementationCommand::Set {
+            key: key.to_string(),
+            status: crate::model::ImplementationStatus::Implemented,
+            statement: statement.to_string(),
+            service: service.map(str::to_string),
+            catalog: None,
+        }
+    };
+    set(
+        "SRM-FW",
+        Some("web-frontend"),
+        "Security groups <script>alert(1)</script> [x](javascript:alert(1))",
+    )
+    .run(&mut ctx)
+    .expect("set");
+    set("SRM-DATA", None, "Encryption <img src=x onerror=alert(1)> everywhere")
+        .run(&mut ctx)
+        .expect("set");
+    let doc = system_security_plan(ctx.db.conn(), &options()).expect("export");
+    assert_clean("schema", &schema_errors("oscal_ssp_schema.json", &doc));
+    assert_clean("references", &reference_problems(&doc));
+    let fw = by_component(requirement(&doc, "srm-fw"), &doc, "web-frontend");
+    assert_eq!(
+        fw["description"],
+        "Security groups &lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:alert(1))"
+    );
+    assert_eq!(fw["implementation-status"]["state"], "implemented");
+    // The organisation-wide statement is on this system's by-component.
+    let data = requirement(&doc, "srm-data");
+    let this = data["by-components"]
+        .as_array()
+        .expect("by-components")
+        .iter()
+        .find(|b| {
+            b["props"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["value"] == "organisation-wide"))
+        })
+        .expect("an organisation-wide by-component");
+    assert_eq!(
+        this["description"],
+        "Encryption &lt;img src=x onerror=alert(1)&gt; everywhere"
+    );
+    let text = serde_json::to_string(&doc).expect("serialises");
+    for live in ["<script", "<img", "[x](javascript:"] {
+        assert!(!text.contains(live), "{live} reaches the document");
+    }
+    // Different content, different identity.
+    let (a, b) = (&before["system-security-plan"], &doc["system-security-plan"]);
+    assert_ne!(a["uuid"], b["uuid"]);
+    assert_ne!(a["metadata"]["version"], b["metadata"]["version"]);
+    assert!(b["metadata"]["last-modified"].as_str() >= a["metadata"]["last-modified"].as_str());
 }
