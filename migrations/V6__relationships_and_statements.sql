@@ -1,4 +1,7 @@
--- ctrlmap schema, version 6: two more crosswalk relationships, so a mapping imported from OSCAL
+-- ctrlmap schema, version 6: two more crosswalk relationships, and statements in evaluation
+-- snapshots (at the end).
+--
+-- Two more crosswalk relationships, so a mapping imported from OSCAL
 -- keeps its meaning: `equivalent` (OSCAL `equivalent-to`: the same effective meaning in other
 -- words) and `unrelated` (OSCAL `no-relationship`: the requirements do not overlap). SQLite
 -- cannot change a CHECK constraint in place, so the table is rebuilt with the same rows; its
