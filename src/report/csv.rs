@@ -43,7 +43,14 @@ const CONTROL_COLUMNS: &[&str] = &[
     "expired_evidence",
     "via",
 ];
-const SERVICE_ONLY: &[&str] = &["service", "offering", "category", "provenance", "rationale"];
+const SERVICE_ONLY: &[&str] = &[
+    "service",
+    "offering",
+    "category",
+    "provenance",
+    "rationale",
+    "statement",
+];
 
 /// Makes a cell safe to open in a spreadsheet: a leading `= + - @`, tab or CR becomes text.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -255,6 +262,8 @@ fn pair_cell<'a>(
         "status" => p.status.as_str().into(),
         "result" => p.result.as_str().into(),
         "note" => p.note.as_str().into(),
+        // The implementation statement recorded for the pair (or organisation-wide).
+        "statement" => p.statement.as_str().into(),
         _ => evidence_cell(column, evidence),
     }
 }
