@@ -193,7 +193,7 @@ impl ExportCommand {
                 let doc = crate::export::plan::assessment_plan(conn, &e, ssp_href.as_deref().map(str::trim))?;
                 let bytes = Self::write_json(out, &doc)?;
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 assessment plan)",
                     out.display()
                 )?;
@@ -203,7 +203,7 @@ impl ExportCommand {
                 let doc = crate::export::catalog::catalog(conn, catalog, ctx.today)?;
                 let bytes = Self::write_json(out, &doc)?;
                 writeln!(
-                    output::stdout(),
+                    output::note(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 catalog)",
                     out.display()
                 )?;

@@ -109,7 +109,7 @@ pub fn read_collection(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<Vec<ReadMapping>> {
-    let root: Value = serde_json::from_slice(crate::import::utf8_text(source_name, bytes)?).map_err(|e| {
+    let root: Value = serde_json::from_slice(&crate::import::json_text(source_name, bytes)?).map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
         Error::Invalid(format!(
             "{source_name}: {what} at line {}, column {}: {e}",

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Builds the demo's OSCAL exports with the debug binary and loads each with compliance-trestle
 # (its pydantic models and `trestle import` with default options): tests/trestle/check.py.
-# Usage: ci/trestle.sh PYTHON   (the python of a venv with compliance-trestle installed)
+# Usage: tests/trestle/run.sh PYTHON   (the python of a venv with compliance-trestle installed)
 set -eu
-python=${1:?usage: ci/trestle.sh PYTHON}
-root=$(cd "$(dirname "$0")/.." && pwd)
+python=${1:?usage: tests/trestle/run.sh PYTHON}
+root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/target/debug/ctrlmap"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
