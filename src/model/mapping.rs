@@ -71,7 +71,7 @@ impl Relationship {
             Relationship::Superset => ("superset-of", None),
             Relationship::Intersect => ("intersects-with", None),
             Relationship::Unrelated => ("no-relationship", None),
-            Relationship::Related => ("related", Some(crate::export::ssp::NS)),
+            Relationship::Related => ("related", Some(CTRLMAP_NS)),
         }
     }
 
@@ -89,11 +89,14 @@ impl Relationship {
                 "no-relationship" => Some(Relationship::Unrelated),
                 _ => None,
             },
-            Some(crate::export::ssp::NS) => token.parse().ok(),
+            Some(CTRLMAP_NS) => token.parse().ok(),
             Some(_) => None,
         }
     }
 }
+
+/// ctrlmap's namespace for the props and words OSCAL has none for.
+pub const CTRLMAP_NS: &str = "urn:ctrlmap:oscal";
 
 /// OSCAL's own namespace, the default of a mapping's `ns`.
 pub const OSCAL_NS: &str = "http://csrc.nist.gov/ns/oscal";

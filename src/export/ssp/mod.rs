@@ -66,7 +66,7 @@ mod tests;
 pub(crate) const OSCAL_VERSION: &str = "1.2.1";
 
 /// The namespace of ctrlmap's own props (responsibility, provenance, result, ...).
-pub(crate) const NS: &str = "urn:ctrlmap:oscal";
+pub(crate) const NS: &str = crate::model::mapping::CTRLMAP_NS;
 
 /// The name space of ctrlmap's v5 UUIDs.
 const NAMESPACE: Uuid = Uuid::from_u128(0xaef1c1f7_e504_4876_ab7a_c04541b25f80);
