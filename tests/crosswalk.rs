@@ -635,3 +635,206 @@ fn oscal_maps_must_name_controls_once() {
         );
     }
 }
+
+/// Exports the crosswalk from srm to SP 800-53 and returns it.
+fn export_mapping(env: &Env, name: &str) -> (std::path::PathBuf, serde_json::Value) {
+    let out = env.path().join(name);
+    env.run([
+        "export",
+        "oscal-mapping",
+        "--from",
+        "srm",
+        "--to",
+        "nist-800-53",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("map")).expect("json");
+    assert_eq!(
+        crate::common::schema_errors("oscal_mapping_schema.json", &doc),
+        Vec::<String>::new()
+    );
+    (out, doc)
+}
+
+/// (source id-ref, target id-ref) -> (ns, relationship) of every map of a collection.
+fn relationships(doc: &serde_json::Value) -> std::collections::BTreeMap<(String, String), (String, String)> {
+    doc["mapping-collection"]["mappings"][0]["maps"]
+        .as_array()
+        .expect("maps")
+        .iter()
+        .map(|m| {
+            (
+                (
+                    m["sources"][0]["id-ref"].as_str().expect("source").to_string(),
+                    m["targets"][0]["id-ref"].as_str().expect("target").to_string(),
+                ),
+                (
+                    m["ns"].as_str().unwrap_or("").to_string(),
+                    m["relationship"].as_str().expect("relationship").to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_oscal_mapping_keeps_every_allowed_relationship_through_import_and_export() {
+    let env = with_nist();
+    // Every relationship OSCAL 1.2.1 allows, and ctrlmap's own `related` in its namespace.
+    let written = [
+        ("au-1", "", "equivalent-to"),
+        ("au-2", "", "equal-to"),
+        ("au-3", "", "subset-of"),
+        ("au-4", "", "superset-of"),
+        ("au-5", "", "intersects-with"),
+        ("au-6", "", "no-relationship"),
+        ("au-7", "urn:ctrlmap:oscal", "related"),
+    ];
+    let maps: Vec<serde_json::Value> = written
+        .iter()
+        .enumerate()
+        .map(|(i, (target, ns, relationship))| {
+            let mut map = serde_json::json!({
+                "uuid": format!("00000000-0000-4000-8000-00000000001{i}"),
+                "relationship": relationship,
+                "sources": [{"type": "control", "id-ref": "srm-fw"}],
+                "targets": [{"type": "control", "id-ref": target}],
+                "remarks": format!("written as {relationship}"),
+            });
+            if !ns.is_empty() {
+                map["ns"] = (*ns).into();
+            }
+            map
+        })
+        .collect();
+    let collection = serde_json::json!({"mapping-collection": {
+        "uuid": "00000000-0000-4000-8000-000000000002",
+        "metadata": {"title": "m", "last-modified": "2026-01-01T00:00:00Z", "version": "1", "oscal-version": "1.2.1"},
+        "mappings": [{"uuid": "00000000-0000-4000-8000-000000000003",
+            "source-resource": {"type": "catalog", "href": "https://example.com/srm.json"},
+            "target-resource": {"type": "catalog", "href": "https://example.com/nist.json"},
+            "maps": maps}]}});
+    let file = env.file("theirs.json", collection.to_string());
+    env.run([
+        "mapping",
+        "import",
+        file.to_str().expect("path"),
+        "--from",
+        "srm",
+        "--to",
+        "nist-800-53",
+    ])
+    .success();
+    // Stored as what they mean: no-relationship is not `related`, equivalent-to is not `equal`.
+    let list = env.json(["mapping", "list", "--from", "srm", "--to", "nist-800-53", "--json"]);
+    let stored = |target: &str| {
+        list.as_array()
+            .expect("array")
+            .iter()
+            .find(|m| m["source"] == "SRM-FW" && m["target"] == target)
+            .map(|m| m["relationship"].clone())
+            .expect("imported")
+    };
+    assert_eq!(stored("AU-1"), "equivalent");
+    assert_eq!(stored("AU-6"), "unrelated");
+    assert_eq!(stored("AU-7"), "related");
+    // Exported as written.
+    let (_, doc) = export_mapping(&env, "ours.json");
+    let exported = relationships(&doc);
+    for (target, ns, relationship) in written {
+        assert_eq!(
+            exported.get(&("srm-fw".to_string(), target.to_string())),
+            Some(&(ns.to_string(), relationship.to_string())),
+            "{target}"
+        );
+    }
+    // No word outside OSCAL's vocabulary without a namespace that says whose word it is.
+    let oscal = [
+        "equivalent-to",
+        "equal-to",
+        "subset-of",
+        "superset-of",
+        "intersects-with",
+        "no-relationship",
+    ];
+    for ((s, t), (ns, r)) in &exported {
+        assert!(
+            oscal.contains(&r.as_str()) || (ns == "urn:ctrlmap:oscal" && r == "related"),
+            "{s} -> {t}: {ns} {r}"
+        );
+    }
+    // Another vocabulary's word, or the old `related-to`, is refused rather than guessed.
+    for (i, (ns, token)) in [("", "related-to"), ("https://example.com/ns", "equal-to")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut bad = collection.clone();
+        let map = &mut bad["mapping-collection"]["mappings"][0]["maps"][0];
+        map["relationship"] = token.into();
+        if !ns.is_empty() {
+            map["ns"] = ns.into();
+        }
+        let bad = env.file(&format!("bad{i}.json"), bad.to_string());
+        rejects_unchanged(
+            &env,
+            &[
+                "mapping",
+                "import",
+                bad.to_str().expect("path"),
+                "--from",
+                "srm",
+                "--to",
+                "nist-800-53",
+                "--replace",
+            ],
+            "maps[0].relationship",
+        );
+    }
+}
+
+#[test]
+fn ctrlmap_relationships_survive_export_and_import() {
+    let env = with_nist();
+    let made = [
+        ("AU-1", "equal"),
+        ("AU-2", "equivalent"),
+        ("AU-3", "subset"),
+        ("AU-4", "superset"),
+        ("AU-5", "intersect"),
+        ("AU-6", "related"),
+        ("AU-7", "unrelated"),
+    ];
+    for (target, relationship) in made {
+        env.run([
+            "mapping",
+            "add",
+            "srm:SRM-FW",
+            &format!("nist-800-53:{target}"),
+            "--relationship",
+            relationship,
+            "--why",
+            "test",
+        ])
+        .success();
+    }
+    let (out, _) = export_mapping(&env, "map.json");
+    let other = Env::init();
+    other
+        .run(["catalog", "import", &fixture("NIST_SP-800-53_rev5.0.1_catalog.json")])
+        .success();
+    other
+        .run(["mapping", "import", out.to_str().expect("path"), "--replace"])
+        .success();
+    let list = other.json(["mapping", "list", "--from", "srm", "--to", "nist-800-53", "--json"]);
+    for (target, relationship) in made {
+        let back = list
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|m| m["source"] == "SRM-FW" && m["target"] == target)
+            .expect("imported back");
+        assert_eq!(back["relationship"], relationship, "{target}");
+    }
+}

@@ -190,3 +190,254 @@ fn sources_are_back_matter_resources_linked_from_the_rules(doc: &serde_json::Val
     }
     assert!(linked > 0, "no by-component cites its rule's sources");
 }
+
+/// Two services, a hostile service name and team, a statement on one pair and organisation-wide,
+/// and a closed evaluation with a result recorded on one service only.
+fn recorded() -> Env {
+    let env = Env::init();
+    env.run(["team", "add", "platform"]).success();
+    env.run(["service", "add", "vm", "--offering", "aws.ec2", "--team", "platform"])
+        .success();
+    env.run([
+        "service",
+        "add",
+        "<img src=x onerror=alert(1)>",
+        "--offering",
+        "aws.s3",
+        "--team",
+        "platform",
+    ])
+    .success();
+    env.run([
+        "implementation",
+        "set",
+        "SRM-FW",
+        "--service",
+        "vm",
+        "--status",
+        "implemented",
+        "--statement",
+        "Security groups deny by default <script>alert(1)</script> [docs](javascript:alert(1))",
+    ])
+    .success();
+    env.run([
+        "implementation",
+        "set",
+        "SRM-DATA",
+        "--status",
+        "partial",
+        "--statement",
+        "KMS keys for every store",
+    ])
+    .success();
+    env.run(["evaluation", "open", "Q4", "--catalog", "srm"]).success();
+    env.run([
+        "evaluation",
+        "record",
+        "SRM-FW",
+        "--service",
+        "vm",
+        "--result",
+        "satisfied",
+        "--note",
+        "only 443 open <script>x</script>",
+    ])
+    .success();
+    env.run(["evaluation", "close"]).success();
+    env
+}
+
+#[test]
+fn implementation_statements_reach_show_csv_and_the_ssp() {
+    let env = recorded();
+    let show = env.json(["responsibility", "show", "SRM-FW", "--service", "vm", "--json"]);
+    assert_eq!(
+        show["statement"],
+        "Security groups deny by default <script>alert(1)</script> [docs](javascript:alert(1))"
+    );
+    let org = env.json(["responsibility", "show", "SRM-DATA", "--json"]);
+    assert_eq!(org["statement"], "KMS keys for every store");
+    env.run(["responsibility", "show", "SRM-DATA", "--service", "vm"])
+        .success()
+        .stdout(predicates::str::contains(
+            "KMS keys for every store (organisation-wide)",
+        ));
+    env.run(["responsibility", "show", "SRM-PATCH", "--service", "vm"])
+        .success()
+        .stdout(predicates::str::contains("(not recorded)"));
+
+    let out = env.path().join("pairs.csv");
+    env.run([
+        "report",
+        "--format",
+        "csv",
+        "--level",
+        "service",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let text = std::fs::read_to_string(&out).expect("csv");
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let headers = rows.headers().expect("headers").clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    let (control, service, statement) = (at("control"), at("service"), at("statement"));
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("row")).collect();
+    let cell = |key: &str, svc: &str| {
+        rows.iter()
+            .find(|r| &r[control] == key && &r[service] == svc)
+            .map(|r| r[statement].to_string())
+            .expect("row")
+    };
+    assert!(cell("SRM-FW", "vm").starts_with("Security groups deny by default"));
+    assert_eq!(cell("SRM-DATA", "vm"), "KMS keys for every store");
+    assert_eq!(cell("SRM-PATCH", "vm"), "");
+
+    let ssp = env.path().join("ssp.json");
+    env.run(["export", "oscal-ssp", "--out", ssp.to_str().expect("path")])
+        .success();
+    let bytes = std::fs::read(&ssp).expect("ssp");
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(schema_errors("oscal_ssp_schema.json", &doc), Vec::<String>::new());
+    let reqs = doc["system-security-plan"]["control-implementation"]["implemented-requirements"]
+        .as_array()
+        .expect("requirements");
+    // Only what was recorded has a status: nothing unrecorded is "planned".
+    let statuses: Vec<&serde_json::Value> = reqs
+        .iter()
+        .flat_map(|r| r["by-components"].as_array().into_iter().flatten())
+        .filter_map(|b| b.get("implementation-status"))
+        .collect();
+    assert_eq!(statuses.len(), 3, "SRM-FW on vm, SRM-DATA on both services");
+    assert_eq!(doc["system-security-plan"]["import-profile"]["href"], "srm.json");
+    assert_escaped(&bytes);
+}
+
+/// No user text reaches a document as live markup.
+fn assert_escaped(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    for live in ["<script", "<img", "[docs](javascript:"] {
+        assert!(!text.contains(live), "{live} is live in the document");
+    }
+    assert!(
+        text.contains("&lt;script&gt;") || text.contains("&lt;img"),
+        "the text is still there, escaped"
+    );
+}
+
+#[test]
+fn a_result_on_one_service_is_a_finding_and_identity_follows_content() {
+    let env = recorded();
+    let out = env.path().join("ar.json");
+    let export = |out: &std::path::Path| {
+        env.run([
+            "export",
+            "oscal-assessment-results",
+            "--evaluation",
+            "1",
+            "--out",
+            out.to_str().expect("path"),
+        ])
+        .success();
+        let bytes = std::fs::read(out).expect("ar");
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(
+            schema_errors("oscal_assessment-results_schema.json", &doc),
+            Vec::<String>::new()
+        );
+        (bytes, doc)
+    };
+    let (bytes, doc) = export(&out);
+    assert_escaped(&bytes);
+    let ar = &doc["assessment-results"];
+    let findings = ar["results"][0]["findings"].as_array().expect("findings");
+    let fw = findings
+        .iter()
+        .find(|f| f["title"] == "SRM-FW on vm")
+        .expect("a finding for the one service with a result");
+    // Satisfied on vm, not assessed on the other service: the control combines to "not
+    // assessed", yet the recorded result is a finding.
+    assert_eq!(fw["target"]["status"]["state"], "satisfied");
+    let observation = fw["related-observations"][0]["observation-uuid"].clone();
+    let observed = ar["results"][0]["observations"]
+        .as_array()
+        .expect("observations")
+        .iter()
+        .find(|o| o["uuid"] == observation)
+        .expect("the finding's observation");
+    let vm = ar["results"][0]["local-definitions"]["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["title"] == "vm")
+        .expect("the service");
+    assert_eq!(observed["subjects"][0]["subject-uuid"], vm["uuid"]);
+    // The plan it imports is a file ctrlmap writes.
+    let plan_ref = ar["import-ap"]["href"].as_str().expect("href").trim_start_matches('#');
+    let plan = ar["back-matter"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["uuid"] == plan_ref)
+        .expect("the plan's resource");
+    assert_eq!(plan["rlinks"][0]["href"], "evaluation-1-plan.json");
+
+    // The same content: the same identity. Other content (an evidence note shown in the results
+    // changes; here the plan href): another uuid and version.
+    let (again, _) = export(&env.path().join("again.json"));
+    assert_eq!(bytes, again);
+    let other = env.path().join("other.json");
+    env.run([
+        "export",
+        "oscal-assessment-results",
+        "--evaluation",
+        "1",
+        "--plan-href",
+        "https://example.com/plan.json",
+        "--out",
+        other.to_str().expect("path"),
+    ])
+    .success();
+    let other: serde_json::Value = serde_json::from_slice(&std::fs::read(&other).expect("ar")).expect("json");
+    assert_ne!(other["assessment-results"]["uuid"], ar["uuid"]);
+    assert_ne!(
+        other["assessment-results"]["metadata"]["version"],
+        ar["metadata"]["version"]
+    );
+}
+
+#[test]
+fn the_catalog_export_is_valid_and_names_what_the_plan_imports() {
+    let env = Env::init();
+    let out = env.path().join("srm.json");
+    env.run([
+        "export",
+        "oscal-catalog",
+        "--catalog",
+        "srm",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("catalog")).expect("json");
+    assert_eq!(schema_errors("oscal_catalog_schema.json", &doc), Vec::<String>::new());
+    let groups = doc["catalog"]["groups"].as_array().expect("groups");
+    let controls: usize = groups
+        .iter()
+        .map(|g| g["controls"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(controls, 20);
+    // Imported back, it is the same catalogue.
+    env.run(["catalog", "import", out.to_str().expect("path"), "--key", "again"])
+        .success();
+    let a = env.json(["control", "list", "--catalog", "srm", "--json"]);
+    let b = env.json(["control", "list", "--catalog", "again", "--json"]);
+    let keys = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|c| serde_json::json!([c["key"], c["title"], c["statement"]]))
+            .collect()
+    };
+    assert_eq!(keys(&a), keys(&b));
+}

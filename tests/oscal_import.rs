@@ -783,3 +783,47 @@ fn a_controls_csv_with_keys_that_differ_only_in_case_is_refused_too() {
         );
     }
 }
+
+#[test]
+fn sort_ids_order_the_controls() {
+    let env = Env::init();
+    // Listed as a resolved profile may list them: AC-1, AC-14, AC-2, with sort-ids saying otherwise.
+    let control = |id: &str, label: &str, sort: &str| {
+        serde_json::json!({"id": id, "title": label,
+            "props": [{"name": "label", "value": label}, {"name": "sort-id", "value": sort}]})
+    };
+    let mut doc = base_catalog();
+    *at(&mut doc, "/catalog/groups/0/controls") = serde_json::json!([
+        control("ac-1", "AC-1", "ac-01"),
+        control("ac-14", "AC-14", "ac-14"),
+        control("ac-2", "AC-2", "ac-02"),
+    ]);
+    *at(&mut doc, "/catalog/groups/1/controls") = serde_json::json!([control("au-1", "AU-1", "au-01")]);
+    let file = env.file("sorted.json", doc.to_string());
+    env.run(["catalog", "import", file.to_str().expect("path"), "--key", "sorted"])
+        .success();
+    let list = env.json(["control", "list", "--catalog", "sorted", "--json"]);
+    let keys: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|c| c["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["AC-1", "AC-2", "AC-14", "AU-1"]);
+}
+
+#[test]
+fn without_a_sort_id_on_every_control_the_document_order_stays() {
+    let env = Env::init();
+    let file = env.file("base.json", base_catalog().to_string());
+    env.run(["catalog", "import", file.to_str().expect("path"), "--key", "base"])
+        .success();
+    let list = env.json(["control", "list", "--catalog", "base", "--json"]);
+    let keys: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|c| c["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["AC-1", "AC-1(1)", "AC-2", "AU-1"]);
+}

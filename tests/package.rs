@@ -1034,3 +1034,53 @@ fn members_as_zip_tools_write_them_verify() {
         );
     }
 }
+
+#[test]
+fn a_package_takes_fonts_and_its_csv_opens_in_spreadsheets() {
+    let (env, db) = demo();
+    let font = format!("{}/assets/fonts/DejaVuSans.ttf", env!("CARGO_MANIFEST_DIR"));
+    let zip = env.path().join("q4.zip");
+    let z = zip.to_str().expect("path");
+    env.run([
+        "--db",
+        &db,
+        "package",
+        "--evaluation",
+        "1",
+        "--out",
+        z,
+        "--font",
+        &font,
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let csv = members(&zip)
+        .into_iter()
+        .find(|(n, _)| n == "report.csv")
+        .expect("report.csv")
+        .1;
+    assert!(
+        csv.starts_with(b"\xEF\xBB\xBF"),
+        "the package's CSV has the byte-order mark"
+    );
+    env.run(["package", "verify", z]).success();
+    // A file that is not a font is refused before anything is written.
+    let not_font = env.file("notes.txt", "not a font");
+    let other = env.path().join("other.zip");
+    let out = env
+        .run([
+            "--db",
+            &db,
+            "package",
+            "--evaluation",
+            "1",
+            "--out",
+            other.to_str().expect("path"),
+            "--font",
+            not_font.to_str().expect("path"),
+        ])
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("notes.txt"));
+    assert!(!other.exists());
+}

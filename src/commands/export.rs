@@ -33,7 +33,8 @@ pub enum ExportCommand {
         /// Catalogue.
         #[arg(long, default_value = "srm")]
         catalog: String,
-        /// The profile the SSP implements [default: a back-matter resource naming the catalogue].
+        /// The profile the SSP implements [default: a back-matter resource linking to KEY.json, the
+        /// catalog `export oscal-catalog --catalog KEY --out KEY.json` writes next to the plan].
         #[arg(long, value_name = "URL")]
         profile_href: Option<String>,
         /// Organisation name [default: the report template's].
@@ -42,6 +43,18 @@ pub enum ExportCommand {
         /// See --catalog through the crosswalk from this catalogue (e.g. srm).
         #[arg(long, value_name = "CATALOG")]
         via: Option<String>,
+    },
+    /// An OSCAL 1.2.1 catalog of a catalogue (e.g. the built-in srm baseline), which the SSP and
+    /// mapping collection point at as KEY.json: write it next to them.
+    ///
+    /// Example: ctrlmap export oscal-catalog --catalog srm --out srm.json
+    OscalCatalog {
+        /// Catalogue.
+        #[arg(long, default_value = "srm")]
+        catalog: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// An OSCAL 1.2.1 mapping collection of the crosswalk from one catalogue to another.
     ///
@@ -68,6 +81,24 @@ pub enum ExportCommand {
         /// Where to write it.
         #[arg(long)]
         out: PathBuf,
+        /// The assessment plan the results follow [default: evaluation-N-plan.json next to them].
+        #[arg(long, value_name = "URL")]
+        plan_href: Option<String>,
+    },
+    /// An OSCAL 1.2.1 assessment plan of a closed evaluation (its frozen scope), which the
+    /// assessment results point at as evaluation-N-plan.json.
+    ///
+    /// Example: ctrlmap export oscal-assessment-plan --evaluation 1 --out evaluation-1-plan.json
+    OscalAssessmentPlan {
+        /// The closed evaluation.
+        #[arg(long)]
+        evaluation: i64,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// The system security plan it assesses [default: ssp.json next to it].
+        #[arg(long, value_name = "URL")]
+        ssp_href: Option<String>,
     },
     /// A FedRAMP-style customer responsibility matrix: per control, can it be inherited (Yes /
     /// Partial / No), the provider's part, the customer's part, owning team, evidence status.
@@ -148,9 +179,49 @@ impl ExportCommand {
                 )?;
                 Ok(())
             }
-            ExportCommand::OscalAssessmentResults { evaluation, out } => {
+            ExportCommand::OscalAssessmentPlan {
+                evaluation,
+                out,
+                ssp_href,
+            } => {
+                if let Some(h) = ssp_href.as_deref().map(str::trim)
+                    && (h.is_empty() || h.chars().any(char::is_whitespace))
+                {
+                    return Err(Error::Invalid(format!("the SSP href \"{h}\" is not a URI reference")));
+                }
                 let e = crate::db::evaluations::get(conn, *evaluation)?;
-                let doc = crate::export::assessment::assessment_results(conn, &e)?;
+                let doc = crate::export::plan::assessment_plan(conn, &e, ssp_href.as_deref().map(str::trim))?;
+                let bytes = Self::write_json(out, &doc)?;
+                writeln!(
+                    output::note(),
+                    "wrote {} ({bytes} bytes, OSCAL 1.2.1 assessment plan)",
+                    out.display()
+                )?;
+                Ok(())
+            }
+            ExportCommand::OscalCatalog { catalog, out } => {
+                let doc = crate::export::catalog::catalog(conn, catalog, ctx.today)?;
+                let bytes = Self::write_json(out, &doc)?;
+                writeln!(
+                    output::note(),
+                    "wrote {} ({bytes} bytes, OSCAL 1.2.1 catalog)",
+                    out.display()
+                )?;
+                Ok(())
+            }
+            ExportCommand::OscalAssessmentResults {
+                evaluation,
+                out,
+                plan_href,
+            } => {
+                let plan_href = match plan_href.as_deref().map(str::trim) {
+                    Some(h) if h.is_empty() || h.chars().any(char::is_whitespace) => {
+                        return Err(Error::Invalid(format!("the plan href \"{h}\" is not a URI reference")));
+                    }
+                    other => other,
+                };
+                let e = crate::db::evaluations::get(conn, *evaluation)?;
+                let doc = crate::export::assessment::assessment_results(conn, &e, plan_href)?;
                 let bytes = Self::write_json(out, &doc)?;
                 writeln!(
                     output::note(),

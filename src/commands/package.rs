@@ -37,6 +37,10 @@ pub struct Package {
     /// The package's date [default: SOURCE_DATE_EPOCH, else --today, else today].
     #[arg(long, value_parser = Day::parse)]
     pub date: Option<Day>,
+    /// A font for characters the bundled fonts lack in report.pdf, as for `report --font`;
+    /// repeat to try several in order.
+    #[arg(long = "font", value_name = "FILE")]
+    pub fonts: Vec<PathBuf>,
 }
 
 /// Package subcommands.
@@ -88,7 +92,15 @@ impl Package {
             Some(d) => d,
             None => super::report::source_date_epoch()?.unwrap_or(ctx.today),
         };
-        let summary = crate::package::build(ctx.db.conn(), ctx.db.path(), &e, date, self.sign.as_deref(), out)?;
+        let summary = crate::package::build(
+            ctx.db.conn(),
+            ctx.db.path(),
+            &e,
+            date,
+            self.sign.as_deref(),
+            &crate::report::pdf::FontOptions::with_system(self.fonts.clone()),
+            out,
+        )?;
         let mut note = output::note();
         writeln!(
             note,

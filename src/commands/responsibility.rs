@@ -297,6 +297,9 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
     let m = matrix::Matrix::load(conn, &control.catalog)?;
     let row = m.row(&control);
     let mut out = output::stdout();
+    // The implementation statement, where it was recorded: organisation-wide, or on the service
+    // (falling back to the organisation-wide one, as the exports do).
+    let org_statement = implementations::statement(conn, control.id, None)?;
     let Some(service) = service else {
         let sources = Sources::load(conn)?;
         let cited = distinct_citations(&sources, row.cells.iter().map(|c| c.effective.source));
@@ -308,6 +311,7 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
                 "override": row.org_override.map(|o| json!({ "responsibility": o.responsibility, "why": o.why })),
                 "services": cells,
                 "sources": cited,
+                "statement": (!org_statement.trim().is_empty()).then_some(org_statement.trim()),
             });
             return output::print_json(&mut out, &view);
         }
@@ -332,6 +336,7 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
             fields.push(("override", format!("{} organisation-wide: {}", o.responsibility, o.why)));
         }
         fields.push(("owner", row.owner.unwrap_or("(per service)").to_string()));
+        fields.push(("statement", statement_field(&org_statement, None)));
         output::print_fields(&mut out, &fields)?;
         let rows = row.cells.iter().map(|c| {
             vec![
@@ -360,6 +365,7 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
         }
         return Ok(());
     };
+    let own_statement = implementations::statement(conn, control.id, Some(service.id))?;
     let cell = m.cell(&control, &service);
     let default = m
         .rules
@@ -367,11 +373,15 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
     let sources = Sources::load(conn)?;
     let citations = sources.cite(cell.effective.source);
     if ctx.json {
+        let statement = [own_statement.trim(), org_statement.trim()]
+            .into_iter()
+            .find(|s| !s.is_empty());
         let view = json!({
             "catalog": control.catalog, "key": control.control.key, "title": control.control.title,
             "cell": CellView::from(&cell),
             "citations": citations,
             "default": default,
+            "statement": statement,
         });
         return output::print_json(&mut out, &view);
     }
@@ -430,7 +440,26 @@ fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) 
         format!("{team} ({why})")
     });
     fields.push(("owner", owner));
+    fields.push((
+        "statement",
+        if own_statement.trim().is_empty() {
+            statement_field(&org_statement, Some("organisation-wide"))
+        } else {
+            statement_field(&own_statement, None)
+        },
+    ));
     output::print_fields(&mut out, &fields)
+}
+
+/// A recorded statement as `show` prints it (one line, with where it was recorded), or
+/// "(not recorded)".
+fn statement_field(statement: &str, recorded: Option<&str>) -> String {
+    let text = crate::text::one_line(statement.trim());
+    match (text.is_empty(), recorded) {
+        (true, _) => "(not recorded)".to_string(),
+        (false, Some(at)) => format!("{text} ({at})"),
+        (false, None) => text.to_string(),
+    }
 }
 
 /// What the `source` texts of several rules cite, each citation once, in the order first cited.

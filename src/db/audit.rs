@@ -91,6 +91,13 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
+/// The time of the newest audit-log entry (the data's newest change), if there is one.
+pub fn newest_at(conn: &Connection) -> Result<Option<String>> {
+    conn.query_row("SELECT at FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .optional()
+        .context("read the audit log")
+}
+
 /// The newest `limit` entries (all when `None`), oldest first, optionally only those whose entity
 /// starts with `entity_prefix`.
 pub fn list(conn: &Connection, limit: Option<u64>, entity_prefix: Option<&str>) -> Result<Vec<Entry>> {

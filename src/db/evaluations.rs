@@ -235,13 +235,14 @@ pub fn insert_item(conn: &Connection, evaluation: i64, seq: i64, p: &Pair) -> Re
     conn.prepare_cached(
         "INSERT INTO evaluation_item (evaluation_id, seq, control_key, control_title, family, service, offering, category,
                                       service_team, responsibility, provenance, rationale, owner, status, result, note,
-                                      evidence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                      evidence, statement)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )
     .context("freeze the evaluation")?
     .execute(params![
         evaluation, seq, p.control_key, p.control_title, p.family, p.service, p.offering, p.category, p.service_team,
-        p.responsibility, p.provenance, p.rationale, p.owner, p.status, p.result, p.note, evidence
+        p.responsibility, p.provenance, p.rationale, p.owner, p.status, p.result, p.note, evidence,
+        p.statement
     ])
     .context("freeze the evaluation")?;
     Ok(())
@@ -262,7 +263,7 @@ pub fn for_each_item(conn: &Connection, evaluation: i64, mut each: impl FnMut(Pa
     let mut stmt = conn
         .prepare(
             "SELECT control_key, control_title, family, service, offering, category, responsibility, provenance,
-                    rationale, owner, status, result, note, evidence, service_team
+                    rationale, owner, status, result, note, evidence, service_team, statement
              FROM evaluation_item WHERE evaluation_id = ?1 ORDER BY seq",
         )
         .context("read the evaluation snapshot")?;
@@ -286,6 +287,7 @@ pub fn for_each_item(conn: &Connection, evaluation: i64, mut each: impl FnMut(Pa
             note: r.get(12).context("read the evaluation snapshot")?,
             evidence: serde_json::from_str(&evidence)
                 .map_err(|e| Error::Integrity(format!("evaluation {evaluation}: snapshot evidence is damaged: {e}")))?,
+            statement: r.get(15).context("read the evaluation snapshot")?,
         };
         each(pair)?;
     }

@@ -24,9 +24,12 @@ pub struct Implementation {
     pub owner: Option<String>,
     /// Implementation status (implemented, partial, planned, alternative, not-applicable), if recorded.
     pub status: Option<String>,
+    /// How the control is implemented, as recorded with the status (empty when not recorded).
+    pub statement: String,
 }
 
-const SELECT: &str = "SELECT i.control_id, i.service_id, i.responsibility, i.responsibility_why, t.name, i.status
+const SELECT: &str =
+    "SELECT i.control_id, i.service_id, i.responsibility, i.responsibility_why, t.name, i.status, i.statement
                       FROM implementation i LEFT JOIN team t ON t.id = i.owner_team_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Implementation> {
@@ -37,6 +40,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Implementation> {
         why: r.get(3)?,
         owner: r.get(4)?,
         status: r.get(5)?,
+        statement: r.get(6)?,
     })
 }
 

@@ -24,5 +24,5 @@ pub use save::{OnExisting, Outcome, Stored, save};
 
 /// Audit-log queries for the `audit` commands.
 pub mod audit_log {
-    pub use super::audit::{get, list, missing_guards, verify};
+    pub use super::audit::{get, list, missing_guards, newest_at, verify};
 }

@@ -131,7 +131,13 @@ impl LineWriter {
             }
             self.evidence(out, e)?;
         }
-        out.extend_from_slice(b"]}\n");
+        out.push(b']');
+        // Serialised only when recorded (`skip_serializing_if` on the field).
+        if !p.statement.is_empty() {
+            out.extend_from_slice(b",\"statement\":");
+            json_value(out, &p.statement)?;
+        }
+        out.extend_from_slice(b"}\n");
         Ok(())
     }
 }
@@ -238,6 +244,7 @@ mod tests {
             result: ResultValue::PartiallySatisfied,
             note: format!("note \u{7f} {odd}"),
             evidence: vec![evidence.clone(), Arc::new(EvidenceRef::clone(evidence))],
+            statement: format!("statement <{odd}>"),
         }
     }
 

@@ -53,6 +53,8 @@ pub(super) struct Live {
     linked: HashMap<(i64, i64), Vec<Arc<EvidenceRef>>>,
     results: HashMap<(i64, i64), Recorded>,
     statuses: HashMap<(i64, i64), String>,
+    /// Recorded implementation statements, by (control, service id or 0 for organisation-wide).
+    statements: HashMap<(i64, i64), String>,
     /// Rationales, provenances and owners, shared by where the borrowed text lives.
     shared: RefCell<HashMap<(usize, usize), Arc<str>, ByAddress>>,
 }
@@ -92,7 +94,13 @@ impl Live {
             Some(e) => evaluations::results(conn, e.id)?,
             None => HashMap::new(),
         };
-        let statuses = crate::db::implementations::for_catalog(conn, matrix.catalog_id)?
+        let implementations = crate::db::implementations::for_catalog(conn, matrix.catalog_id)?;
+        let statements = implementations
+            .iter()
+            .filter(|i| !i.statement.trim().is_empty())
+            .map(|i| ((i.control_id, i.service_id.unwrap_or(0)), i.statement.clone()))
+            .collect();
+        let statuses = implementations
             .into_iter()
             .filter_map(|i| Some(((i.control_id, i.service_id.unwrap_or(0)), i.status?)))
             .collect();
@@ -130,6 +138,7 @@ impl Live {
             linked,
             results,
             statuses,
+            statements,
             shared: RefCell::new(HashMap::default()),
         })
     }
@@ -170,6 +179,12 @@ impl Live {
                     .or_else(|| self.statuses.get(&(c.id, 0)))
                     .cloned()
                     .unwrap_or_default();
+                let statement = self
+                    .statements
+                    .get(&(c.id, service.id))
+                    .or_else(|| self.statements.get(&(c.id, 0)))
+                    .cloned()
+                    .unwrap_or_default();
                 let (name, offering, team) = &self.names[i];
                 Pair {
                     control_key: key.clone(),
@@ -187,6 +202,7 @@ impl Live {
                     result: result.map_or(ResultValue::NotAssessed, |r| r.result),
                     note: result.map(|r| r.note.clone()).unwrap_or_default(),
                     evidence,
+                    statement,
                 }
             })
             .collect()

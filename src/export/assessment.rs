@@ -11,19 +11,26 @@
 //!   a control nobody assessed gets no finding (OSCAL has no "not assessed" state, and a
 //!   `not-satisfied` would read as a failure); it stays among the reviewed controls. The exact
 //!   ctrlmap result is kept in a `result` prop.
+//! - A control assessed on only some of its services combines to "not assessed", yet what was
+//!   recorded is not dropped: each service with a result gets its own finding (title
+//!   `KEY on SERVICE`, a `service` prop, the pair's observation, whose subject is the service).
 //! - One **observation** per (control, service) pair that has a result, a note or evidence, with
 //!   the service as subject and `relevant-evidence` for each piece of evidence. A relevant-evidence
 //!   `href` is `#<uuid>` of a back-matter resource describing the evidence once: a file's resource
 //!   has an rlink `urn:sha256:<hex>` (its address in ctrlmap's content-addressed store) with the
 //!   SHA-256 in `hashes`; a URL's has the URL.
 //! - `import-ap` is required but ctrlmap keeps no assessment plan: it points at a back-matter
-//!   resource that describes the evaluation's scope instead.
+//!   resource that describes the evaluation's scope, whose rlink is the `--plan-href` given, else
+//!   the relative href of the plan `ctrlmap export oscal-assessment-plan` writes
+//!   (`evaluation-N-plan.json`, next to the results).
+//! - Titles, descriptions and remarks are escaped as markup; the document's `uuid` and `version`
+//!   come from a hash of its content; `last-modified` is the evaluation's close.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::ssp::{NS, OSCAL_VERSION, line, ns_prop, oscal_id, prune, timestamp, uuid};
+use super::ssp::{NS, OSCAL_VERSION, identify, line, ns_prop, oscal_id, prune, timestamp, uuid};
 use crate::db::evaluations::Evaluation;
 use crate::db::{Connection, evidence as evidence_db};
 use crate::error::{Error, Result};
@@ -139,9 +146,16 @@ fn resource(conn: &Connection, e: &EvidenceRef) -> Result<Value> {
     }))
 }
 
+/// The relative href of the assessment plan of evaluation `id` that `ctrlmap export
+/// oscal-assessment-plan` writes by default.
+pub fn plan_file(id: i64) -> String {
+    format!("evaluation-{id}-plan.json")
+}
+
 /// The OSCAL 1.2.1 assessment results of closed evaluation `evaluation`; an open one is refused
-/// (its results are not frozen). See the module documentation for the mapping.
-pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<Value> {
+/// (its results are not frozen). `plan_href` is where its assessment plan is (default
+/// [`plan_file`]). See the module documentation for the mapping.
+pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href: Option<&str>) -> Result<Value> {
     let e = evaluation;
     let Some(closed_at) = e.closed_at.as_deref() else {
         return Err(Error::Invalid(format!(
@@ -208,6 +222,33 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
         if result == ResultValue::NotAssessed {
             // OSCAL has no "not assessed" state: a control nobody assessed gets no finding (it is
             // still among the reviewed controls), so importing tools do not count it as failed.
+            // A result recorded on some of its services is a finding of its own on each.
+            for p in pairs.iter().filter(|p| p.result != ResultValue::NotAssessed) {
+                let (state, reason, implementation, remarks) = status(p.result);
+                let note = line(&p.note);
+                findings.push(json!({
+                    "uuid": key(&["finding", &info.key, "service", &p.service]),
+                    "title": format!("{} on {}", info.key, p.service),
+                    "description": if note.is_empty() {
+                        format!("{} on {}; its other services are not assessed.", p.result, p.service)
+                    } else {
+                        format!("{} on {} ({note}); its other services are not assessed.", p.result, p.service)
+                    },
+                    "props": [
+                        ns_prop("result", p.result.as_str()),
+                        ns_prop("control-key", &info.key),
+                        ns_prop("service", &p.service),
+                    ],
+                    "origins": origins,
+                    "target": {
+                        "type": "statement-id",
+                        "target-id": format!("{control}_smt"),
+                        "status": { "state": state, "reason": reason, "remarks": remarks },
+                        "implementation-status": implementation.map(|s| json!({ "state": s })),
+                    },
+                    "related-observations": [{ "observation-uuid": key(&["observation", &p.control_key, &p.service]) }],
+                }));
+            }
             return Ok(());
         }
         let (state, reason, implementation, remarks) = status(result);
@@ -281,9 +322,11 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
             counts.join(", ")
         }
     );
+    let plan_href = plan_href.map_or_else(|| plan_file(e.id), str::to_string);
     let mut resources = vec![json!({
         "uuid": key(&["assessment-plan"]),
         "title": format!("Scope of evaluation {id}"),
+        "rlinks": [{ "href": plan_href, "media-type": "application/oscal.ap+json" }],
         "description": format!(
             "ctrlmap keeps no assessment plan. Evaluation {id} \"{}\" was opened by {assessor} at {start} over \
              catalogue {} and the services {}{}.",
@@ -299,11 +342,8 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
 
     let mut doc = json!({
         "assessment-results": {
-            "uuid": uuid(&doc_key),
             "metadata": {
                 "title": format!("Assessment results of evaluation {id}: {}", line(&e.name)),
-                "last-modified": end,
-                "version": if fingerprint.is_empty() { format!("evaluation-{id}") } else { fingerprint.clone() },
                 "oscal-version": OSCAL_VERSION,
                 "roles": [{ "id": "assessor", "title": "Assessor", "description": "Records the results of an evaluation." }],
                 "parties": [{ "uuid": assessor_party, "type": "person", "name": assessor }],
@@ -312,7 +352,8 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
             },
             "import-ap": {
                 "href": format!("#{}", key(&["assessment-plan"])),
-                "remarks": "ctrlmap keeps no assessment plan: this points at a back-matter resource describing the evaluation's scope.",
+                "remarks": "ctrlmap keeps no assessment plan: this points at a back-matter resource describing the \
+                            evaluation's scope, linked to the plan ctrlmap export oscal-assessment-plan writes.",
             },
             "results": [{
                 "uuid": key(&["result"]),
@@ -333,7 +374,9 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation) -> Result<
             "back-matter": { "resources": resources },
         }
     });
+    crate::export::markup::escape_fields(&mut doc);
     prune(&mut doc);
+    identify(&mut doc, "assessment-results", end)?;
     Ok(doc)
 }
 
@@ -468,7 +511,7 @@ mod tests {
 
     fn results(ctx: &Ctx) -> Value {
         let e = evaluations::get(ctx.db.conn(), 1).expect("evaluation 1");
-        assessment_results(ctx.db.conn(), &e).expect("export")
+        assessment_results(ctx.db.conn(), &e, None).expect("export")
     }
 
     fn finding<'a>(doc: &'a Value, key: &str) -> &'a Value {
@@ -586,7 +629,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let ctx = evaluated(dir.path(), false);
         let e = evaluations::get(ctx.db.conn(), 1).expect("evaluation 1");
-        let err = assessment_results(ctx.db.conn(), &e).expect_err("open");
+        let err = assessment_results(ctx.db.conn(), &e, None).expect_err("open");
         assert!(matches!(&err, Error::Invalid(m) if m.contains("still open")), "{err}");
     }
 }

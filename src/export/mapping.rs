@@ -1,11 +1,17 @@
 //! The OSCAL 1.2 mapping model: a `mapping-collection` from one catalogue to another, exported
 //! from and imported into ctrlmap's crosswalks.
+//!
+//! The source and target resources point at back-matter resources whose first rlink is the
+//! relative href `KEY.json` of the catalogue's OSCAL file (`ctrlmap export oscal-catalog`), as in
+//! the system security plan. Relationships are OSCAL's words ([`Relationship::oscal`]); remarks
+//! are escaped as markup on export and read back as plain text on import.
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::ssp::{NS, OSCAL_VERSION, line, ns_prop, oscal_id, prune, uuid};
+use super::ssp::back_matter::catalog_rlinks;
+use super::ssp::{NS, OSCAL_VERSION, identify, last_change, line, ns_prop, oscal_id, prune, uuid};
 use crate::db::{Connection, catalogs, mappings};
 use crate::error::{Error, Result};
 use crate::model::evidence::Day;
@@ -27,9 +33,11 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
     let maps: Vec<Value> = list
         .iter()
         .map(|m| {
+            let (relationship, ns) = m.relationship.oscal();
             json!({
                 "uuid": uuid(&["mapping", &m.source_catalog, &m.source, &m.target_catalog, &m.target]),
-                "relationship": m.relationship.oscal(),
+                "ns": ns,
+                "relationship": relationship,
                 "sources": [{ "type": "control", "id-ref": oscal_id(&m.source) }],
                 "targets": [{ "type": "control", "id-ref": oscal_id(&m.target) }],
                 "props": [ns_prop("origin", m.origin.as_str())],
@@ -44,15 +52,19 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
     };
     let resources: Vec<Value> = sides
         .iter()
-        .map(|c| json!({ "uuid": resource(&c.key), "title": line(&c.title), "props": [ns_prop("catalog", &c.key)] }))
+        .map(|c| {
+            json!({
+                "uuid": resource(&c.key),
+                "title": line(&c.title),
+                "props": [ns_prop("catalog", &c.key)],
+                "rlinks": catalog_rlinks(c),
+            })
+        })
         .collect();
     let mut doc = json!({
         "mapping-collection": {
-            "uuid": uuid(&["mapping-collection", &source.key, &target.key]),
             "metadata": {
                 "title": format!("Crosswalk from {} to {}", line(&source.title), line(&target.title)),
-                "last-modified": format!("{date}T00:00:00Z"),
-                "version": date.to_string(),
                 "oscal-version": OSCAL_VERSION,
             },
             "provenance": {
@@ -60,8 +72,10 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
                 "matching-rationale": "semantic",
                 "status": "draft",
                 "mapping-description": format!(
-                    "Controls of {} mapped to controls of {} by ctrlmap: equal and superset sources cover \
-                     their target, subset and intersect sources cover part of it, related ones none.",
+                    "Controls of {} mapped to controls of {} by ctrlmap: equal, equivalent and superset \
+                     sources cover their target, subset and intersect sources cover part of it, related and \
+                     unrelated ones none. `related` (in ctrlmap's namespace) has no OSCAL word: the controls \
+                     concern the same thing without covering each other.",
                     source.key, target.key
                 ),
             },
@@ -76,7 +90,9 @@ pub fn mapping_collection(conn: &Connection, from: &str, to: &str, date: Day) ->
             },
         }
     });
+    crate::export::markup::escape_fields(&mut doc);
     prune(&mut doc);
+    identify(&mut doc, "mapping-collection", last_change(conn, date)?)?;
     Ok(doc)
 }
 
@@ -93,7 +109,7 @@ pub fn read_collection(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<Vec<ReadMapping>> {
-    let root: Value = serde_json::from_slice(crate::import::utf8_text(source_name, bytes)?).map_err(|e| {
+    let root: Value = serde_json::from_slice(&crate::import::json_text(source_name, bytes)?).map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
         Error::Invalid(format!(
             "{source_name}: {what} at line {}, column {}: {e}",
@@ -186,11 +202,21 @@ pub fn read_collection(
                 .and_then(Value::as_str)
                 .ok_or_else(|| err(&format!("{at}.relationship"), "is missing"))?;
             checked(Kind::Name, token, &format!("{at}.relationship"))?;
-            let relationship = Relationship::from_oscal(token).ok_or_else(|| {
-                err(
-                    &format!("{at}.relationship"),
-                    &format!("unknown relationship \"{token}\""),
-                )
+            let ns = map.get("ns").and_then(Value::as_str);
+            if let Some(ns) = ns {
+                checked(Kind::Name, ns, &format!("{at}.ns"))?;
+            }
+            let relationship = Relationship::from_oscal(token, ns).ok_or_else(|| {
+                let known = match ns {
+                    Some(ns) if ns != crate::model::mapping::OSCAL_NS && ns != NS => {
+                        format!("relationship \"{token}\" in namespace {ns}: ctrlmap reads OSCAL's and its own")
+                    }
+                    _ => format!(
+                        "unknown relationship \"{token}\": OSCAL 1.2.1 allows equivalent-to, equal-to, \
+                         subset-of, superset-of, intersects-with and no-relationship"
+                    ),
+                };
+                err(&format!("{at}.relationship"), &known)
             })?;
             let field = ["remarks", "matching-rationale"]
                 .into_iter()
@@ -198,8 +224,9 @@ pub fn read_collection(
             if let Some((name, text)) = field {
                 checked(Kind::Prose, text, &format!("{at}.{name}"))?;
             }
+            // Remarks are markup: read as the plain text they say.
             let rationale = field
-                .map(|(_, text)| line(text))
+                .map(|(_, text)| line(&crate::export::markup::plain(text)))
                 .filter(|r| !r.is_empty())
                 // The file's name is stored as the rationale: escaped, so it holds no control
                 // or bidirectional characters.

@@ -2,6 +2,9 @@
 //! collection, and a FedRAMP-style customer responsibility matrix.
 
 pub mod assessment;
+pub mod catalog;
 pub mod crm;
 pub mod mapping;
+pub(crate) mod markup;
+pub mod plan;
 pub mod ssp;

@@ -37,9 +37,35 @@ pub fn utf8_text<'a>(source: &str, bytes: &'a [u8]) -> Result<&'a [u8]> {
     }
 }
 
+/// JSON text from `bytes` (after [`utf8_text`]) with every lone carriage return (an old Mac line
+/// ending) made a line feed, so the parser's line numbers count lines as an editor does. Outside
+/// strings both are whitespace, and a raw CR inside a string is invalid JSON either way, so the
+/// document means the same.
+pub fn json_text<'a>(source: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>> {
+    let text = utf8_text(source, bytes)?;
+    let lone_cr = |i: usize| text[i] == b'\r' && text.get(i + 1) != Some(&b'\n');
+    if !(0..text.len()).any(lone_cr) {
+        return Ok(text.into());
+    }
+    Ok((0..text.len())
+        .map(|i| if lone_cr(i) { b'\n' } else { text[i] })
+        .collect::<Vec<u8>>()
+        .into())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::utf8_text;
+    use super::{json_text, utf8_text};
+
+    #[test]
+    fn json_line_numbers_count_every_line_ending() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["{", "  \"a\": 1,", "  \"b\": ?", "}"].join(ending);
+            let bytes = json_text("f", text.as_bytes()).expect("utf-8");
+            let err = serde_json::from_slice::<serde_json::Value>(&bytes).expect_err("bad");
+            assert_eq!(err.line(), 3, "{ending:?}");
+        }
+    }
 
     #[test]
     fn byte_order_marks_are_skipped_or_named() {

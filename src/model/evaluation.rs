@@ -145,6 +145,11 @@ pub struct Pair {
     pub note: String,
     /// Evidence linked to the control on this service or organisation-wide.
     pub evidence: Vec<Arc<EvidenceRef>>,
+    /// The implementation statement recorded for the control on this service, else the one
+    /// recorded organisation-wide; empty when none was. Left out of the serialised pair when
+    /// empty, so snapshots frozen before statements were kept keep their fingerprints.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub statement: String,
 }
 
 impl fmt::Display for Pair {

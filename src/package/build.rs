@@ -135,13 +135,15 @@ impl<W: Write + Seek> Packer<W> {
 }
 
 /// Builds the package of `evaluation` (open or closed) as of `date` at `out`, signed with the key
-/// file `signing_key` when given. Nothing is left at `out` when anything fails.
+/// file `signing_key` when given, its PDF drawn with `fonts`. Nothing is left at `out` when
+/// anything fails.
 pub fn build(
     conn: &Connection,
     db_path: &Path,
     evaluation: &Evaluation,
     date: Day,
     signing_key: Option<&Path>,
+    fonts: &crate::report::pdf::FontOptions,
     out: &Path,
 ) -> Result<Summary> {
     let key = signing_key.map(super::sign::read_signing_key).transpose()?;
@@ -155,7 +157,8 @@ pub fn build(
     };
     // One pass over the pairs feeds the report data, the CSV and the list of evidence files.
     let mut assembly = Assembly::start(conn, &opts)?;
-    let mut csv = Vec::new();
+    // With the byte-order mark, as `report --format csv` writes it: reviewers open it in a spreadsheet.
+    let mut csv = crate::report::csv::BOM.to_vec();
     let mut rows = Rows::start(&opts, Level::Control, &template.csv_columns.control, &mut csv)?;
     let mut files = EvidenceFiles::default();
     pairs::for_each_control_owned(conn, &opts.source, |info, all| {
@@ -167,7 +170,7 @@ pub fn build(
     let data = assembly.finish(conn)?;
     // The generated members after README.txt, in order; one line per report format.
     let generated: Vec<(&str, Vec<u8>)> = vec![
-        ("report.pdf", crate::report::pdf::render(&data, Paper::A4)?),
+        ("report.pdf", crate::report::pdf::render_with(&data, Paper::A4, fonts)?),
         ("report.csv", csv),
         ("report.xlsx", crate::report::xlsx::render(&data)?),
     ];

@@ -19,6 +19,14 @@ use crate::evidence::Store;
 use crate::model::evaluation::ResultValue;
 use crate::model::evidence::Day;
 
+/// The bundled fonts only, so the package's bytes do not depend on the machine.
+fn fonts() -> crate::report::pdf::FontOptions {
+    crate::report::pdf::FontOptions {
+        files: Vec::new(),
+        system_dirs: Vec::new(),
+    }
+}
+
 fn day() -> Day {
     Day::parse("2026-11-20").expect("a date")
 }
@@ -78,7 +86,7 @@ fn evaluated(dir: &Path, close: bool) -> Ctx {
 
 fn package(ctx: &Ctx, out: &Path, key: Option<&Path>) -> Summary {
     let e = evaluations::get(ctx.db.conn(), 1).expect("evaluation 1");
-    build(ctx.db.conn(), ctx.db.path(), &e, day(), key, out).expect("package")
+    build(ctx.db.conn(), ctx.db.path(), &e, day(), key, &fonts(), out).expect("package")
 }
 
 fn members(zip: &Path) -> Vec<(String, Vec<u8>)> {
@@ -335,14 +343,14 @@ fn a_tampered_store_file_stops_the_package() {
     fs::write(&stored, "restore of orders-db FAILED\n").expect("tamper");
     let out = dir.path().join("p.zip");
     let e = evaluations::get(ctx.db.conn(), 1).expect("evaluation 1");
-    let err = build(ctx.db.conn(), ctx.db.path(), &e, day(), None, &out).expect_err("tampered");
+    let err = build(ctx.db.conn(), ctx.db.path(), &e, day(), None, &fonts(), &out).expect_err("tampered");
     assert!(matches!(err, Error::Integrity(_)), "{err}");
     assert_eq!(err.code(), 3);
     assert!(!out.exists());
     assert!(!crate::support::files::temp_name(&out).exists());
 
     fs::remove_file(&stored).expect("remove");
-    let err = build(ctx.db.conn(), ctx.db.path(), &e, day(), None, &out).expect_err("missing");
+    let err = build(ctx.db.conn(), ctx.db.path(), &e, day(), None, &fonts(), &out).expect_err("missing");
     assert!(matches!(err, Error::Integrity(_)), "{err}");
     assert!(!out.exists());
 }

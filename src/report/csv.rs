@@ -44,7 +44,14 @@ const CONTROL_COLUMNS: &[&str] = &[
     "expired_evidence",
     "via",
 ];
-const SERVICE_ONLY: &[&str] = &["service", "offering", "category", "provenance", "rationale"];
+const SERVICE_ONLY: &[&str] = &[
+    "service",
+    "offering",
+    "category",
+    "provenance",
+    "rationale",
+    "statement",
+];
 
 /// Writes the CSV of `opts` at `level` with `columns` to `out`; with `files`, evidence whose
 /// stored file fails that check does not count and its evidence cells say so, e.g. `3 (altered)`.
@@ -251,6 +258,8 @@ fn pair_cell<'a>(
         "status" => p.status.as_str().into(),
         "result" => p.result.as_str().into(),
         "note" => p.note.as_str().into(),
+        // The implementation statement recorded for the pair (or organisation-wide).
+        "statement" => p.statement.as_str().into(),
         _ => evidence_cell(column, evidence),
     }
 }

@@ -68,7 +68,7 @@ impl OscalCatalog {
 
 /// Reads an OSCAL catalog from `bytes` (named `source` in messages).
 pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
-    let root: Value = serde_json::from_slice(super::utf8_text(source, bytes)?).map_err(|e| {
+    let root: Value = serde_json::from_slice(&super::json_text(source, bytes)?).map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
         Error::Invalid(format!(
             "{source}: {what} at line {}, column {}: {e}",
@@ -119,6 +119,7 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         keys: Taken::default(),
         families: Taken::default(),
         controls: Vec::new(),
+        sort_ids: Vec::new(),
     };
     // Parameters may be referenced before (or far from) where they are defined: collect them first.
     reader.collect_params(catalog, "catalog")?;
@@ -127,6 +128,13 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
     reader.controls_of(catalog, "catalog", "", None)?;
     if reader.controls.is_empty() {
         return Err(Error::Invalid(format!("{source}: catalog has no controls")));
+    }
+    // The document's own order (`sort-id`: a resolved profile may list AC-14 before AC-2) when
+    // every control gives one; a mix would sort the positions of those without before the rest.
+    if reader.sort_ids.iter().all(Option::is_some) {
+        for (control, sort_id) in reader.controls.iter_mut().zip(reader.sort_ids.drain(..)) {
+            control.sort_key = sort_id.unwrap_or_default();
+        }
     }
     Ok(OscalCatalog {
         title,
@@ -149,6 +157,8 @@ struct Reader<'a> {
     /// Family (group) titles: the same title twice is one family, two that look alike are refused.
     families: Taken,
     controls: Vec<Control>,
+    /// The `sort-id` of each control of `controls`, when it has one.
+    sort_ids: Vec<Option<String>>,
 }
 
 impl Reader<'_> {
@@ -265,6 +275,11 @@ impl Reader<'_> {
                 .and_then(|(_, p)| p.get("value"))
                 .and_then(Value::as_str)
                 .is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
+            let sort_id = match prop("sort-id") {
+                Some((i, p)) => Some(doc.required(Kind::Name, p.get("value"), &format!("{at}.props[{i}].value"))?),
+                None => None,
+            };
+            self.sort_ids.push(sort_id);
             let statement = self.statement(c, &at)?;
             self.controls.push(Control {
                 key: key.clone(),
