@@ -255,3 +255,68 @@ fn xlsx_dates_are_dates_and_controls_have_the_csv_columns() {
         .expect("Date row");
     assert!(matches!(date[1], Data::DateTime(_)), "{:?}", date[1]);
 }
+
+#[test]
+fn implementation_statements_reach_the_pdf_and_the_xlsx() {
+    use calamine::Xlsx;
+    let env = crate::common::Env::estate();
+    env.run([
+        "implementation",
+        "set",
+        "SRM-PATCH",
+        "--service",
+        "web",
+        "--status",
+        "implemented",
+        "--statement",
+        "Patched in the Sunday maintenance window",
+    ])
+    .success();
+    let pdf = env.path().join("r.pdf");
+    env.run([
+        "report",
+        "--format",
+        "pdf",
+        "--out",
+        pdf.to_str().expect("path"),
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let words = text(&std::fs::read(&pdf).expect("pdf"))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains("Statement: Patched in the Sunday maintenance window"),
+        "{words}"
+    );
+    let xlsx = env.path().join("r.xlsx");
+    env.run([
+        "report",
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().expect("path"),
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).expect("xlsx");
+    let controls = book.worksheet_range("Controls").expect("Controls");
+    let header: Vec<String> = controls
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let at = header
+        .iter()
+        .position(|h| h == "Statement")
+        .expect("a Statement column");
+    let patch = controls.rows().find(|r| r[0] == "SRM-PATCH").expect("SRM-PATCH");
+    assert_eq!(patch[at].to_string(), "Patched in the Sunday maintenance window");
+    let fw = controls.rows().find(|r| r[0] == "SRM-FW").expect("SRM-FW");
+    assert_eq!(fw[at].to_string(), "", "nothing recorded, nothing said");
+}

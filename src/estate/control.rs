@@ -57,6 +57,9 @@ pub struct ControlLine {
     pub evidence_sha256: String,
     /// Source controls of a crosswalked report, `; `-separated (the CSV's `via`).
     pub via: String,
+    /// The implementation statements recorded for the pairs (per service, else organisation-wide),
+    /// distinct, joined by ` | `; empty where none was recorded.
+    pub statement: String,
 }
 
 /// The organisation-wide responsibility of a control over the pairs shown.
@@ -96,6 +99,7 @@ pub fn control_line(info: &ControlInfo, pairs: &[&Pair]) -> ControlLine {
             " ",
         ),
         via: distinct(pairs.iter().flat_map(|p| via(p)), "; "),
+        statement: distinct(pairs.iter().map(|p| p.statement.as_str()), " | "),
     }
 }
 

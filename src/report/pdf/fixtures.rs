@@ -98,6 +98,11 @@ pub(super) fn sample() -> ReportData {
             note: String::new(),
             evidence_sha256: String::new(),
             via: String::new(),
+            statement: if i % 4 == 0 {
+                "Patched in the Sunday 02:00 maintenance window; reports kept for a year".into()
+            } else {
+                String::new()
+            },
         })
         .collect();
     let mut by_responsibility = Vec::new();
@@ -343,6 +348,7 @@ pub(super) fn large(evidence: usize) -> ReportData {
             note: String::new(),
             evidence_sha256: String::new(),
             via: String::new(),
+            statement: String::new(),
         })
         .collect();
     d.control_columns = vec![

@@ -226,6 +226,7 @@ mod tests {
             note: "reviewed with the DBA".into(),
             evidence_sha256: "ab".repeat(32),
             via: "SRM-PATCH (equal)".into(),
+            statement: "weekly patching".into(),
         }
     }
 
@@ -400,6 +401,7 @@ mod tests {
                 text("reviewed with the DBA"),
                 text(&"ab".repeat(32)),
                 text("SRM-PATCH (equal)"),
+                text("weekly patching"),
             ]
         );
         assert_eq!(evidence_date(&mut wb, 3), date("2026-11-20"), "collected is a date");

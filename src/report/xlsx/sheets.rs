@@ -213,13 +213,15 @@ pub(super) fn controls(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> R
             Cell::Text(&c.note),
             Cell::Text(&c.evidence_sha256),
             Cell::Text(&c.via),
+            Cell::Text(&c.statement),
         ]
     });
     table(ws, &CONTROL_HEADERS, rows, styles)
 }
 
-/// The header row of the Controls sheet: the CSV's control columns.
-pub(super) const CONTROL_HEADERS: [&str; 12] = [
+/// The header row of the Controls sheet: the CSV's control columns, and the implementation
+/// statements recorded for the control.
+pub(super) const CONTROL_HEADERS: [&str; 13] = [
     "Key",
     "Title",
     "Family",
@@ -232,6 +234,7 @@ pub(super) const CONTROL_HEADERS: [&str; 12] = [
     "Note",
     "Evidence SHA-256",
     "Via",
+    "Statement",
 ];
 
 pub(super) fn findings(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), XlsxError> {

@@ -84,6 +84,10 @@ impl Renderer<'_> {
 fn control_cell(col: ControlColumn, c: &ControlLine) -> Cell {
     match col {
         ControlColumn::Key => Cell::new(&c.key, BODY_BOLD),
+        // The implementation statement, where one was recorded, reads under the title.
+        ControlColumn::Title if !c.statement.is_empty() => {
+            Cell::new(&c.title, BODY).then(&format!("Statement: {}", c.statement), BODY.color(MUTED))
+        }
         ControlColumn::Title => Cell::new(&c.title, BODY),
         ControlColumn::Family => Cell::or(&c.family, BODY, "-"),
         ControlColumn::Responsibility => {
