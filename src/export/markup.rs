@@ -9,9 +9,14 @@
 
 use serde_json::Value;
 
+/// Text on one line with single spaces (OSCAL strings allow no line breaks or outer spaces).
+pub(crate) fn line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Escapes `text` for a markup-line field (a title): on one line, with single spaces.
 pub(crate) fn markup_line(text: &str) -> String {
-    escape(&super::ssp::line(text))
+    escape(&line(text))
 }
 
 /// Escapes `text` for a markup-multiline field (a description, remarks): line breaks are kept,

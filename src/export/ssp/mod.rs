@@ -114,10 +114,7 @@ pub(crate) fn oscal_id(key: &str) -> String {
     id
 }
 
-/// Text on one line with single spaces (OSCAL strings allow no line breaks or outer spaces).
-pub(crate) fn line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub(crate) use super::markup::line;
 
 /// A core OSCAL prop, or `None` when the value is blank.
 pub(crate) fn prop(name: &str, value: &str) -> Option<Value> {
