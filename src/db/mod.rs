@@ -3,6 +3,7 @@
 
 mod audit;
 mod convert;
+mod file;
 mod open;
 mod save;
 

@@ -1,0 +1,101 @@
+//! `ctrlmap evaluation close`: freezes an evaluation's pairs into its snapshot with their
+//! fingerprint, refusing when a stored evidence file it names is missing or altered.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::commands::Ctx;
+use crate::db::evaluations;
+use crate::error::{Error, Result};
+use crate::estate::fingerprint::Fingerprint;
+use crate::estate::pairs::{self, Source};
+use crate::evidence::{Check, Store};
+use crate::support::output;
+
+/// Closes the current (or given) evaluation: its snapshot, fingerprint and audit entry.
+pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
+    let e = evaluations::current(ctx.db.conn(), evaluation)?;
+    if e.is_closed() {
+        return Err(Error::Invalid(format!("evaluation {} is already closed", e.id)));
+    }
+    let today = ctx.today;
+    let store = Store::beside(ctx.db.path());
+    let (fingerprint, pairs_frozen) = ctx.db.write(&ctx.actor, |w| {
+        let source = Source::of_evaluation(e.clone(), today);
+        let mut fingerprint = Fingerprint::default();
+        let mut seq = 0i64;
+        // Every stored file the snapshot names, with the evidence that names it.
+        let mut files: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
+        pairs::for_each_control(w, &source, |_, pairs| {
+            for p in pairs {
+                seq += 1;
+                evaluations::insert_item(w, e.id, seq, p)?;
+                fingerprint.add(p)?;
+                for ev in &p.evidence {
+                    if let Some(sha) = &ev.sha256 {
+                        files
+                            .entry(sha.clone())
+                            .or_default()
+                            .entry(ev.id)
+                            .or_insert_with(|| ev.title.clone());
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        // The snapshot freezes hashes: the files must have them now, or the evaluation would
+        // vouch for bytes nobody can produce. Hashed inside the transaction, so a refusal rolls
+        // back everything written above.
+        check_frozen_files(&store, e.id, &files)?;
+        let fingerprint = fingerprint.finish()?;
+        evaluations::close(w, e.id, &crate::support::clock::now_rfc3339(), &fingerprint)?;
+        w.audit(
+            "evaluation.close",
+            &format!("evaluation:{}", e.id),
+            json!({ "pairs": seq, "fingerprint": fingerprint }),
+        )?;
+        Ok((fingerprint, seq))
+    })?;
+    writeln!(
+        output::note(),
+        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen, fingerprint {fingerprint}",
+        e.id,
+        e.name
+    )?;
+    Ok(())
+}
+
+/// Re-hashes every stored file an evaluation is about to freeze; any missing or altered one
+/// refuses the close, naming the evidence and the file.
+fn check_frozen_files(store: &Store, evaluation: i64, files: &BTreeMap<String, BTreeMap<i64, String>>) -> Result<()> {
+    let mut failed = Vec::new();
+    for (sha, evidence) in files {
+        let state = store.check(sha)?;
+        if state != Check::Intact {
+            failed.push((sha, evidence, state));
+        }
+    }
+    let Some((sha, evidence, state)) = failed.first() else {
+        return Ok(());
+    };
+    let named: Vec<String> = evidence
+        .iter()
+        .map(|(id, title)| format!("evidence {id} \"{}\"", crate::text::one_line(title)))
+        .collect();
+    let what = if *state == Check::Missing {
+        "is missing"
+    } else {
+        "was altered (it no longer has the hash it was added with)"
+    };
+    let more = match failed.len() {
+        1 => String::new(),
+        n => format!("; {} more stored files failed too", n - 1),
+    };
+    Err(Error::Integrity(format!(
+        "evaluation {evaluation} not closed: {}: stored file {} {what}{more}; see `ctrlmap evidence verify`",
+        named.join(", "),
+        store.shown_path(sha)
+    )))
+}

@@ -1,0 +1,133 @@
+//! `ctrlmap responsibility matrix`: the control x service grid, printed as a table or streamed
+//! as JSON control by control, with the organisation-wide roll-up.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::Matrix;
+use crate::commands::Ctx;
+use crate::db::catalogs;
+use crate::db::services::{self, ServiceRow};
+use crate::error::{Error, Result};
+use crate::estate::matrix::{self, CellView};
+use crate::model::Responsibility;
+use crate::model::derive::Provenance;
+use crate::support::output;
+
+/// One control's row as `matrix --json` streams it: serialised straight from borrowed fields, so
+/// a million cells cost no intermediate JSON values.
+#[derive(Serialize)]
+struct ControlView<'a> {
+    key: &'a str,
+    title: &'a str,
+    family: &'a str,
+    organisation: Responsibility,
+    owner: Option<&'a str>,
+    services: Vec<CellView<'a>>,
+}
+
+impl Matrix {
+    /// Prints the matrix as a table or streams it as JSON, control by control.
+    pub(crate) fn print(&self, ctx: &mut Ctx) -> Result<()> {
+        let conn = ctx.db.conn();
+        let m = matrix::Matrix::load(conn, &self.catalog)?;
+        if let Some(team) = &self.team {
+            crate::db::teams::id(conn, team)?;
+        }
+        for name in &self.service {
+            let s = services::get(conn, name)?;
+            if !s.service.in_scope {
+                return Err(Error::Invalid(format!(
+                    "service \"{}\" is out of scope, so it is in no matrix or roll-up; bring it back with `ctrlmap service import --update` and in_scope=yes",
+                    s.service.name
+                )));
+            }
+        }
+        // Which of the in-scope services to show; the roll-up is always over all of them.
+        let shown: Vec<usize> = m
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| self.service.is_empty() || self.service.contains(&s.service.name))
+            .filter(|(_, s)| self.team.is_none() || s.service.team == self.team)
+            .map(|(i, _)| i)
+            .collect();
+        let mut out = output::stdout();
+        if ctx.json {
+            let services: Vec<&ServiceRow> = shown.iter().map(|&i| &m.services[i]).collect();
+            let head = json!({ "catalog": m.catalog, "services": services });
+            let head = head.to_string();
+            // Stream: the head object without its closing brace, then one control at a time.
+            write!(out, "{},\"controls\":[", &head[..head.len() - 1])?;
+            let mut first = true;
+            catalogs::for_each_control(conn, m.catalog_id, None, |c| {
+                if c.control.withdrawn {
+                    // Withdrawn controls stay in the catalogue for history, not in the matrix.
+                    return Ok(());
+                }
+                let row = m.row(&c);
+                let cells: Vec<CellView<'_>> = shown.iter().map(|&i| CellView::from(&row.cells[i])).collect();
+                let item = ControlView {
+                    key: &c.control.key,
+                    title: &c.control.title,
+                    family: &c.control.family,
+                    organisation: row.organisation,
+                    owner: row.owner,
+                    services: cells,
+                };
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                serde_json::to_writer(&mut out, &item).map_err(std::io::Error::from)?;
+                Ok(())
+            })?;
+            writeln!(out, "]}}")?;
+            return Ok(());
+        }
+        let mut headers = vec!["control".to_string(), "title".to_string(), "organisation".to_string()];
+        headers.extend(shown.iter().map(|&i| {
+            let s = &m.services[i];
+            format!("{}\n{}", s.service.name, s.category)
+        }));
+        let mut rows = Vec::new();
+        let mut overrides = false;
+        catalogs::for_each_control(conn, m.catalog_id, None, |c| {
+            if c.control.withdrawn {
+                // Withdrawn controls stay in the catalogue for history, not in the matrix.
+                return Ok(());
+            }
+            let row = m.row(&c);
+            let mut cells = vec![
+                c.control.key.clone(),
+                c.control.title.clone(),
+                row.organisation.to_string(),
+            ];
+            for &i in &shown {
+                let e = &row.cells[i].effective;
+                let mark = if e.provenance == Provenance::Rule || e.provenance == Provenance::None {
+                    ""
+                } else {
+                    "*"
+                };
+                overrides |= !mark.is_empty();
+                cells.push(format!("{}{mark}", e.responsibility));
+            }
+            rows.push(cells);
+            Ok(())
+        })?;
+        output::print_table(&mut out, &output::table(&headers, rows))?;
+        if m.services.is_empty() {
+            writeln!(out, "No services in scope yet: add one with `ctrlmap service add`.")?;
+        }
+        if overrides {
+            writeln!(
+                out,
+                "* override; `ctrlmap responsibility show KEY --service NAME` says why"
+            )?;
+        }
+        Ok(())
+    }
+}
