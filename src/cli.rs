@@ -171,7 +171,7 @@ fn run_command(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init(c) => return c.run(&db, &actor, cli.json),
         Command::Completions(c) => return c.run(Cli::command()),
-        Command::Key(package::KeyCommand::Generate { out }) => return package::generate(out),
+        Command::Key(package::KeyCommand::Generate { out }) => return package::generate(out, cli.json),
         Command::Package(package::Package {
             command: Some(package::PackageCommand::Verify { file, public_key }),
             ..

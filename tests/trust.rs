@@ -492,3 +492,120 @@ fn one_set_of_text_rules_for_flags_and_files() {
         "at most 500",
     );
 }
+
+#[test]
+fn man_pages_never_land_on_the_database_or_in_the_store() {
+    let env = estate_with_evidence();
+    for (target, why) in [
+        (format!("{}-wal", env.db.display()), "journal"),
+        (format!("{}-journal", env.db.display()), "journal"),
+        (format!("{}.evidence/sha256/zz", env.db.display()), "evidence store"),
+        (format!("{}.evidence/tmp/new", env.db.display()), "evidence store"),
+    ] {
+        rejects_unchanged(&env, &["man", "--all", "--out", &target], why);
+        assert!(!Path::new(&target).exists(), "{target} was created");
+    }
+    env.run(["service", "list"]).success();
+    // A refusal part-way writes nothing: every page is checked before the first is written.
+    env.run(["man", "--all", "--out", "m"]).success();
+    let first = env.path().join("m/ctrlmap.1");
+    std::fs::write(&first, "mine").expect("edit");
+    std::fs::remove_file(env.path().join("m/ctrlmap-team.1")).expect("a page to replace");
+    std::os::unix::fs::symlink(env.path().join("victim"), env.path().join("m/ctrlmap-team.1")).expect("link");
+    rejects_unchanged(&env, &["--force", "man", "--all", "--out", "m"], "symbolic link");
+    assert_eq!(std::fs::read(&first).expect("page"), b"mine");
+}
+
+#[test]
+fn a_linked_store_is_an_integrity_failure_everywhere_even_at_init() {
+    let env = estate_with_evidence();
+    let store = PathBuf::from(format!("{}.evidence", env.db.display()));
+    let kept = env.path().join("kept-store");
+    std::fs::rename(&store, &kept).expect("move the store");
+    std::os::unix::fs::symlink("/", &store).expect("link");
+    let before = env.fingerprint();
+    for args in [
+        &["evidence", "export", "1", "--out", "copy.log"][..],
+        &["report", "--format", "csv", "--out", "r.csv"],
+        &["package", "--evaluation", "1", "--out", "p.zip"],
+        &["init"],
+    ] {
+        let out = env.run(args).code(3);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains("symbolic link") && stderr.lines().count() == 1,
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(env.fingerprint(), before);
+    assert!(!env.path().join("copy.log").exists() && !env.path().join("p.zip").exists());
+    // A store that is a plain file is refused by init too.
+    let other = Env::new();
+    std::fs::write(format!("{}.evidence", other.db.display()), "keep").expect("file");
+    other.run(["init"]).code(3);
+    assert!(!other.db.exists(), "nothing was created");
+}
+
+#[test]
+fn journals_ctrlmap_did_not_make_are_never_deleted() {
+    let env = Env::new();
+    let wal = PathBuf::from(format!("{}-wal", env.db.display()));
+    std::fs::write(&wal, "junk").expect("stale wal");
+    let out = env.run(["init"]).code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("left over"));
+    assert_eq!(std::fs::read(&wal).expect("still there"), b"junk");
+    assert!(!env.db.exists());
+    std::fs::remove_file(&wal).expect("move away");
+    env.run(["init"]).success();
+    let journal = PathBuf::from(format!("{}-journal", env.db.display()));
+    std::fs::write(&journal, "junk").expect("planted journal");
+    let before = std::fs::read(&env.db).expect("db");
+    let out = env.run(["team", "list"]).code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("rollback journal"));
+    assert_eq!(std::fs::read(&journal).expect("kept"), b"junk");
+    assert_eq!(std::fs::read(&env.db).expect("db"), before);
+    std::fs::remove_file(&journal).expect("move away");
+    std::os::unix::fs::symlink(env.path().join("victim"), &wal).expect("link");
+    env.run(["team", "list"]).code(2);
+    assert!(std::fs::symlink_metadata(&wal).is_ok(), "the link is kept");
+}
+
+#[test]
+fn a_live_report_says_how_far_files_were_checked() {
+    let env = estate_with_evidence();
+    let text = |name: &str, extra: &[&str]| {
+        let mut args = vec!["report", "--format", "pdf", "--out", name, "--date", "2026-12-01"];
+        args.extend_from_slice(extra);
+        env.run(&args).success();
+        let out = Process::new("pdftotext").arg(env.path().join(name)).arg("-").output();
+        out.ok().map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    };
+    let Some(size) = text("a.pdf", &[]) else {
+        eprintln!("skipped: no pdftotext");
+        return;
+    };
+    assert!(
+        size.contains("checked for presence and recorded size, not re-hashed"),
+        "{size}"
+    );
+    let hash = text("b.pdf", &["--verify-evidence"]).expect("pdftotext");
+    assert!(hash.contains("re-hashed against its recorded SHA-256"), "{hash}");
+}
+
+#[test]
+fn key_generate_and_catalog_import_honour_json_and_quiet() {
+    let env = Env::init();
+    let out = env.run(["--json", "key", "generate", "--out", "k.key"]).success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON document");
+    assert_eq!(v["public_key"].as_str().map(str::len), Some(64));
+    let fixture = format!("{}/tests/fixtures/oscal/basic-catalog.json", env!("CARGO_MANIFEST_DIR"));
+    let out = env
+        .run(["-q", "catalog", "import", &fixture, "--key", "basic"])
+        .success();
+    assert!(out.get_output().stdout.is_empty());
+}

@@ -218,10 +218,10 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
         }
         Ok(imported)
     })?;
-    let mut out = output::stdout();
     if ctx.json {
-        return output::print_json(&mut out, &report);
+        return output::print_json(&mut output::stdout(), &report);
     }
+    let mut out = output::note();
     use std::io::Write;
     writeln!(
         out,

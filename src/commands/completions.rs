@@ -55,11 +55,19 @@ impl Man {
             return Ok(());
         }
         let dir = self.out.clone().unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
+        crate::support::files::check_output_dir(&dir)?;
         let mut cmd = cli.disable_help_subcommand(true);
         cmd.build();
         let mut pages = Vec::new();
         collect(&cmd, &mut pages);
+        // Every page's path is checked before the first is written: a refusal writes nothing.
+        if dir.is_dir() {
+            for page in &pages {
+                let path = dir.join(clap_mangen::Man::new(page.clone()).get_filename());
+                crate::support::files::check_output(&path, true)?;
+            }
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
         for page in &pages {
             let man = clap_mangen::Man::new(page.clone());
             let path = dir.join(man.get_filename());

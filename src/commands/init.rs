@@ -15,6 +15,7 @@ pub struct Init {}
 impl Init {
     /// Runs `init` against `path`.
     pub(crate) fn run(&self, path: &Path, actor: &str, json: bool) -> Result<()> {
+        crate::evidence::Store::beside(path).check_root()?;
         let (mut db, created) = Db::create_or_upgrade(path)?;
         let loaded = db.write(actor, |w| {
             let summary = crate::load::seeds::load_model(w)?;

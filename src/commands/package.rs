@@ -135,14 +135,15 @@ pub(crate) fn verify(file: &Path, public_key: Option<&Path>) -> Result<()> {
         return Ok(());
     }
     out.flush()?;
+    let n = checked.problems.len();
     Err(Error::CheckFailed(format!(
-        "{shown}: {} problems",
-        checked.problems.len()
+        "{shown}: {n} {}",
+        if n == 1 { "problem" } else { "problems" }
     )))
 }
 
 /// `key generate`: needs no database.
-pub(crate) fn generate(out: &Path) -> Result<()> {
+pub(crate) fn generate(out: &Path, json: bool) -> Result<()> {
     let public = out.with_extension("pub");
     if public == out {
         // The public key would be renamed over the private one.
@@ -160,6 +161,12 @@ pub(crate) fn generate(out: &Path) -> Result<()> {
     let written = PathBuf::from(format!("{}.pub", out.display()));
     if written != public {
         std::fs::rename(&written, &public).map_err(|e| Error::io(public.display(), e))?;
+    }
+    if json {
+        return output::print_json(
+            &mut output::stdout(),
+            &serde_json::json!({ "public_key": hex, "private_key_file": out, "public_key_file": public }),
+        );
     }
     writeln!(output::stdout(), "{hex}")?;
     writeln!(

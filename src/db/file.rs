@@ -131,6 +131,36 @@ fn journal_paths(path: &Path) -> [PathBuf; 3] {
     })
 }
 
+/// Refuses journal files ctrlmap did not make, before SQLite sees them (it would replay or delete
+/// them): one that is not a regular file (a link, a FIFO, a directory), any journal beside a
+/// database that does not exist yet (a leftover `init` would otherwise delete), and a rollback
+/// `-journal` beside an existing database (ctrlmap's databases use WAL and never write one).
+pub(super) fn check_journals(path: &Path, database_exists: bool) -> Result<()> {
+    for (journal, suffix) in journal_paths(path).iter().zip(["-wal", "-shm", "-journal"]) {
+        let Ok(meta) = std::fs::symlink_metadata(journal) else {
+            continue;
+        };
+        let why = if !meta.is_file() {
+            format!(
+                "is {}, not a journal SQLite wrote",
+                crate::support::files::describe(&meta)
+            )
+        } else if !database_exists {
+            "is left over from a database that is not there".to_string()
+        } else if suffix == "-journal" {
+            "is a rollback journal, which ctrlmap's WAL databases never write".to_string()
+        } else {
+            continue;
+        };
+        return Err(Error::Invalid(format!(
+            "--db {}: {} {why}; ctrlmap never deletes what it did not make: move it away and run the command again",
+            path.display(),
+            journal.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Which journal files exist now.
 pub(super) fn journals(path: &Path) -> [bool; 3] {
     journal_paths(path).map(|p| std::fs::symlink_metadata(p).is_ok())

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::file::{
-    busy_timeout, create_private_file, existing_file, has_sqlite_header, journals, refuse_shared_empty_file,
-    remove_database_files, remove_new_journals, uri_path,
+    busy_timeout, check_journals, create_private_file, existing_file, has_sqlite_header, journals,
+    refuse_shared_empty_file, remove_database_files, remove_new_journals, uri_path,
 };
 use crate::error::{Error, Result, SqlContext};
 
@@ -34,6 +34,7 @@ impl Db {
     /// a directory this process cannot write (a read-only mount, say) opens for reading only.
     pub fn open(path: &Path) -> Result<Db> {
         let meta = existing_file(path)?;
+        check_journals(path, meta.is_some())?;
         if meta.as_ref().is_none_or(|m| m.len() == 0) {
             return Err(Error::Database(format!(
                 "no ctrlmap database at {}: run `ctrlmap init` to create one, or pass --db / set CTRLMAP_DB",
@@ -68,6 +69,7 @@ impl Db {
     /// fails.
     pub fn create_or_upgrade(path: &Path) -> Result<(Db, bool)> {
         let meta = existing_file(path)?;
+        check_journals(path, meta.is_some())?;
         let fresh = meta.is_none();
         if fresh {
             create_private_file(path)?;

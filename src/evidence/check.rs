@@ -34,6 +34,14 @@ pub struct FileCheck {
 }
 
 impl FileCheck {
+    /// How deep this check goes, as a report says it: "size" or "hash".
+    pub fn depth_name(&self) -> &'static str {
+        match self.depth {
+            Depth::Size => "size",
+            Depth::Hash => "hash",
+        }
+    }
+
     /// A check of the files in `store` to `depth`, against the sizes recorded in `conn`.
     pub fn new(conn: &Connection, store: Store, depth: Depth) -> Result<FileCheck> {
         Ok(FileCheck {

@@ -67,6 +67,12 @@ impl Store {
         }
     }
 
+    /// Checks the store's own directory, if it is there: a link or anything but a real directory
+    /// of this user's is an integrity failure (exit 3), found at `init` rather than at first use.
+    pub fn check_root(&self) -> Result<()> {
+        guard::dir(&self.root).map(|_| ())
+    }
+
     /// Where content with hash `sha256` lives, once the store's directories on the way are checked
     /// to be real directories of ours and the entry, if present, a regular file of ours: anything
     /// else there is an integrity failure naming the path. `sha256` must be 64 lower-case hex digits.

@@ -55,7 +55,9 @@ pub fn build_checked(conn: &Connection, opts: &Options<'_>, mut files: Option<&m
         }
         assembly.add(info, all)
     })?;
-    assembly.finish(conn)
+    let mut data = assembly.finish(conn)?;
+    data.summary.evidence_check = files.map_or("", |f| f.depth_name()).to_string();
+    Ok(data)
 }
 
 /// Report data being built, control by control, from pairs handed in (by [`build_checked`], or by
@@ -311,6 +313,7 @@ impl<'o> Assembly<'o> {
                 shared_or_customer,
                 with_counting_evidence: with_counting,
                 evidence_failed: evidence.values().filter(|(e, _)| !e.integrity.is_empty()).count() as u64,
+                evidence_check: String::new(),
                 teams: teams.into_values().collect(),
             },
             categories,

@@ -103,6 +103,9 @@ pub struct Summary {
     /// Pieces of evidence in the index whose stored file failed the integrity check (missing or
     /// altered): not counted anywhere.
     pub evidence_failed: u64,
+    /// How the stored evidence files were checked: "size" (present, regular, of the recorded
+    /// size), "hash" (re-hashed in full), or empty when they were not checked.
+    pub evidence_check: String,
     /// One row per owning team.
     pub teams: Vec<TeamLine>,
 }

@@ -96,10 +96,7 @@ pub(crate) fn check_output(path: &Path, may_replace: bool) -> Result<()> {
         if journals.any(|p| same_file(path, existing.as_ref(), &p, &target)) {
             return Err(refuse("is the database or one of its journal files".into()));
         }
-        let mut store = db.as_os_str().to_owned();
-        store.push(".evidence");
-        let store = resolved(Path::new(&store));
-        if target.starts_with(&store) {
+        if target.starts_with(store_of(db)) {
             return Err(refuse("is inside the evidence store".into()));
         }
     }
@@ -112,6 +109,52 @@ pub(crate) fn check_output(path: &Path, may_replace: bool) -> Result<()> {
         }
         if !replace {
             return Err(refuse("already exists; pass --force to replace it".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Where the evidence store of `db` is, its directory resolved but not the store itself: a store
+/// that is a link is the store guard's to refuse (exit 3), not a reason to take every path the
+/// link reaches for the store.
+fn store_of(db: &Path) -> PathBuf {
+    let mut store = db.as_os_str().to_owned();
+    store.push(".evidence");
+    let store = PathBuf::from(store);
+    match fs::symlink_metadata(&store) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let absolute = std::path::absolute(&store).unwrap_or(store);
+            match (absolute.parent(), absolute.file_name()) {
+                (Some(dir), Some(name)) => fs::canonicalize(dir).map_or(absolute.clone(), |d| d.join(name)),
+                _ => absolute,
+            }
+        }
+        _ => resolved(&store),
+    }
+}
+
+/// Checks a directory that a command will fill with files (`man --all --out DIR`) before anything
+/// is created: it is not the database, one of its journals or inside the evidence store, and if
+/// it exists it is a real directory. Each file written into it then passes [`check_output`].
+pub(crate) fn check_output_dir(dir: &Path) -> Result<()> {
+    let refuse = |why: &str| Error::Invalid(format!("--out {}: {why}; nothing was written", dir.display()));
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if !meta.is_dir() => return Err(refuse(&format!("is {}, not a directory", describe(&meta)))),
+        Ok(_) | Err(_) => {}
+    }
+    let database = GUARD.lock().ok().and_then(|g| g.database.clone());
+    if let Some(db) = database {
+        let target = resolved(dir);
+        let protected = ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            resolved(Path::new(&p)) == target
+        });
+        if protected {
+            return Err(refuse("is the database or one of its journal files"));
+        }
+        if target.starts_with(store_of(&db)) {
+            return Err(refuse("is inside the evidence store"));
         }
     }
     Ok(())

@@ -183,6 +183,7 @@ pub(super) fn sample() -> ReportData {
             shared_or_customer,
             with_counting_evidence: shared_or_customer / 2,
             evidence_failed: 0,
+            evidence_check: String::new(),
             teams: vec![
                 TeamLine {
                     team: "data-platform".into(),

@@ -287,6 +287,7 @@ mod tests {
                 shared_or_customer: 2,
                 with_counting_evidence: 1,
                 evidence_failed: 0,
+                evidence_check: String::new(),
                 teams: vec![TeamLine {
                     team: "platform".into(),
                     pairs: 2,

@@ -24,6 +24,18 @@ impl Renderer<'_> {
             plural(d.evidence.len(), "piece of evidence", "pieces of evidence")
         );
         self.c.paragraph(&text, st, 12.0, x, w);
+        // Say how far the stored files were checked, so a reader knows what "counted" rests on.
+        let checked = match d.summary.evidence_check.as_str() {
+            "size" => {
+                "Stored files were checked for presence and recorded size, not re-hashed \
+                       (report --verify-evidence re-hashes every file)."
+            }
+            "hash" => "Every stored file was re-hashed against its recorded SHA-256.",
+            _ => "",
+        };
+        if !checked.is_empty() {
+            self.c.paragraph(checked, st, 12.0, x, w);
+        }
         if d.summary.evidence_failed > 0 {
             let warning = super::summary::integrity_warning(d.summary.evidence_failed);
             self.c
