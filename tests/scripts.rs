@@ -320,3 +320,31 @@ fn implementation_statements_reach_the_pdf_and_the_xlsx() {
     let fw = controls.rows().find(|r| r[0] == "SRM-FW").expect("SRM-FW");
     assert_eq!(fw[at].to_string(), "", "nothing recorded, nothing said");
 }
+
+#[test]
+fn the_organisation_view_points_at_statements_recorded_per_service() {
+    let env = crate::common::Env::estate();
+    env.run([
+        "implementation",
+        "set",
+        "SRM-PATCH",
+        "--service",
+        "web",
+        "--status",
+        "implemented",
+        "--statement",
+        "weekly",
+    ])
+    .success();
+    let out = env.run(["responsibility", "show", "SRM-PATCH"]).success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        text.contains("(not recorded organisation-wide; 1 service has its own: see --service)"),
+        "{text}"
+    );
+    let v = env.json(["responsibility", "show", "SRM-PATCH", "--json"]);
+    assert_eq!(v["services_with_statement"], 1);
+    assert!(v["statement"].is_null());
+    let out = env.run(["responsibility", "show", "SRM-FW"]).success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("(not recorded)"));
+}

@@ -133,6 +133,16 @@ pub fn set_status(
     drop_if_empty(conn, control_id, service_id)
 }
 
+/// How many services have an implementation statement of their own for a control.
+pub fn services_with_statement(conn: &Connection, control_id: i64) -> Result<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM implementation WHERE control_id = ?1 AND service_id IS NOT NULL AND trim(statement) <> ''",
+        params![control_id],
+        |r| r.get(0),
+    )
+    .context("count implementation statements")
+}
+
 /// The implementation statement recorded for a control on a service (or organisation-wide).
 pub fn statement(conn: &Connection, control_id: i64, service_id: Option<i64>) -> Result<String> {
     conn.query_row(

@@ -24,6 +24,7 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
     // (falling back to the organisation-wide one, as the exports do).
     let org_statement = implementations::statement(conn, control.id, None)?;
     let Some(service) = service else {
+        let on_services = implementations::services_with_statement(conn, control.id)?;
         let sources = Sources::load(conn)?;
         let cited = distinct_citations(&sources, row.cells.iter().map(|c| c.effective.source));
         if ctx.json {
@@ -35,6 +36,7 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
                 "services": cells,
                 "sources": cited,
                 "statement": (!org_statement.trim().is_empty()).then_some(org_statement.trim()),
+                "services_with_statement": on_services,
             });
             return output::print_json(&mut out, &view);
         }
@@ -59,7 +61,17 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
             fields.push(("override", format!("{} organisation-wide: {}", o.responsibility, o.why)));
         }
         fields.push(("owner", row.owner.unwrap_or("(per service)").to_string()));
-        fields.push(("statement", statement_field(&org_statement, None)));
+        // Services with their own statement are not "nothing recorded": say where to look.
+        let statement = if org_statement.trim().is_empty() && on_services > 0 {
+            format!(
+                "(not recorded organisation-wide; {on_services} service{} {} its own: see --service)",
+                if on_services == 1 { "" } else { "s" },
+                if on_services == 1 { "has" } else { "have" }
+            )
+        } else {
+            statement_field(&org_statement, None)
+        };
+        fields.push(("statement", statement));
         output::print_fields(&mut out, &fields)?;
         let rows = row.cells.iter().map(|c| {
             vec![
