@@ -215,9 +215,7 @@ impl Demo {
 /// Removes a demo database, its WAL companions and its evidence store, if present.
 fn remove_demo(path: &Path) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let p = PathBuf::from(p);
+        let p = crate::support::files::with_suffix(path, suffix);
         match std::fs::remove_file(&p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::support::files::{JOURNAL_SUFFIXES, with_suffix};
 
 /// How long to wait for another process's write lock: 10 s, or `CTRLMAP_BUSY_TIMEOUT_MS`
 /// milliseconds (scripts that would rather fail fast and retry, and the concurrency tests).
@@ -124,11 +125,7 @@ pub(super) fn create_private_file(path: &Path) -> Result<()> {
 
 /// The journal files beside the database (`-wal`, `-shm`, `-journal`).
 fn journal_paths(path: &Path) -> [PathBuf; 3] {
-    ["-wal", "-shm", "-journal"].map(|suffix| {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        PathBuf::from(p)
-    })
+    JOURNAL_SUFFIXES.map(|suffix| with_suffix(path, suffix))
 }
 
 /// Refuses journal files ctrlmap did not make, before SQLite sees them (it would replay or delete
@@ -136,7 +133,7 @@ fn journal_paths(path: &Path) -> [PathBuf; 3] {
 /// database that does not exist yet (a leftover `init` would otherwise delete), and a rollback
 /// `-journal` beside an existing database (ctrlmap's databases use WAL and never write one).
 pub(super) fn check_journals(path: &Path, database_exists: bool) -> Result<()> {
-    for (journal, suffix) in journal_paths(path).iter().zip(["-wal", "-shm", "-journal"]) {
+    for (journal, suffix) in journal_paths(path).iter().zip(JOURNAL_SUFFIXES) {
         let Ok(meta) = std::fs::symlink_metadata(journal) else {
             continue;
         };

@@ -60,10 +60,8 @@ pub enum Check {
 impl Store {
     /// The store of the database at `db`.
     pub fn beside(db: &Path) -> Store {
-        let mut root = db.as_os_str().to_owned();
-        root.push(".evidence");
         Store {
-            root: PathBuf::from(root),
+            root: crate::support::files::with_suffix(db, ".evidence"),
         }
     }
 

@@ -88,12 +88,7 @@ pub(crate) fn check_output(path: &Path, may_replace: bool) -> Result<()> {
     };
     let target = resolved(path);
     if let Some(db) = &database {
-        let mut journals = ["", "-wal", "-shm", "-journal"].iter().map(|suffix| {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
-            PathBuf::from(p)
-        });
-        if journals.any(|p| same_file(path, existing.as_ref(), &p, &target)) {
+        if database_files(db).any(|p| same_file(path, existing.as_ref(), &p, &target)) {
             return Err(refuse("is the database or one of its journal files".into()));
         }
         if target.starts_with(store_of(db)) {
@@ -118,19 +113,26 @@ pub(crate) fn check_output(path: &Path, may_replace: bool) -> Result<()> {
 /// that is a link is the store guard's to refuse (exit 3), not a reason to take every path the
 /// link reaches for the store.
 fn store_of(db: &Path) -> PathBuf {
-    let mut store = db.as_os_str().to_owned();
-    store.push(".evidence");
-    let store = PathBuf::from(store);
+    let store = with_suffix(db, ".evidence");
     match fs::symlink_metadata(&store) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            let absolute = std::path::absolute(&store).unwrap_or(store);
-            match (absolute.parent(), absolute.file_name()) {
-                (Some(dir), Some(name)) => fs::canonicalize(dir).map_or(absolute.clone(), |d| d.join(name)),
-                _ => absolute,
-            }
-        }
+        Ok(meta) if meta.file_type().is_symlink() => in_resolved_dir(&store),
         _ => resolved(&store),
     }
+}
+
+/// The journal files SQLite keeps beside a database, by suffix.
+pub(crate) const JOURNAL_SUFFIXES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// `path` with `suffix` appended to its file name (`ctrlmap.db` -> `ctrlmap.db-wal`).
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// The database file and its journals: what no output may ever be.
+fn database_files(db: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+    std::iter::once(db.to_path_buf()).chain(JOURNAL_SUFFIXES.iter().map(|s| with_suffix(db, s)))
 }
 
 /// Checks a directory that a command will fill with files (`man --all --out DIR`) before anything
@@ -145,12 +147,7 @@ pub(crate) fn check_output_dir(dir: &Path) -> Result<()> {
     let database = GUARD.lock().ok().and_then(|g| g.database.clone());
     if let Some(db) = database {
         let target = resolved(dir);
-        let protected = ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
-            resolved(Path::new(&p)) == target
-        });
-        if protected {
+        if database_files(&db).any(|p| resolved(&p) == target) {
             return Err(refuse("is the database or one of its journal files"));
         }
         if target.starts_with(store_of(&db)) {
@@ -181,10 +178,13 @@ fn same_file(path: &Path, meta: Option<&fs::Metadata>, protected: &Path, target:
 /// `path` absolute, with its directory's symbolic links and `..` resolved (the file name itself
 /// is kept as it is, since the file may not exist yet).
 fn resolved(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| in_resolved_dir(path))
+}
+
+/// `path` absolute, with only its directory resolved: the last component is kept as it is, be it
+/// a file not made yet or a link that must not be followed.
+fn in_resolved_dir(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    if let Ok(full) = fs::canonicalize(&absolute) {
-        return full;
-    }
     match (absolute.parent(), absolute.file_name()) {
         (Some(dir), Some(name)) => fs::canonicalize(dir).map_or(absolute.clone(), |d| d.join(name)),
         _ => absolute,
