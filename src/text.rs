@@ -149,7 +149,7 @@ pub struct TerminalFilter {
 impl TerminalFilter {
     /// Appends the safe form of `bytes` to `out`.
     pub fn filter(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
-        if self.pending.is_empty() && !bytes.iter().any(|&b| may_start_escape(b)) {
+        if self.passes(bytes) {
             out.extend_from_slice(bytes);
             return;
         }
@@ -182,6 +182,12 @@ impl TerminalFilter {
         }
     }
 
+    /// Whether `bytes` pass unchanged (nothing in them to escape, no character held back), so a
+    /// writer can send them as they are without copying.
+    pub fn passes(&self, bytes: &[u8]) -> bool {
+        self.pending.is_empty() && !any_may_start_escape(bytes)
+    }
+
     /// Bytes held back for a character that never completed.
     pub fn finish(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.pending)
@@ -190,9 +196,40 @@ impl TerminalFilter {
 
 /// Whether a byte may begin something [`block`] escapes: a C0 control or DEL, or the lead byte
 /// of a C1 control (`C2`), of U+061C (`D8`), U+180E (`E1`), the U+2000 block (`E2`) or U+FEFF (`EF`).
-fn may_start_escape(b: u8) -> bool {
+const fn may_start_escape(b: u8) -> bool {
     (b < 0x20 && b != b'\n' && b != b'\t') || matches!(b, 0x7F | 0xC2 | 0xD8 | 0xE1 | 0xE2 | 0xEF)
 }
+
+/// Whether any byte of `bytes` may start an escape. Every byte printed passes here, so it looks at
+/// eight at a time: a word with no byte below 0x20, none from 0x7F up is plain ASCII text and
+/// passes whole; only a word with such a byte (often just a line feed) is looked at byte by byte.
+fn any_may_start_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let exact = |part: &[u8]| part.iter().any(|&b| MAY_START_ESCAPE[usize::from(b)]);
+    let mut words = bytes.chunks_exact(8);
+    for part in &mut words {
+        let w = u64::from_le_bytes(part.try_into().expect("chunks of eight"));
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let del = w ^ (ONES * 0x7F);
+        let is_del = del.wrapping_sub(ONES) & !del & HIGH;
+        if (below_space | is_del | (w & HIGH)) != 0 && exact(part) {
+            return true;
+        }
+    }
+    exact(words.remainder())
+}
+
+/// [`may_start_escape`] as a table: one lookup a byte.
+const MAY_START_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = may_start_escape(b as u8);
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -243,6 +280,17 @@ mod tests {
         assert_eq!(block("\u{1b}]0;title\u{7}"), "\\u{1b}]0;title\\u{7}");
         assert_eq!(block("x\u{202E}y\u{9b}z\r"), "x\\u{202e}y\\u{9b}z\\u{d}");
         assert_eq!(one_line("\u{FEFF}bom"), "\\u{feff}bom");
+    }
+
+    #[test]
+    fn the_word_scan_agrees_with_the_byte_rule() {
+        for b in 0..=255u8 {
+            for at in 0..17 {
+                let mut text = vec![b'a'; 17];
+                text[at] = b;
+                assert_eq!(any_may_start_escape(&text), may_start_escape(b), "byte {b:#x} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -11,32 +11,54 @@ use crate::error::Result;
 /// Buffered standard output that reports a failed final flush (e.g. a full disk) through
 /// [`take_failure`] instead of losing it when dropped. Everything written passes through the
 /// terminal filter, so no stored text can send an escape sequence or reorder a line, whichever
-/// command prints it.
-pub(crate) struct Out {
-    inner: BufWriter<Stdout>,
+/// command prints it. The buffer comes first: the filter sees whole 64 KiB blocks, not the many
+/// small writes a serialiser makes.
+pub(crate) struct Out(BufWriter<Filtered>);
+
+/// Standard output behind the terminal filter.
+struct Filtered {
+    out: Stdout,
     filter: crate::text::TerminalFilter,
     scratch: Vec<u8>,
+}
+
+impl Write for Filtered {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.filter.passes(buf) {
+            self.out.write_all(buf)?;
+            return Ok(buf.len());
+        }
+        self.scratch.clear();
+        self.filter.filter(buf, &mut self.scratch);
+        self.out.write_all(&self.scratch)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 static FAILURE: Mutex<Option<io::Error>> = Mutex::new(None);
 
 impl Write for Out {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.scratch.clear();
-        self.filter.filter(buf, &mut self.scratch);
-        self.inner.write_all(&self.scratch)?;
-        Ok(buf.len())
+        self.0.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        self.0.flush()
     }
 }
 
 impl Drop for Out {
     fn drop(&mut self) {
-        let rest = self.filter.finish();
-        if let Err(e) = self.inner.write_all(&rest).and_then(|()| self.inner.flush())
+        let done = self.0.flush().and_then(|()| {
+            let inner = self.0.get_mut();
+            let rest = inner.filter.finish();
+            inner.out.write_all(&rest).and_then(|()| inner.out.flush())
+        });
+        if let Err(e) = done
             && let Ok(mut slot) = FAILURE.lock()
         {
             slot.get_or_insert(e);
@@ -122,11 +144,14 @@ impl Drop for JsonNotes {
 
 /// Buffered standard output.
 pub(crate) fn stdout() -> Out {
-    Out {
-        inner: BufWriter::new(io::stdout()),
-        filter: crate::text::TerminalFilter::default(),
-        scratch: Vec::new(),
-    }
+    Out(BufWriter::with_capacity(
+        64 << 10,
+        Filtered {
+            out: io::stdout(),
+            filter: crate::text::TerminalFilter::default(),
+            scratch: Vec::new(),
+        },
+    ))
 }
 
 /// The first output error that happened while flushing on drop, if any.
