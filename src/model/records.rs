@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Category, Responsibility};
 
-/// A cloud provider (AWS is seeded).
+/// A cloud provider (seeds/providers.csv holds AWS, Azure and Google Cloud).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Provider {
     /// Short key, e.g. `aws`.
