@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::file::{
     busy_timeout, check_journals, create_private_file, existing_file, has_sqlite_header, journals,
@@ -217,11 +217,29 @@ impl Db {
 
     fn migrate(&mut self) -> Result<()> {
         self.schema_versions()?;
-        embedded::migrations::runner()
+        // SQLite's procedure for rebuilding a table (version 7 rebuilds `evidence` to widen a
+        // CHECK) needs foreign keys off, or dropping the old table would cascade into its links
+        // and reviews. The pragma cannot change inside a transaction, so it is set around the run.
+        self.conn
+            .pragma_update(None, "foreign_keys", false)
+            .context("disable foreign keys for the migration")?;
+        let ran = embedded::migrations::runner()
             .set_grouped(true)
             .set_abort_divergent(true)
             .run(&mut self.conn)
-            .map_err(|e| Error::Database(format!("migrate {}: {e}", self.path.display())))?;
+            .map_err(|e| Error::Database(format!("migrate {}: {e}", self.path.display())));
+        self.conn
+            .pragma_update(None, "foreign_keys", true)
+            .context("enable foreign keys")?;
+        ran?;
+        let dangling: Option<String> = self
+            .conn
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .context("check foreign keys after the migration")?;
+        if let Some(table) = dangling {
+            return Err(damaged(&self.path, &format!("table {table} refers to rows that do not exist")));
+        }
         self.conn
             .pragma_update(None, "user_version", latest_known_version())
             .context("stamp the schema version")?;
