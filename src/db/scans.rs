@@ -68,8 +68,41 @@ pub struct Counts {
     pub unmapped_resources: i64,
 }
 
+/// What is known of a scan once its file is read.
+#[derive(Debug, Clone)]
+pub struct Finish<'a> {
+    /// The scanner.
+    pub tool: &'a str,
+    /// Its version.
+    pub tool_version: Option<&'a str>,
+    /// When it scanned (RFC 3339).
+    pub scanned_at: &'a str,
+    /// The day its evidence speaks for.
+    pub collected: Day,
+    /// The last day it counts.
+    pub valid_until: Option<Day>,
+    /// The evidence item's title.
+    pub title: &'a str,
+}
+
+/// Completes a scan and its evidence item once the file is read: tool, time, dates and counts.
+pub fn finish(conn: &Connection, scan: i64, f: &Finish<'_>, c: &Counts) -> Result<()> {
+    conn.execute(
+        "UPDATE scan SET tool = ?2, tool_version = ?3, scanned_at = ?4 WHERE id = ?1",
+        params![scan, f.tool, f.tool_version, f.scanned_at],
+    )
+    .context("complete a scan")?;
+    conn.execute(
+        "UPDATE evidence SET collected_on = ?2, valid_until = ?3, title = ?4
+         WHERE id = (SELECT evidence_id FROM scan WHERE id = ?1)",
+        params![scan, f.collected, f.valid_until, f.title],
+    )
+    .context("complete a scan")?;
+    set_counts(conn, scan, c)
+}
+
 /// Stores a scan's counts.
-pub fn set_counts(conn: &Connection, scan: i64, c: &Counts) -> Result<()> {
+fn set_counts(conn: &Connection, scan: i64, c: &Counts) -> Result<()> {
     conn.execute(
         "UPDATE scan SET findings = ?2, passed = ?3, failed = ?4, manual = ?5, not_applicable = ?6, error = ?7,
                          unmapped_controls = ?8, unmapped_resources = ?9 WHERE id = ?1",
@@ -152,6 +185,12 @@ const NEWER: &str = "(e2.collected_on, s2.scanned_at, s2.id) > (e1.collected_on,
 /// a check and resource that a newer scan already observed point at that newer scan. Returns
 /// how many older observations this scan superseded.
 pub fn supersede(conn: &Connection, scan: i64) -> Result<usize> {
+    let others: bool = conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM scan WHERE id <> ?1)", [scan], |r| r.get(0))
+        .context("supersede older observations")?;
+    if !others {
+        return Ok(0);
+    }
     let older = conn
         .execute(
             &format!(
