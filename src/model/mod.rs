@@ -10,6 +10,7 @@ pub mod derive;
 pub mod evaluation;
 pub mod evidence;
 pub mod mapping;
+pub mod observation;
 pub mod resource;
 
 pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue, Vocabulary};
