@@ -97,7 +97,7 @@ fn import(ctx: &mut Ctx, file: &std::path::Path, catalog: &str) -> Result<()> {
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(&source, e))?;
     }
-    let sha = crate::support::hex::encode(&sha2::Sha256::digest(&bytes));
+    let sha = crate::support::hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     let map = crate::scan::checkmap::read(&source, &bytes)?;
     let name = file
         .file_name()

@@ -149,7 +149,7 @@ pub fn import(w: &Writer<'_>, req: &Request<'_>, input: &mut dyn BufRead) -> Res
             out.via_check_map += 1;
         }
         let title: String = crate::text::one_line(&f.title).chars().take(crate::text::LINE_MAX).collect();
-        let mut store = |control: Option<i64>, part: Option<&str>, mapping: &str| {
+        let store = |control: Option<i64>, part: Option<&str>, mapping: &str| {
             scans::insert_observation(
                 w,
                 &NewObservation {
