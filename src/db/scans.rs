@@ -461,8 +461,12 @@ pub fn counts_by_pair(conn: &Connection, catalog_id: i64, today: Day) -> Result<
 pub struct Open {
     /// The control's row id.
     pub control_id: i64,
+    /// The control's key.
+    pub control: String,
     /// The service's row id, or `None` for organisation-wide.
     pub service_id: Option<i64>,
+    /// The service's name.
+    pub service: Option<String>,
     /// The check.
     pub check: String,
     /// The resource.
@@ -480,9 +484,10 @@ pub struct Open {
 pub fn current_open(conn: &Connection, catalog_id: i64, today: Day) -> Result<HashMap<(i64, i64), Vec<Open>>> {
     let mut stmt = conn
         .prepare(
-            "SELECT o.control_id, o.service_id, o.check_id, o.resource, o.scan_id, s.evidence_id, o.status
+            "SELECT o.control_id, o.service_id, o.check_id, o.resource, o.scan_id, s.evidence_id, o.status, c.key, v.name
              FROM observation o JOIN control c ON c.id = o.control_id
              JOIN scan s ON s.id = o.scan_id JOIN evidence e ON e.id = s.evidence_id
+             LEFT JOIN service v ON v.id = o.service_id
              WHERE c.catalog_id = ?1 AND o.superseded_by IS NULL AND o.status IN ('failed', 'manual')
                AND e.status <> 'rejected' AND (e.valid_until IS NULL OR e.valid_until >= ?2)
              ORDER BY o.control_id, o.service_id, o.status, o.check_id, o.resource, o.id",
@@ -499,6 +504,8 @@ pub fn current_open(conn: &Connection, catalog_id: i64, today: Day) -> Result<Ha
             scan: r.get(4).context("read open observations")?,
             evidence: r.get(5).context("read open observations")?,
             status: r.get(6).context("read open observations")?,
+            control: r.get(7).context("read open observations")?,
+            service: r.get(8).context("read open observations")?,
         };
         out.entry((open.control_id, open.service_id.unwrap_or(0)))
             .or_default()
