@@ -18,6 +18,8 @@ mod json_stream;
 mod ocsf;
 mod oscal_ar;
 mod prowler_csv;
+#[cfg(test)]
+mod testing;
 #[allow(dead_code)] // used by the readers, committed one by one
 mod times;
 
