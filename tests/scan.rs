@@ -377,6 +377,9 @@ fn an_accepted_unexpired_scan_is_evidence_and_its_failures_are_gaps() {
     assert!(of(&accepted, "no-evidence", "AC-2(4)", Some("orders-db")).is_empty());
     assert_eq!(of(&accepted, "failed-check", "AC-2(4)", Some("orders-db")).len(), 1);
     assert_eq!(of(&accepted, "expiring-evidence", "SC-8", Some("bucket")).len(), 1);
+    env.run(["status", "--catalog", "nist-800-53", "--today", "2026-12-01"])
+        .success()
+        .stdout(predicates::str::contains("checks       2 failed"));
     // Not on a pair it did not observe.
     assert_eq!(of(&accepted, "no-evidence", "SC-8", Some("orders-db")).len(), 1);
     // Expired: no longer evidence, and its failures are no longer current.
