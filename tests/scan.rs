@@ -639,3 +639,69 @@ fn check_maps_naming_unknown_controls_are_refused_naming_the_row() {
     assert!(stderr.contains("line 3"), "{stderr}");
     assert_eq!(env.count("SELECT count(*) FROM check_map"), 0);
 }
+
+#[test]
+fn live_reports_name_failed_checks_and_the_providers_scope() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let env = estate();
+    let file = env.file(
+        "nov.json",
+        asff(&[
+            finding(
+                "f-1",
+                "IAM.6",
+                DB1,
+                "FAILED",
+                "2026-11-20T10:00:00Z",
+                &["NIST.800-53.r5 AC-2(4)"],
+            ),
+            finding(
+                "f-2",
+                "PE.9",
+                DB1,
+                "FAILED",
+                "2026-11-20T10:00:00Z",
+                &["NIST.800-53.r5 PE-3"],
+            ),
+            finding(
+                "f-3",
+                "IAM.9",
+                DB1,
+                "WARNING",
+                "2026-11-20T10:00:00Z",
+                &["NIST.800-53.r5 AC-6"],
+            ),
+        ]),
+    );
+    env.run(["scan", "import", file.to_str().expect("path")]).success();
+    let out = env.path().join("live.xlsx");
+    env.run([
+        "report",
+        "--format",
+        "xlsx",
+        "--catalog",
+        "nist-800-53",
+        "--out",
+        out.to_str().expect("path"),
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let mut book: Xlsx<_> = open_workbook(&out).expect("xlsx");
+    let findings = book.worksheet_range("Findings").expect("Findings");
+    let rows: Vec<Vec<String>> = findings
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    let find = |kind: &str, control: &str| rows.iter().find(|r| r[0] == kind && r[1] == control).cloned();
+    let failed = find("failed-check", "AC-2(4)").expect("failed check on AC-2(4)");
+    assert_eq!(failed[2], "orders-db");
+    assert!(
+        failed[3].contains("IAM.6") && failed[3].contains(DB1) && failed[3].contains("scan 1"),
+        "{failed:?}"
+    );
+    let provider = find("provider-scope", "PE-3").expect("PE-3 is the provider's");
+    assert!(provider[3].contains("PE.9"), "{provider:?}");
+    assert!(find("failed-check", "PE-3").is_none(), "not the customer's gap");
+    assert!(find("manual-check", "AC-6").is_some());
+}
