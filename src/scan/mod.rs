@@ -184,7 +184,6 @@ struct Requirements {
 
 impl Requirements {
     /// `raw` as a control if it reads as one (named via `via`), else kept as written.
-    #[allow(dead_code)] // HDF and OSCAL use it; they are committed next
     fn control_or_other(&mut self, raw: &str, via: &str) {
         match ids::sp800_53(raw) {
             Some(id) => self.control(raw, id, via),
