@@ -112,16 +112,8 @@ impl Builder {
 }
 
 fn read_prowler(file: &str, bytes: &[u8]) -> Result<CheckMap> {
-    let framework: Framework = serde_json::from_slice(bytes).map_err(|e| {
-        let text = e.to_string();
-        let message = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
-        let what = if e.is_eof() {
-            "the JSON ends too early (truncated?)"
-        } else {
-            "not a Prowler framework file"
-        };
-        Error::Invalid(format!("{what}: {message} (line {}, column {})", e.line(), e.column())).at(file)
-    })?;
+    let framework: Framework =
+        serde_json::from_slice(bytes).map_err(|e| super::json_error(file, &e, "not a Prowler framework file"))?;
     let name = framework.framework.as_deref().map(str::trim).unwrap_or("");
     if !is_rev5_framework(name) {
         return Err(bad(

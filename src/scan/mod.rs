@@ -167,6 +167,24 @@ fn bad(file: &str, locator: &str, message: impl Into<String>) -> Error {
     Error::Invalid(message.into()).at(place)
 }
 
+/// The one-line message for a document serde_json could not read whole: truncated, or not of
+/// the shape `what` names, with the line and column.
+fn json_error(file: &str, err: &serde_json::Error, what: &str) -> Error {
+    let text = err.to_string();
+    let message = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+    let what = if err.is_eof() {
+        "the JSON ends too early (truncated?)"
+    } else {
+        what
+    };
+    Error::Invalid(format!(
+        "{what}: {message} (line {}, column {})",
+        err.line(),
+        err.column()
+    ))
+    .at(file)
+}
+
 /// An account-wide resource in ctrlmap's spelling: `aws-account:111122223333`.
 fn account_resource(account: &str) -> String {
     format!("aws-account:{account}")
