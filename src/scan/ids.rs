@@ -359,6 +359,48 @@ mod tests {
         assert_eq!(seen, 1189);
     }
 
+    proptest::proptest! {
+        /// Whatever a file holds, reading it as an id never panics.
+        #[test]
+        fn any_text_reads_without_panicking(text in "\\PC{0,40}") {
+            let _ = read(&text);
+            let _ = names_another_framework(&text);
+        }
+
+        /// Every spelling of the same control and part reads the same.
+        #[test]
+        fn every_spelling_reads_the_same(
+            family in 0..FAMILIES.len(),
+            base in 1u32..30,
+            enhancement in proptest::option::of(1u32..40),
+            part in proptest::option::of("[a-h]"),
+        ) {
+            let lower = FAMILIES[family];
+            let upper = lower.to_ascii_uppercase();
+            let mut control = format!("{upper}-{base}");
+            if let Some(e) = enhancement {
+                control.push_str(&format!("({e})"));
+            }
+            let want = Some(ControlId { control: control.clone(), part: part.clone() });
+            let e_paren = enhancement.map(|e| format!("({e})")).unwrap_or_default();
+            let e_under = enhancement.map(|e| format!("_{e}")).unwrap_or_default();
+            let e_dot = enhancement.map(|e| format!(".{e}")).unwrap_or_default();
+            let p_paren = part.as_ref().map(|p| format!("({p})")).unwrap_or_default();
+            let p_under = part.as_ref().map(|p| format!("_{p}")).unwrap_or_default();
+            let p_smt = part.as_ref().map(|p| format!("_smt.{p}")).unwrap_or_default();
+            let spellings = [
+                format!("{upper}-{base}{e_paren}{p_paren}"),
+                format!("NIST.800-53.r5 {upper}-{base}{e_paren}{p_paren}"),
+                format!("{lower}_{base}{e_under}{p_under}"),
+                format!("{lower}-{base}{e_dot}{p_smt}"),
+                format!("{upper}-{base:02}{}{p_paren}", enhancement.map(|e| format!(" ({e:02})")).unwrap_or_default()),
+            ];
+            for spelling in spellings {
+                proptest::prop_assert_eq!(&sp800_53(&spelling), &want, "{}", spelling);
+            }
+        }
+    }
+
     #[test]
     fn displays_control_and_part() {
         let with_part = sp800_53("ac_2_d_1").expect("an id");
