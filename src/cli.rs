@@ -7,8 +7,9 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::Ctx;
 use crate::commands::{
-    audit, catalog, completions, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init,
-    mapping, offering, owner, package, report, responsibility, rule, service, source, status, team,
+    audit, catalog, check_map, completions, control, coverage, demo, evaluation, evidence, export, gaps,
+    implementation, init, mapping, observation, offering, owner, package, report, responsibility, rule, scan, service,
+    source, status, team,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -105,6 +106,15 @@ pub enum Command {
     /// Evidence for controls: files (hashed and stored), URLs and notes; review, verify, export.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Scanner results as evidence: import Security Hub, Prowler, HDF and OSCAL results; list and show them.
+    #[command(subcommand)]
+    Scan(scan::ScanCommand),
+    /// Which controls a scanner's checks stand for (used when a finding names no control).
+    #[command(subcommand, name = "check-map")]
+    CheckMap(check_map::CheckMapCommand),
+    /// What scanners observed, per check, resource, control and service.
+    #[command(subcommand)]
+    Observation(observation::ObservationCommand),
     /// What an auditor would flag: unowned, unevidenced or undetermined controls, expiring evidence.
     ///
     /// Example: ctrlmap gaps --team data-platform --within 60d
@@ -213,6 +223,9 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Coverage(c) => c.run(&mut ctx),
         Command::Evidence(c) => c.run(&mut ctx),
         Command::Gaps(c) => c.run(&mut ctx),
+        Command::Scan(c) => c.run(&mut ctx),
+        Command::CheckMap(c) => c.run(&mut ctx),
+        Command::Observation(c) => c.run(&mut ctx),
         Command::Evaluation(c) => c.run(&mut ctx),
         Command::Report(c) => c.run(&mut ctx),
         Command::Export(c) => c.run(&mut ctx),

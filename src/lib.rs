@@ -20,6 +20,7 @@ pub mod load;
 pub mod model;
 pub mod package;
 pub mod report;
+pub mod scan;
 pub mod text;
 
 mod support;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod check_map;
 pub mod completions;
 pub mod control;
 pub mod coverage;
@@ -16,12 +17,14 @@ pub mod gaps;
 pub mod implementation;
 pub mod init;
 pub mod mapping;
+pub mod observation;
 pub mod offering;
 pub mod owner;
 pub mod package;
 pub mod report;
 pub mod responsibility;
 pub mod rule;
+pub mod scan;
 pub mod service;
 pub mod source;
 pub mod status;

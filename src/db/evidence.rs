@@ -315,13 +315,27 @@ pub struct Linked {
 }
 
 /// Every (evidence, link) for the controls of a catalogue, grouped by (control, service or 0).
+///
+/// A scan is evidence for each (control, service) pair it has observations for, as if linked
+/// there: this is the one place scans join the links, so gaps, status, reports and coverage all
+/// count them alike. Observations on no service (account-wide or unclaimed resources) link
+/// nothing: a scan of one account's resources is not evidence for every service.
 pub fn linked_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(i64, i64), Vec<Linked>>> {
     let mut stmt = conn
         .prepare(
             "SELECT e.id, e.kind, e.title, e.sha256, e.size, e.media_type, e.original_name, e.url, e.note,
                     e.collected_on, e.valid_until, e.submitted_by, e.submitted_at, e.status, l.control_id, l.service_id
              FROM evidence e JOIN evidence_link l ON l.evidence_id = e.id JOIN control c ON c.id = l.control_id
-             WHERE c.catalog_id = ?1 ORDER BY e.id",
+             WHERE c.catalog_id = ?1
+             UNION
+             SELECT e.id, e.kind, e.title, e.sha256, e.size, e.media_type, e.original_name, e.url, e.note,
+                    e.collected_on, e.valid_until, e.submitted_by, e.submitted_at, e.status, p.control_id, p.service_id
+             FROM evidence e JOIN scan s ON s.evidence_id = e.id
+             JOIN (SELECT DISTINCT scan_id, control_id, service_id FROM observation
+                   WHERE control_id IS NOT NULL AND service_id IS NOT NULL) p ON p.scan_id = s.id
+             JOIN control c ON c.id = p.control_id
+             WHERE c.catalog_id = ?1
+             ORDER BY 1, 15, 16",
         )
         .context("read linked evidence")?;
     let mut rows = stmt.query([catalog_id]).context("read linked evidence")?;

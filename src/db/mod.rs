@@ -8,12 +8,15 @@ mod open;
 mod save;
 
 pub mod catalogs;
+pub mod check_maps;
 pub mod evaluations;
 pub mod evidence;
 pub mod implementations;
 pub mod mappings;
 pub mod offerings;
+pub mod resources;
 mod rules;
+pub mod scans;
 pub mod services;
 pub mod sources;
 pub mod teams;

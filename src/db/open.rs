@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::file::{
     busy_timeout, check_journals, create_private_file, existing_file, has_sqlite_header, journals,
@@ -217,11 +217,32 @@ impl Db {
 
     fn migrate(&mut self) -> Result<()> {
         self.schema_versions()?;
-        embedded::migrations::runner()
+        // SQLite's procedure for rebuilding a table (version 7 rebuilds `evidence` to widen a
+        // CHECK) needs foreign keys off, or dropping the old table would cascade into its links
+        // and reviews. The pragma cannot change inside a transaction, so it is set around the run.
+        self.conn
+            .pragma_update(None, "foreign_keys", false)
+            .context("disable foreign keys for the migration")?;
+        let ran = embedded::migrations::runner()
             .set_grouped(true)
             .set_abort_divergent(true)
             .run(&mut self.conn)
-            .map_err(|e| Error::Database(format!("migrate {}: {e}", self.path.display())))?;
+            .map_err(|e| Error::Database(format!("migrate {}: {e}", self.path.display())));
+        self.conn
+            .pragma_update(None, "foreign_keys", true)
+            .context("enable foreign keys")?;
+        ran?;
+        let dangling: Option<String> = self
+            .conn
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .context("check foreign keys after the migration")?;
+        if let Some(table) = dangling {
+            return Err(damaged(
+                &self.path,
+                &format!("table {table} refers to rows that do not exist"),
+            ));
+        }
         self.conn
             .pragma_update(None, "user_version", latest_known_version())
             .context("stamp the schema version")?;
@@ -314,4 +335,112 @@ fn damaged(path: &Path, detail: &str) -> Error {
         "{} is damaged ({detail}): restore it from a backup; nothing was changed",
         path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::types::Value;
+
+    use super::*;
+
+    /// Every row of `table` as its values, by id.
+    fn rows(conn: &Connection, table: &str) -> Vec<Vec<Value>> {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
+            .expect("select");
+        let n = stmt.column_count();
+        stmt.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    }
+
+    /// A version 6 database with evidence of every kind, links and reviews, upgraded to the
+    /// latest: the evidence rows are the same values, links and reviews still point at them, the
+    /// indexes are back and the foreign keys still hold.
+    #[test]
+    fn version_7_rebuilds_evidence_keeping_every_row() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        {
+            let mut conn = Connection::open(&path).expect("create");
+            conn.pragma_update(None, "application_id", APPLICATION_ID).expect("id");
+            conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
+            conn.pragma_update(None, "foreign_keys", true).expect("fk");
+            embedded::migrations::runner()
+                .set_grouped(true)
+                .set_target(refinery::Target::Version(6))
+                .run(&mut conn)
+                .expect("migrate to version 6");
+            conn.execute_batch(
+                "INSERT INTO provider (id, key, name) VALUES (1, 'aws', 'AWS');
+                 INSERT INTO offering (id, provider_id, key, name, category, source) VALUES (1, 1, 'aws.rds', 'RDS', 'container', 's');
+                 INSERT INTO catalog (id, key, title, imported_at) VALUES (1, 'c', 'C', '2026-01-01T00:00:00Z');
+                 INSERT INTO control (id, catalog_id, key, title) VALUES (1, 1, 'AC-2', 'Accounts'), (2, 1, 'AC-3', 'Access');
+                 INSERT INTO service (id, name, offering_id) VALUES (1, 'orders-db', 1);
+                 INSERT INTO evidence (id, kind, title, sha256, size, media_type, original_name, note, collected_on,
+                                       valid_until, submitted_by, submitted_at, status)
+                 VALUES (3, 'file', 'Patch report', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 12,
+                         'application/pdf', 'r.pdf', 'n', '2026-11-20', '2027-02-18', 'bob', '2026-11-20T10:00:00Z', 'accepted');
+                 INSERT INTO evidence (id, kind, title, url, collected_on, submitted_by, submitted_at)
+                 VALUES (7, 'url', 'Wiki', 'https://example.com/x', '2026-11-21', 'bob', '2026-11-21T10:00:00Z');
+                 INSERT INTO evidence (id, kind, title, note, collected_on, submitted_by, submitted_at, status)
+                 VALUES (9, 'note', 'Statement', 'we do it ✓', '2026-11-22', 'carol', '2026-11-22T10:00:00Z', 'rejected');
+                 INSERT INTO evidence_link (evidence_id, control_id, service_id, linked_by, linked_at)
+                 VALUES (3, 1, 1, 'bob', 't'), (7, 2, NULL, 'bob', 't'), (9, 1, NULL, 'carol', 't');
+                 INSERT INTO evidence_review (evidence_id, decision, reviewer, at, note)
+                 VALUES (3, 'accepted', 'alice', 't', 'ok'), (9, 'rejected', 'alice', 't', 'no');",
+            )
+            .expect("version 6 rows");
+        }
+        let before = {
+            let conn = Connection::open(&path).expect("open");
+            (
+                rows(&conn, "evidence"),
+                rows(&conn, "evidence_link"),
+                rows(&conn, "evidence_review"),
+            )
+        };
+        let (db, created) = Db::create_or_upgrade(&path).expect("upgrade");
+        assert!(!created);
+        let conn = db.conn();
+        assert_eq!(rows(conn, "evidence"), before.0, "evidence rows kept value for value");
+        assert_eq!(rows(conn, "evidence_link"), before.1, "links kept");
+        assert_eq!(rows(conn, "evidence_review"), before.2, "reviews kept");
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'evidence' ORDER BY name")
+            .expect("indexes")
+            .query_map([], |r| r.get(0))
+            .expect("indexes")
+            .collect::<rusqlite::Result<_>>()
+            .expect("indexes");
+        assert_eq!(indexes, ["evidence_sha256", "evidence_status"]);
+        let fk: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("fk");
+        assert!(fk, "foreign keys are back on");
+        // The links still refer to the rebuilt table: a link to no evidence is refused, and
+        // removing evidence removes its links and reviews.
+        assert!(
+            conn.execute(
+                "INSERT INTO evidence_link (evidence_id, control_id, linked_by, linked_at) VALUES (99, 1, 'x', 't')",
+                [],
+            )
+            .is_err()
+        );
+        conn.execute("DELETE FROM evidence WHERE id = 3", []).expect("delete");
+        let left: i64 = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM evidence_link WHERE evidence_id = 3) + (SELECT count(*) FROM evidence_review WHERE evidence_id = 3)",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(left, 0);
+        // The new kind is accepted, with a hash and a size as a file has.
+        conn.execute(
+            "INSERT INTO evidence (kind, title, sha256, size, collected_on, submitted_by, submitted_at)
+             VALUES ('scan', 'asff scan', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 5, '2026-11-20', 'a', 't')",
+            [],
+        )
+        .expect("a scan is evidence");
+    }
 }

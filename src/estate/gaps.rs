@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::db::Connection;
-use crate::db::catalogs;
 use crate::db::evidence::{self, Linked};
+use crate::db::{catalogs, scans};
 use crate::error::Result;
 use crate::estate::matrix::Matrix;
 use crate::model::Responsibility;
@@ -25,6 +25,10 @@ pub enum GapKind {
     NoEvidence,
     /// Accepted evidence that expires within the warning window.
     ExpiringEvidence,
+    /// A scanner's current observation failed a check on a shared or customer control.
+    FailedCheck,
+    /// A scanner says a person must check this by hand: evidence still to add.
+    ManualCheck,
 }
 
 impl GapKind {
@@ -35,6 +39,8 @@ impl GapKind {
             GapKind::NoOwner => "no-owner",
             GapKind::NoEvidence => "no-evidence",
             GapKind::ExpiringEvidence => "expiring-evidence",
+            GapKind::FailedCheck => "failed-check",
+            GapKind::ManualCheck => "manual-check",
         }
     }
 }
@@ -54,7 +60,7 @@ pub struct Gap<'a> {
     pub responsibility: Responsibility,
     /// The owning team, when there is one.
     pub team: Option<&'a str>,
-    /// The evidence concerned, for expiring evidence.
+    /// The evidence concerned: expiring evidence, or the scan of a failed or manual check.
     pub evidence: Option<i64>,
     /// What exactly is wrong.
     pub detail: Cow<'static, str>,
@@ -78,6 +84,7 @@ pub struct Options<'a> {
 pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>) -> Result<()>) -> Result<()> {
     let m = Matrix::load(conn, opts.catalog)?;
     let linked = evidence::linked_in_catalog(conn, m.catalog_id)?;
+    let open = scans::current_open(conn, m.catalog_id, opts.today)?;
     let none: Vec<Linked> = Vec::new();
     let mut emit = |gap: Gap<'_>| -> Result<()> {
         if opts.team.is_none() || gap.team == opts.team {
@@ -110,6 +117,20 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
                 "no services in scope and no organisation-wide decision".into(),
             ))?;
         }
+        // Observations on no service (account-wide, unclaimed resources) fall to the
+        // organisation's value of the control.
+        if row.organisation.customer_has_a_part() {
+            for o in open.get(&(c.id, 0)).into_iter().flatten() {
+                emit(gap(
+                    o.kind(),
+                    None,
+                    row.organisation,
+                    row.owner,
+                    Some(o.evidence),
+                    o.detail().into(),
+                ))?;
+            }
+        }
         let org_evidence = linked.get(&(c.id, 0)).unwrap_or(&none);
         for cell in &row.cells {
             let service = Some(cell.service.service.name.as_str());
@@ -138,6 +159,10 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
                     None,
                     format!("{r} control with no owning team").into(),
                 ))?;
+            }
+            // A failure on an inherited pair is the provider's scope (skipped above), not a gap.
+            for o in open.get(&(c.id, cell.service.id)).into_iter().flatten() {
+                emit(gap(o.kind(), service, r, team, Some(o.evidence), o.detail().into()))?;
             }
             let own = linked.get(&(c.id, cell.service.id)).unwrap_or(&none);
             let all = || own.iter().chain(org_evidence);
@@ -171,6 +196,33 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
         }
         Ok(())
     })
+}
+
+/// How an open observation reads as a gap.
+trait AsGap {
+    fn kind(&self) -> GapKind;
+    fn detail(&self) -> String;
+}
+
+impl AsGap for scans::Open {
+    fn kind(&self) -> GapKind {
+        if self.status == "failed" {
+            GapKind::FailedCheck
+        } else {
+            GapKind::ManualCheck
+        }
+    }
+
+    fn detail(&self) -> String {
+        if self.status == "failed" {
+            format!("check {} failed on {} (scan {})", self.check, self.resource, self.scan)
+        } else {
+            format!(
+                "check {} on {} needs a manual check (scan {}): add evidence by hand",
+                self.check, self.resource, self.scan
+            )
+        }
+    }
 }
 
 /// Says why linked evidence does not count (or that there is none).

@@ -207,8 +207,36 @@ pub fn teams(file: &CsvFile) -> Result<Vec<Located<Team>>> {
 /// Columns of a services file.
 pub const SERVICES: Columns = Columns {
     required: &["name", "offering"],
-    optional: &["team", "environment", "region", "data_classification", "in_scope"],
+    optional: &[
+        "team",
+        "environment",
+        "region",
+        "data_classification",
+        "in_scope",
+        "resources",
+    ],
 };
+
+/// The `resources` cells of a services file: (line, service name, patterns split by `;`), each
+/// pattern checked by [`crate::model::resource::problem`].
+pub fn service_resources(file: &CsvFile) -> Result<Vec<(u64, String, Vec<String>)>> {
+    let mut out = Vec::new();
+    for r in file.rows() {
+        let cell = r.get("resources");
+        if cell.is_empty() {
+            continue;
+        }
+        let mut patterns = Vec::new();
+        for p in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            if let Some(problem) = crate::model::resource::problem(p) {
+                return Err(r.invalid("resources", &format!("pattern \"{p}\" {problem}")));
+            }
+            patterns.push(p.to_string());
+        }
+        out.push((r.line(), r.get("name").to_string(), patterns));
+    }
+    Ok(out)
+}
 
 /// Services: `name,offering[,team,environment,region,data_classification,in_scope]`.
 pub fn services(file: &CsvFile) -> Result<Vec<Located<Service>>> {

@@ -2,6 +2,7 @@
 //! Each loader runs inside the caller's write transaction, so a bad row anywhere leaves nothing behind.
 
 pub mod crosswalk;
+pub mod scan;
 pub mod seeds;
 
 use std::collections::HashMap;
@@ -301,5 +302,24 @@ pub fn services(w: &Writer<'_>, source: &str, reader: impl Read, on: OnExisting)
             }
         }
     }
-    store_all(w, source, items, on)
+    let patterns = records::service_resources(&file)?;
+    let summary = store_all(w, source, items, on)?;
+    let at = crate::support::clock::now_rfc3339();
+    for (line, name, list) in patterns {
+        let service = crate::db::services::get(w, &name).map_err(|e| e.at(format!("{source} line {line}")))?;
+        let mut added = Vec::new();
+        for p in list {
+            if crate::db::resources::add(w, service.id, &p, w.actor(), &at)? {
+                added.push(p);
+            }
+        }
+        if !added.is_empty() {
+            w.audit(
+                "service.resource.add",
+                &format!("service:{name}"),
+                serde_json::json!({ "patterns": added, "imported_from": format!("{source} line {line}") }),
+            )?;
+        }
+    }
+    Ok(summary)
 }

@@ -17,6 +17,8 @@ text_enum! {
         Url = "url",
         /// A written statement.
         Note = "note",
+        /// A scanner's results file in the store, with its observations (`scan import`).
+        Scan = "scan",
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::data::{
     CategoryColumn, EvaluationLine, EvidenceLine, Finding, ReportData, ServiceLine, SourceLine, Summary, TeamLine,
 };
-use super::findings::{Findings, pair_findings};
+use super::findings::{Findings, check_findings, pair_findings};
 use super::template::Template;
 use crate::db::evaluations::Evaluation;
 use crate::db::sources::{Cited, Sources};
@@ -80,6 +80,9 @@ pub struct Assembly<'o> {
     with_counting: u64,
     /// Per category: control title -> responsibilities seen on services of that category.
     per_category: BTreeMap<Category, Vec<(String, Responsibility)>>,
+    /// Scanners' current failed and manual observations, by (control key, service name); live
+    /// reports only (a closed evaluation's snapshot holds what it froze).
+    open_checks: HashMap<(String, String), Vec<crate::db::scans::Open>>,
 }
 
 impl<'o> Assembly<'o> {
@@ -88,6 +91,16 @@ impl<'o> Assembly<'o> {
         let (catalog_key, evaluation) = (opts.source.catalog().to_string(), opts.source.evaluation().cloned());
         let (catalog_id, catalog) = catalogs::get(conn, &catalog_key)?;
         let book = RuleBook::new(catalogs::rules(conn, catalog_id)?);
+        let mut open_checks: HashMap<(String, String), Vec<crate::db::scans::Open>> = HashMap::new();
+        if let Source::Live { today, .. } = &opts.source {
+            for list in crate::db::scans::current_open(conn, catalog_id, *today)?.into_values() {
+                for o in list {
+                    if let Some(service) = o.service.clone() {
+                        open_checks.entry((o.control.clone(), service)).or_default().push(o);
+                    }
+                }
+            }
+        }
         Ok(Assembly {
             opts,
             catalog,
@@ -104,6 +117,7 @@ impl<'o> Assembly<'o> {
             shared_or_customer: 0,
             with_counting: 0,
             per_category: BTreeMap::new(),
+            open_checks,
         })
     }
 
@@ -143,6 +157,11 @@ impl<'o> Assembly<'o> {
                 entry.1.insert(info.key.clone());
             }
             pair_findings(p, &mut control_findings);
+            if !self.open_checks.is_empty()
+                && let Some(open) = self.open_checks.get(&(info.key.clone(), p.service.to_string()))
+            {
+                check_findings(p, open, &mut control_findings);
+            }
             if p.responsibility.customer_has_a_part() {
                 let team = p.owner.as_deref().unwrap_or("(no owner)");
                 if !self.teams.contains_key(team) {
@@ -223,6 +242,7 @@ impl<'o> Assembly<'o> {
             shared_or_customer,
             with_counting,
             mut per_category,
+            open_checks: _,
         } = self;
         // A frozen snapshot was checked against its stored fingerprint as it was read (pairs.rs).
         let fingerprint = fingerprint.finish()?;

@@ -132,3 +132,30 @@ pub(super) fn pair_findings(p: &Pair, out: &mut Findings) {
         _ => {}
     }
 }
+
+/// What a reviewer should see of scanners' current failed and manual observations on one pair:
+/// on a shared or customer pair each is a finding; a failure on an inherited pair is listed as
+/// the provider's scope, not the customer's gap.
+pub(super) fn check_findings(p: &Pair, open: &[crate::db::scans::Open], out: &mut Findings) {
+    let service = &*p.service;
+    for o in open {
+        let kind = match (o.status.as_str(), p.responsibility) {
+            ("failed", r) if r.customer_has_a_part() => "failed-check",
+            ("failed", Responsibility::Inherited) => "provider-scope",
+            ("manual", r) if r.customer_has_a_part() => "manual-check",
+            _ => continue,
+        };
+        let detail = match kind {
+            "manual-check" => format!(
+                "check {} on {} needs a manual check (scan {})",
+                o.check, o.resource, o.scan
+            ),
+            "provider-scope" => format!(
+                "check {} failed on {} (scan {}): inherited, the provider's scope",
+                o.check, o.resource, o.scan
+            ),
+            _ => format!("check {} failed on {} (scan {})", o.check, o.resource, o.scan),
+        };
+        out.add(kind, detail.into(), service);
+    }
+}

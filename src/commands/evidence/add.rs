@@ -131,7 +131,8 @@ pub(super) fn import(ctx: &mut Ctx, file: &Path) -> Result<()> {
                 save(w, d, Some(("imported_from", from))).map_err(|e| e.at(format!("{source} line {line}")))?;
             done.added += 1;
             match d.evidence.kind {
-                EvidenceKind::File => done.files += 1,
+                // Drafts are never scans (those come from `scan import`); counted with files.
+                EvidenceKind::File | EvidenceKind::Scan => done.files += 1,
                 EvidenceKind::Url => done.urls += 1,
                 EvidenceKind::Note => done.notes += 1,
             }
