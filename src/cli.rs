@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::commands::Ctx;
 use crate::commands::{
     audit, catalog, completions, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init,
-    mapping, offering, owner, package, report, responsibility, rule, service, source, status, team,
+    mapping, offering, owner, package, poam, report, responsibility, rule, service, source, status, team,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -116,6 +116,9 @@ pub enum Command {
     ///
     /// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
     Report(report::Report),
+    /// The plan of action and milestones: one item per finding, with owner, due date and status.
+    #[command(subcommand)]
+    Poam(poam::PoamCommand),
     /// Export for other tools: OSCAL SSP and assessment results, customer responsibility matrix.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -216,6 +219,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Evaluation(c) => c.run(&mut ctx),
         Command::Report(c) => c.run(&mut ctx),
         Command::Export(c) => c.run(&mut ctx),
+        Command::Poam(c) => c.run(&mut ctx),
         Command::Audit(c) => c.run(&mut ctx),
     }
 }
