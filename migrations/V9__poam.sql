@@ -27,6 +27,8 @@ CREATE TABLE poam_item (
     due_on         TEXT NOT NULL,
     status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'in-progress', 'completed', 'risk-accepted')),
     completed_on   TEXT,
+    -- A risk acceptance: the day it was recorded, its last day, why, and who accepted.
+    accepted_on    TEXT,
     accepted_until TEXT,
     accepted_why   TEXT,
     accepted_by    TEXT,
@@ -35,6 +37,8 @@ CREATE TABLE poam_item (
     CHECK ((status = 'completed') = (completed_on IS NOT NULL)),
     CHECK ((status = 'risk-accepted') = (accepted_until IS NOT NULL)),
     CHECK ((accepted_until IS NULL) = (accepted_why IS NULL)),
+    CHECK ((accepted_until IS NULL) = (accepted_on IS NULL)),
+    CHECK ((accepted_until IS NULL) = (accepted_by IS NULL)),
     CHECK (accepted_why IS NULL OR length(trim(accepted_why)) > 0)
 ) STRICT;
 

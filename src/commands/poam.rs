@@ -263,6 +263,7 @@ fn update(
         if let Some(status) = status {
             new.status = status;
             // Leaving a risk acceptance ends it; the audit log keeps what it was.
+            new.accepted_on = None;
             new.accepted_until = None;
             new.accepted_why = None;
             new.accepted_by = None;
@@ -313,7 +314,7 @@ fn changed(old: &Item, new: &Item, after: bool) -> serde_json::Value {
     let pick = |i: &Item| {
         json!({
             "owner": i.owner, "due": i.due, "status": i.status, "completed": i.completed,
-            "accepted_until": i.accepted_until, "accepted_why": i.accepted_why, "accepted_by": i.accepted_by,
+            "accepted_on": i.accepted_on, "accepted_until": i.accepted_until, "accepted_why": i.accepted_why, "accepted_by": i.accepted_by,
         })
     };
     let (a, b) = (pick(old), pick(new));
@@ -347,6 +348,7 @@ fn accept_risk(ctx: &mut Ctx, id: i64, until: Day, why: &str) -> Result<()> {
         not_completed(&old)?;
         let mut new = old.clone();
         new.status = ItemStatus::RiskAccepted;
+        new.accepted_on = Some(today);
         new.accepted_until = Some(until);
         new.accepted_why = Some(why.clone());
         new.accepted_by = Some(actor.clone());
@@ -389,6 +391,7 @@ mod tests {
             due: day,
             status: ItemStatus::Open,
             completed: None,
+            accepted_on: None,
             accepted_until: None,
             accepted_why: None,
             accepted_by: None,

@@ -87,6 +87,8 @@ pub struct Item {
     pub status: ItemStatus,
     /// Completed on.
     pub completed: Option<Day>,
+    /// The day a risk acceptance was recorded.
+    pub accepted_on: Option<Day>,
     /// A risk acceptance's last day.
     pub accepted_until: Option<Day>,
     /// Its reason.
@@ -110,8 +112,8 @@ impl Item {
 }
 
 const SELECT: &str = "SELECT id, source, evaluation_id, origin, catalog, control_key, control_title, kind, services,
-                             detail, owner, detected_on, due_on, status, completed_on, accepted_until,
-                             accepted_why, accepted_by
+                             detail, owner, detected_on, due_on, status, completed_on, accepted_on,
+                             accepted_until, accepted_why, accepted_by
                       FROM poam_item";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
@@ -133,9 +135,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
         due: r.get(12)?,
         status: r.get(13)?,
         completed: r.get(14)?,
-        accepted_until: r.get(15)?,
-        accepted_why: r.get(16)?,
-        accepted_by: r.get(17)?,
+        accepted_on: r.get(15)?,
+        accepted_until: r.get(16)?,
+        accepted_why: r.get(17)?,
+        accepted_by: r.get(18)?,
         milestones: Vec::new(),
     })
 }
@@ -279,8 +282,8 @@ fn milestones(conn: &Connection, id: i64) -> Result<Vec<Milestone>> {
 /// (What it is about never changes.)
 pub fn save_state(conn: &Connection, item: &Item) -> Result<()> {
     conn.execute(
-        "UPDATE poam_item SET owner = ?2, due_on = ?3, status = ?4, completed_on = ?5, accepted_until = ?6,
-                              accepted_why = ?7, accepted_by = ?8
+        "UPDATE poam_item SET owner = ?2, due_on = ?3, status = ?4, completed_on = ?5, accepted_on = ?6,
+                              accepted_until = ?7, accepted_why = ?8, accepted_by = ?9
          WHERE id = ?1",
         params![
             item.id,
@@ -288,6 +291,7 @@ pub fn save_state(conn: &Connection, item: &Item) -> Result<()> {
             item.due,
             item.status,
             item.completed,
+            item.accepted_on,
             item.accepted_until,
             item.accepted_why,
             item.accepted_by
