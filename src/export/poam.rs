@@ -60,8 +60,8 @@ pub fn plan_of_action(conn: &Connection, evaluation: Option<i64>, organisation: 
     }
     let mut evaluations: BTreeMap<i64, Evaluation> = BTreeMap::new();
     for id in items.iter().filter_map(|i| i.evaluation) {
-        if !evaluations.contains_key(&id) {
-            evaluations.insert(id, evaluations::get(conn, id)?);
+        if let std::collections::btree_map::Entry::Vacant(slot) = evaluations.entry(id) {
+            slot.insert(evaluations::get(conn, id)?);
         }
     }
     let mut parties: BTreeMap<String, Value> = BTreeMap::new();
