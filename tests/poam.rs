@@ -208,7 +208,7 @@ fn the_life_cycle_update_accept_expire_reopen_complete() {
     assert!(overdue.iter().all(|g| g["team"] == "platform"), "{overdue:?}");
     let late = overdue
         .iter()
-        .find(|g| g["poam"].to_string() == fw)
+        .find(|g| id_of(&g["poam"]) == fw)
         .expect("SRM-FW, platform's since the update, is overdue");
     assert_eq!(late["days_overdue"], 150, "due 2027-02-01");
     assert_eq!(late["finding"], "not-satisfied");
@@ -518,4 +518,9 @@ fn without_results_only_evidence_gaps_and_no_empty_export() {
     assert!(!out.exists());
     let listed = empty.run(["poam", "list"]).success();
     assert!(String::from_utf8_lossy(&listed.get_output().stdout).contains("no POA&M items"));
+}
+
+/// A JSON number as text.
+fn id_of(v: &Value) -> String {
+    v.as_i64().map(|n| n.to_string()).unwrap_or_default()
 }
