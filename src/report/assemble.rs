@@ -359,7 +359,7 @@ fn poam_lines(
         .into_iter()
         .filter(|s| s.state.status != ItemStatus::Completed)
         .collect();
-    items.sort_by(|a, b| (!a.state.overdue, a.item.due, a.item.id).cmp(&(!b.state.overdue, b.item.due, b.item.id)));
+    items.sort_by_key(|s| (!s.state.overdue, s.item.due, s.item.id));
     Ok(items
         .into_iter()
         .map(|s| {
