@@ -524,3 +524,80 @@ fn without_results_only_evidence_gaps_and_no_empty_export() {
 fn id_of(v: &Value) -> String {
     v.as_i64().map(|n| n.to_string()).unwrap_or_default()
 }
+
+/// The words of every page of a PDF, one space apart (cells wrap).
+fn pdf_words(path: &std::path::Path) -> String {
+    let doc = lopdf::Document::load(path).expect("a PDF lopdf can read");
+    let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text: Vec<String> = numbers.iter().map(|n| doc.extract_text(&[*n]).expect("text")).collect();
+    text.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn reports_show_the_items_of_their_scope_and_the_overdue_ones() {
+    let env = closed();
+    let all = items(&env, &[]);
+    let fw = id(item(&all, "SRM-FW", "not-satisfied"));
+    env.run([
+        "--today",
+        "2026-12-02",
+        "poam",
+        "update",
+        &fw,
+        "--milestone",
+        "security group rule booked",
+    ])
+    .success();
+    let report = |name: &str, format: &str, date: &str| {
+        let out = env.path().join(name);
+        env.run([
+            "report",
+            "--format",
+            format,
+            "--evaluation",
+            "1",
+            "--date",
+            date,
+            "--out",
+            out.to_str().expect("path"),
+        ])
+        .success();
+        out
+    };
+    let words = pdf_words(&report("q4.pdf", "pdf", "2027-01-15"));
+    assert!(words.contains("Plan of action and milestones"), "{words}");
+    assert!(
+        words.contains("open (overdue)"),
+        "due 2026-12-31, reported on 2027-01-15"
+    );
+    assert!(words.contains("security group rule booked"));
+    // The same database and date give the same bytes.
+    let a = std::fs::read(report("a.pdf", "pdf", "2027-01-15")).expect("a");
+    let b = std::fs::read(report("b.pdf", "pdf", "2027-01-15")).expect("b");
+    assert!(a == b, "deterministic");
+    // Before the due date nothing is overdue.
+    let words = pdf_words(&report("early.pdf", "pdf", "2026-12-15"));
+    assert!(words.contains("0 overdue"), "{words}");
+    // The workbook has a POA&M sheet.
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(report("q4.xlsx", "xlsx", "2027-01-15")).expect("xlsx");
+    assert!(wb.sheet_names().contains(&"POA&M".to_string()));
+    let sheet = wb.worksheet_range("POA&M").expect("POA&M");
+    assert_eq!(sheet.height(), all.len() + 1, "every item, none completed");
+
+    // An estate without items: no section at all.
+    let plain = Env::estate();
+    let out = plain.path().join("plain.pdf");
+    plain
+        .run([
+            "report",
+            "--format",
+            "pdf",
+            "--date",
+            "2027-01-15",
+            "--out",
+            out.to_str().expect("path"),
+        ])
+        .success();
+    assert!(!pdf_words(&out).contains("Plan of action"));
+}
