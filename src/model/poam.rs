@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(ItemStatus::parse_update("Completed"), Ok(ItemStatus::Completed));
         for bad in ["open", "risk-accepted", "done", ""] {
             let e = ItemStatus::parse_update(bad).expect_err(bad);
-            assert!(e.to_string().contains("in-progress, completed"), "{e}");
+            assert!(e.to_string().contains("expected in-progress or completed"), "{e}");
         }
     }
 
