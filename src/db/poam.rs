@@ -311,3 +311,107 @@ pub fn add_milestone(conn: &Connection, id: i64, m: &Milestone) -> Result<()> {
     .context("add a POA&M milestone")?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> Day {
+        Day::parse(s).expect("a date")
+    }
+
+    fn failed_check(control: &str) -> Finding {
+        Finding {
+            control_key: control.to_string(),
+            control_title: "Firewall".to_string(),
+            kind: ItemKind::FailedCheck,
+            services: vec!["web-frontend".to_string()],
+            detail: "prowler ec2_securitygroup_allow_ingress_from_internet failed".to_string(),
+            owner: Some("web".to_string()),
+        }
+    }
+
+    #[test]
+    fn a_scan_opens_an_item_per_failing_check_once_while_it_is_open() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = crate::commands::fixtures::seeded_db(dir.path(), true);
+        let origin = Origin::Scan("prowler:ec2_securitygroup_allow_ingress_from_internet".into());
+        let found = [failed_check("SRM-FW")];
+        let first = db
+            .write("scanner", |w| {
+                open_items_for(w, &origin, "srm", &found, day("2026-12-01"))
+            })
+            .expect("open");
+        assert_eq!(first.len(), 1);
+        let again = db
+            .write("scanner", |w| {
+                open_items_for(w, &origin, "srm", &found, day("2026-12-02"))
+            })
+            .expect("again");
+        assert!(
+            again.is_empty(),
+            "the same failing check while its item is open opens none"
+        );
+        let item = get(db.conn(), first[0]).expect("item");
+        assert_eq!((item.source.as_str(), item.evaluation), ("scan", None));
+        assert_eq!(item.due, day("2026-12-31"), "a failing check is due in 30 days");
+        assert_eq!(item.state(day("2027-01-01")).overdue, true);
+        // Completed, the same check failing again is a new item.
+        db.write("web", |w| {
+            let mut done = item.clone();
+            done.status = ItemStatus::Completed;
+            done.completed = Some(day("2026-12-10"));
+            save_state(w, &done)
+        })
+        .expect("complete");
+        let reopened = db
+            .write("scanner", |w| {
+                open_items_for(w, &origin, "srm", &found, day("2026-12-20"))
+            })
+            .expect("reopen");
+        assert_eq!(reopened.len(), 1);
+        assert_ne!(reopened[0], first[0]);
+        assert_eq!(list(db.conn(), None).expect("list").len(), 2);
+    }
+
+    #[test]
+    fn the_schema_refuses_what_the_commands_refuse() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = crate::commands::fixtures::seeded_db(dir.path(), true);
+        let origin = Origin::Scan("check".into());
+        let id = db
+            .write("scanner", |w| {
+                open_items_for(w, &origin, "srm", &[failed_check("SRM-FW")], day("2026-12-01"))
+            })
+            .expect("open")[0];
+        let item = get(db.conn(), id).expect("item");
+        for (what, change) in [
+            (
+                "due before detection",
+                Item {
+                    due: day("2026-11-30"),
+                    ..item.clone()
+                },
+            ),
+            (
+                "risk accepted without an end",
+                Item {
+                    status: ItemStatus::RiskAccepted,
+                    ..item.clone()
+                },
+            ),
+            (
+                "completed without a date",
+                Item {
+                    status: ItemStatus::Completed,
+                    ..item.clone()
+                },
+            ),
+        ] {
+            let refused = db.write("x", |w| save_state(w, &change));
+            assert!(refused.is_err(), "{what}");
+        }
+        let removed = db.conn().execute("DELETE FROM poam_item WHERE id = ?1", [id]);
+        assert!(removed.is_err(), "items are never removed");
+    }
+}
