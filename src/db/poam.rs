@@ -355,7 +355,7 @@ mod tests {
         let item = get(db.conn(), first[0]).expect("item");
         assert_eq!((item.source.as_str(), item.evaluation), ("scan", None));
         assert_eq!(item.due, day("2026-12-31"), "a failing check is due in 30 days");
-        assert_eq!(item.state(day("2027-01-01")).overdue, true);
+        assert!(item.state(day("2027-01-01")).overdue);
         // Completed, the same check failing again is a new item.
         db.write("web", |w| {
             let mut done = item.clone();
