@@ -28,10 +28,14 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
         let mut seq = 0i64;
         // Every stored file the snapshot names, with the evidence that names it.
         let mut files: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
-        // What calls for a plan of action, control by control, as frozen.
-        let mut findings = Vec::new();
+        // One POA&M item per finding, control by control as the pairs are frozen (a large
+        // estate's findings are never all held at once), in the same transaction: a refused
+        // close opens none, and an evaluation closes once, so none is opened twice.
+        let origin = poam::Origin::Evaluation(e.id);
+        let mut opened = 0usize;
         pairs::for_each_control(w, &source, |_, pairs| {
-            findings.extend(crate::model::poam::findings(pairs));
+            let findings = crate::model::poam::findings(pairs);
+            opened += poam::open_items_for(w, &origin, &e.catalog, &findings, today)?.len();
             for p in pairs {
                 seq += 1;
                 evaluations::insert_item(w, e.id, seq, p)?;
@@ -59,10 +63,7 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             &format!("evaluation:{}", e.id),
             json!({ "pairs": seq, "fingerprint": fingerprint }),
         )?;
-        // One POA&M item per finding, in the same transaction: a refused close opens none, and
-        // an evaluation closes once, so none is opened twice.
-        let opened = poam::open_items_for(w, &poam::Origin::Evaluation(e.id), &e.catalog, &findings, today)?;
-        Ok((fingerprint, seq, opened.len()))
+        Ok((fingerprint, seq, opened))
     })?;
     writeln!(
         output::note(),
