@@ -15,6 +15,7 @@ pub mod implementations;
 pub mod mappings;
 pub mod offerings;
 pub mod resources;
+pub mod poam;
 mod rules;
 pub mod scans;
 pub mod services;

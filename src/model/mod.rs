@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod mapping;
 pub mod observation;
 pub mod resource;
+pub mod poam;
 
 pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue, Vocabulary};
 pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Source, Team, source_parts};

@@ -7,7 +7,7 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::commands::Ctx;
-use crate::db::evaluations;
+use crate::db::{evaluations, poam};
 use crate::error::{Error, Result};
 use crate::estate::fingerprint::Fingerprint;
 use crate::estate::pairs::{self, Source};
@@ -22,13 +22,20 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
     }
     let today = ctx.today;
     let store = Store::beside(ctx.db.path());
-    let (fingerprint, pairs_frozen) = ctx.db.write(&ctx.actor, |w| {
+    let (fingerprint, pairs_frozen, opened) = ctx.db.write(&ctx.actor, |w| {
         let source = Source::of_evaluation(e.clone(), today);
         let mut fingerprint = Fingerprint::default();
         let mut seq = 0i64;
         // Every stored file the snapshot names, with the evidence that names it.
         let mut files: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
+        // One POA&M item per finding, control by control as the pairs are frozen (a large
+        // estate's findings are never all held at once), in the same transaction: a refused
+        // close opens none, and an evaluation closes once, so none is opened twice.
+        let origin = poam::Origin::Evaluation(e.id);
+        let mut opened = 0usize;
         pairs::for_each_control(w, &source, |_, pairs| {
+            let findings = crate::model::poam::findings(pairs);
+            opened += poam::open_items_for(w, &origin, &e.catalog, &findings, today)?.len();
             for p in pairs {
                 seq += 1;
                 evaluations::insert_item(w, e.id, seq, p)?;
@@ -56,13 +63,15 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             &format!("evaluation:{}", e.id),
             json!({ "pairs": seq, "fingerprint": fingerprint }),
         )?;
-        Ok((fingerprint, seq))
+        Ok((fingerprint, seq, opened))
     })?;
     writeln!(
         output::note(),
-        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen, fingerprint {fingerprint}",
+        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen, fingerprint {fingerprint}; \
+         {opened} POA&M {} opened (ctrlmap poam list)",
         e.id,
-        e.name
+        e.name,
+        if opened == 1 { "item" } else { "items" }
     )?;
     Ok(())
 }

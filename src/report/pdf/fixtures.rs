@@ -326,6 +326,7 @@ pub(super) fn sample() -> ReportData {
                 url: String::new(),
             },
         ],
+        poam: Vec::new(),
     }
 }
 
