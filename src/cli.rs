@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::commands::Ctx;
 use crate::commands::{
     audit, catalog, completions, control, coverage, demo, evaluation, evidence, export, gaps, implementation, init,
-    mapping, offering, owner, package, report, responsibility, rule, service, source, status, team,
+    mapping, offering, owner, package, provider, report, responsibility, rule, service, source, status, team,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -78,6 +78,10 @@ pub enum Command {
     /// The provider's service catalogue and each offering's category.
     #[command(subcommand)]
     Offering(offering::OfferingCommand),
+    /// What providers say they provide and leave to the customer, per control: OSCAL leveraged
+    /// SSPs, component definitions, Azure security baselines.
+    #[command(subcommand)]
+    Provider(provider::ProviderCommand),
     /// Teams that own services and controls.
     #[command(subcommand)]
     Team(team::TeamCommand),
@@ -200,6 +204,7 @@ fn run_command(cli: Cli) -> Result<()> {
         }
         Command::Status(c) => c.run(&mut ctx),
         Command::Offering(c) => c.run(&mut ctx),
+        Command::Provider(c) => c.run(&mut ctx),
         Command::Team(c) => c.run(&mut ctx),
         Command::Service(c) => c.run(&mut ctx),
         Command::Catalog(c) => c.run(&mut ctx),

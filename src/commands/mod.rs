@@ -19,6 +19,7 @@ pub mod mapping;
 pub mod offering;
 pub mod owner;
 pub mod package;
+pub mod provider;
 pub mod report;
 pub mod responsibility;
 pub mod rule;

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod implementations;
 pub mod mappings;
 pub mod offerings;
+pub mod provider_docs;
 mod rules;
 pub mod services;
 pub mod sources;

@@ -16,3 +16,4 @@ pub mod gaps;
 mod live;
 pub mod matrix;
 pub mod pairs;
+pub mod provider;

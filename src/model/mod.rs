@@ -10,6 +10,7 @@ pub mod derive;
 pub mod evaluation;
 pub mod evidence;
 pub mod mapping;
+pub mod provider;
 
 pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue, Vocabulary};
 pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Source, Team, source_parts};
