@@ -3,8 +3,9 @@
 -- OSCAL component definition, an Azure security baseline). Provenance names the document (title,
 -- SHA-256) and the statement (its uuid), so nothing here is ctrlmap's own judgement.
 
+-- AUTOINCREMENT: a removed document's id is never given to another (ids are what users remove by).
 CREATE TABLE provider_document (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     provider_id   INTEGER NOT NULL REFERENCES provider(id),
     catalog_id    INTEGER NOT NULL REFERENCES catalog(id) ON DELETE CASCADE,
     kind          TEXT NOT NULL CHECK (kind IN ('oscal-ssp', 'oscal-component-definition', 'azure-baseline')),

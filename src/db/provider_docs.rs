@@ -81,6 +81,8 @@ pub struct StatementRow {
     /// Control row id.
     #[serde(skip)]
     pub control_id: i64,
+    /// The control's catalogue key.
+    pub catalog: String,
     /// Control key.
     pub control: String,
     /// Offering row id.
@@ -306,10 +308,11 @@ pub fn remove(conn: &Connection, id: i64) -> Result<bool> {
 
 const STATEMENT: &str = "SELECT s.document_id, d.title, d.sha256, d.kind, p.key, s.control_id, k.key, s.offering_id, o.key,
                                 s.kind, s.uuid, s.provided_uuid, s.description, s.component, s.roles, s.state,
-                                s.partial, s.location
+                                s.partial, s.location, cat.key
                          FROM provider_statement s JOIN provider_document d ON d.id = s.document_id
                          JOIN provider p ON p.id = d.provider_id
-                         JOIN control k ON k.id = s.control_id JOIN offering o ON o.id = s.offering_id";
+                         JOIN control k ON k.id = s.control_id JOIN offering o ON o.id = s.offering_id
+                         JOIN catalog cat ON cat.id = k.catalog_id";
 
 fn statement_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StatementRow> {
     Ok(StatementRow {
@@ -319,6 +322,7 @@ fn statement_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StatementRow> {
         document_kind: r.get(3)?,
         provider: r.get(4)?,
         control_id: r.get(5)?,
+        catalog: r.get(18)?,
         control: r.get(6)?,
         offering_id: r.get(7)?,
         offering: r.get(8)?,

@@ -166,7 +166,7 @@ pub fn import(w: &Writer<'_>, r: &Request<'_>) -> Result<Imported> {
     let mut resolved: Vec<(usize, Vec<i64>)> = Vec::new();
     let mut unmapped: Vec<String> = Vec::new();
     if doc.kind == DocumentKind::AzureBaseline {
-        let crosswalk = benchmark_crosswalk(w, catalog_id, &catalog.key)?;
+        let crosswalk = benchmark_crosswalk(w, r.file, catalog_id, &catalog.key)?;
         for (i, s) in doc.statements.iter().enumerate() {
             match crosswalk.get(&s.control.to_ascii_uppercase()) {
                 None => {
@@ -326,10 +326,10 @@ pub fn remove(w: &Writer<'_>, id: i64) -> Result<(String, Vec<Moved>)> {
 }
 
 /// Benchmark control id -> the target catalogue's control ids it is mapped to.
-fn benchmark_crosswalk(w: &Writer<'_>, target_id: i64, target: &str) -> Result<HashMap<String, Vec<i64>>> {
+fn benchmark_crosswalk(w: &Writer<'_>, file: &str, target_id: i64, target: &str) -> Result<HashMap<String, Vec<i64>>> {
     let (bench_id, _) = catalogs::get(w, BENCHMARK_CATALOG).map_err(|_| {
         Error::Invalid(format!(
-            "an Azure security baseline is carried to {target} through the Microsoft cloud security benchmark: \
+            "{file}: an Azure security baseline is carried to {target} through the Microsoft cloud security benchmark: \
              import its workbook first (ctrlmap provider import Microsoft_cloud_security_benchmark_v1.xlsx --provider azure)"
         ))
     })?;
