@@ -77,7 +77,7 @@ impl ProviderCommand {
     }
 }
 
-fn import(ctx: &mut Ctx, file: &PathBuf, provider: &str, offerings: &[String], catalog: &str) -> Result<()> {
+fn import(ctx: &mut Ctx, file: &std::path::Path, provider: &str, offerings: &[String], catalog: &str) -> Result<()> {
     let name = source_name(file);
     let mut bytes = Vec::new();
     open_input(file)?
@@ -180,7 +180,14 @@ fn print_moves(moved: &[Moved]) -> Result<()> {
     writeln!(out, "controls whose provider word moved ({}):", moved.len())?;
     let say = |r: Option<crate::model::Responsibility>| r.map_or("(not stated)".to_string(), |r| r.to_string());
     for m in moved {
-        writeln!(out, "  {} on {}: {} -> {}", m.control, m.offering, say(m.from), say(m.to))?;
+        writeln!(
+            out,
+            "  {} on {}: {} -> {}",
+            m.control,
+            m.offering,
+            say(m.from),
+            say(m.to)
+        )?;
     }
     Ok(())
 }

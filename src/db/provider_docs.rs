@@ -306,7 +306,8 @@ pub fn remove(conn: &Connection, id: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
-const STATEMENT: &str = "SELECT s.document_id, d.title, d.sha256, d.kind, p.key, s.control_id, k.key, s.offering_id, o.key,
+const STATEMENT: &str =
+    "SELECT s.document_id, d.title, d.sha256, d.kind, p.key, s.control_id, k.key, s.offering_id, o.key,
                                 s.kind, s.uuid, s.provided_uuid, s.description, s.component, s.roles, s.state,
                                 s.partial, s.location, cat.key
                          FROM provider_statement s JOIN provider_document d ON d.id = s.document_id
@@ -340,10 +341,15 @@ fn statement_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StatementRow> {
 
 fn statements_where(conn: &Connection, filter: &str, args: impl rusqlite::Params) -> Result<Vec<StatementRow>> {
     let mut stmt = conn
-        .prepare(&format!("{STATEMENT} WHERE {filter} ORDER BY k.sort_key, k.key, o.key, s.id"))
+        .prepare(&format!(
+            "{STATEMENT} WHERE {filter} ORDER BY k.sort_key, k.key, o.key, s.id"
+        ))
         .context("read provider statements")?;
-    let rows = stmt.query_map(args, statement_row).context("read provider statements")?;
-    rows.collect::<rusqlite::Result<_>>().context("read provider statements")
+    let rows = stmt
+        .query_map(args, statement_row)
+        .context("read provider statements")?;
+    rows.collect::<rusqlite::Result<_>>()
+        .context("read provider statements")
 }
 
 /// Every statement about controls of catalogue `catalog_id`, in catalogue order.
@@ -353,7 +359,11 @@ pub fn for_catalog(conn: &Connection, catalog_id: i64) -> Result<Vec<StatementRo
 
 /// The statements about `control_id` on `offering_id`.
 pub fn for_pair(conn: &Connection, control_id: i64, offering_id: i64) -> Result<Vec<StatementRow>> {
-    statements_where(conn, "s.control_id = ?1 AND s.offering_id = ?2", params![control_id, offering_id])
+    statements_where(
+        conn,
+        "s.control_id = ?1 AND s.offering_id = ?2",
+        params![control_id, offering_id],
+    )
 }
 
 /// The statements about offering `offering_id`, in catalogue order.
@@ -380,5 +390,6 @@ pub fn service_offerings(conn: &Connection) -> Result<HashMap<i64, i64>> {
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .context("read services' offerings")?;
-    rows.collect::<rusqlite::Result<_>>().context("read services' offerings")
+    rows.collect::<rusqlite::Result<_>>()
+        .context("read services' offerings")
 }

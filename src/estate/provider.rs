@@ -83,7 +83,10 @@ pub fn decide(statements: &[StatementRow]) -> Option<Responsibility> {
 pub fn citation(statements: &[StatementRow]) -> String {
     let mut docs: Vec<String> = Vec::new();
     for s in statements {
-        let cited = format!("provider document \"{}\" (sha256 {})", s.document_title, s.document_sha256);
+        let cited = format!(
+            "provider document \"{}\" (sha256 {})",
+            s.document_title, s.document_sha256
+        );
         if !docs.contains(&cited) {
             docs.push(cited);
         }

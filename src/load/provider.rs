@@ -95,7 +95,10 @@ fn words(conn: &crate::db::Connection, offerings: &Offerings) -> Result<BTreeMap
     for (id, _) in offerings {
         let mut grouped: BTreeMap<(String, String), Vec<provider_docs::StatementRow>> = BTreeMap::new();
         for s in provider_docs::for_offering(conn, *id)? {
-            grouped.entry((s.control.clone(), s.offering.clone())).or_default().push(s);
+            grouped
+                .entry((s.control.clone(), s.offering.clone()))
+                .or_default()
+                .push(s);
         }
         for (at, list) in grouped {
             if let Some(r) = crate::estate::provider::decide(&list) {
@@ -307,7 +310,11 @@ pub fn remove(w: &Writer<'_>, id: i64) -> Result<(String, Vec<Moved>)> {
         let known: Vec<String> = provider_docs::documents(w)?.iter().map(|d| d.id.to_string()).collect();
         return Err(Error::Invalid(format!(
             "no provider document {id} (documents: {})",
-            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
         )));
     };
     let mut offerings = Vec::new();
@@ -364,7 +371,8 @@ pub fn import_benchmark(w: &Writer<'_>, file: &str, bench: &Benchmark, target: &
             key: BENCHMARK_CATALOG.to_string(),
             title: "Microsoft cloud security benchmark".to_string(),
             version: "v1".to_string(),
-            source: "Microsoft_cloud_security_benchmark_v1.xlsx, MicrosoftDocs/SecurityBenchmarks (CC BY 4.0)".to_string(),
+            source: "Microsoft_cloud_security_benchmark_v1.xlsx, MicrosoftDocs/SecurityBenchmarks (CC BY 4.0)"
+                .to_string(),
         },
         OnExisting::Update,
     )?;
@@ -403,7 +411,15 @@ pub fn import_benchmark(w: &Writer<'_>, file: &str, bench: &Benchmark, target: &
                  Microsoft: the mapping means a feature can be used to fully or partially address the control.",
                 c.id, target_catalog.key, to.control.key
             );
-            let outcome = crate::load::crosswalk::save(w, &source, to, Relationship::Intersect, &rationale, Origin::Import, true)?;
+            let outcome = crate::load::crosswalk::save(
+                w,
+                &source,
+                to,
+                Relationship::Intersect,
+                &rationale,
+                Origin::Import,
+                true,
+            )?;
             done.mappings.count(outcome);
         }
     }

@@ -343,7 +343,10 @@ mod tests {
         assert_eq!(Provenance::Provider.as_str(), "provider");
         let e = effective_with_provider(None, Some(org), Some(word), Some(&r));
         assert_eq!(e.provenance, Provenance::OrgOverride);
-        assert_eq!(effective_with_provider(None, None, None, Some(&r)), effective(None, None, Some(&r)));
+        assert_eq!(
+            effective_with_provider(None, None, None, Some(&r)),
+            effective(None, None, Some(&r))
+        );
     }
 
     proptest! {

@@ -7,12 +7,12 @@ use serde_json::json;
 
 use super::target;
 use crate::commands::Ctx;
-use crate::db::{implementations, provider_docs};
-use crate::model::provider::StatementKind;
 use crate::db::sources::{Cited, Sources};
+use crate::db::{implementations, provider_docs};
 use crate::error::Result;
 use crate::estate::matrix::{self, CellView};
 use crate::model::derive::Provenance;
+use crate::model::provider::StatementKind;
 use crate::support::output;
 
 pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) -> Result<()> {
@@ -168,7 +168,10 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
         ("rationale", e.rationale.to_string()),
     ];
     if e.provenance == Provenance::Provider {
-        fields[4] = ("rationale", format!("what the provider's statements say about {}", service.offering_name));
+        fields[4] = (
+            "rationale",
+            format!("what the provider's statements say about {}", service.offering_name),
+        );
     }
     for cited in &citations {
         fields.push(("source", cited.citation()));
@@ -183,7 +186,11 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
         let must = if customer_part.is_empty() {
             "(nothing: the provider provides it)".to_string()
         } else {
-            customer_part.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join("; ")
+            customer_part
+                .iter()
+                .map(|t| format!("\"{t}\""))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         fields.push(("customer must do", must));
         if e.provenance != Provenance::Provider {

@@ -45,7 +45,9 @@ pub(super) fn todo(ctx: &mut Ctx, service: &str, catalog: Option<&str>) -> Resul
             continue;
         }
         let list = by_catalog.entry(s.catalog.clone()).or_default();
-        let same = current.as_ref().is_some_and(|(c, id)| *c == s.catalog && *id == s.control_id);
+        let same = current
+            .as_ref()
+            .is_some_and(|(c, id)| *c == s.catalog && *id == s.control_id);
         if !same || list.is_empty() {
             list.push(Vec::new());
         }

@@ -165,9 +165,9 @@ fn baseline(source: &str, bytes: &[u8], features: &Range<Data>) -> Result<Docume
             skipped += 1;
             continue;
         }
-        let well_formed = control
-            .split_once('-')
-            .is_some_and(|(a, n)| a.len() == 2 && a.bytes().all(|b| b.is_ascii_uppercase()) && n.parse::<u32>().is_ok());
+        let well_formed = control.split_once('-').is_some_and(|(a, n)| {
+            a.len() == 2 && a.bytes().all(|b| b.is_ascii_uppercase()) && n.parse::<u32>().is_ok()
+        });
         if !well_formed {
             return Err(Error::Invalid(format!(
                 "{source}: {at} column B: \"{control}\" is not a benchmark control id (like NS-1)"
@@ -229,9 +229,8 @@ fn benchmark(source: &str, book: &mut Xlsx<Cursor<Vec<u8>>>, names: &[String]) -
         let range = sheet(source, book, name)?;
         let width = range.end().map_or(0, |(_, c)| c);
         let find = |header: &str| (0..=width).find(|&c| cell(&range, 0, c).eq_ignore_ascii_case(header));
-        let missing = |header: &str| {
-            Error::Invalid(format!("{source}: sheet \"{name}\" row 1: no column \"{header}\""))
-        };
+        let missing =
+            |header: &str| Error::Invalid(format!("{source}: sheet \"{name}\" row 1: no column \"{header}\""));
         let id_col = find("ID").ok_or_else(|| missing("ID"))?;
         let nist_col = find(NIST_HEADER).ok_or_else(|| missing(NIST_HEADER))?;
         let title_col = find("Recommendation").ok_or_else(|| missing("Recommendation"))?;

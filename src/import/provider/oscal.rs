@@ -64,8 +64,13 @@ impl Reader<'_> {
     fn uuid(&self, v: &Value, at: &str) -> Result<String> {
         let u = self.required(v, "uuid", at)?;
         let ok = u.len() == 36
-            && u.char_indices()
-                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
+            && u.char_indices().all(|(i, c)| {
+                if [8, 13, 18, 23].contains(&i) {
+                    c == '-'
+                } else {
+                    c.is_ascii_hexdigit()
+                }
+            });
         if !ok {
             return Err(self.bad(&format!("{at}.uuid"), &format!("\"{u}\" is not a UUID")));
         }
@@ -94,7 +99,12 @@ impl Reader<'_> {
                 &format!("OSCAL {version} is not supported (1.0 to 1.2 are)"),
             ));
         }
-        let title = checked(self.source, &meta_at, self.required(meta, "title", &meta_at)?, Kind::Line)?;
+        let title = checked(
+            self.source,
+            &meta_at,
+            self.required(meta, "title", &meta_at)?,
+            Kind::Line,
+        )?;
         if title.is_empty() {
             return Err(self.bad(&format!("{meta_at}.title"), "is empty"));
         }
@@ -107,7 +117,12 @@ impl Reader<'_> {
         let mut roles = Vec::new();
         for (i, r) in self.array(v, "responsible-roles", at)?.iter().enumerate() {
             let role_at = format!("{at}.responsible-roles[{i}]");
-            roles.push(checked(self.source, &role_at, self.required(r, "role-id", &role_at)?, Kind::Name)?);
+            roles.push(checked(
+                self.source,
+                &role_at,
+                self.required(r, "role-id", &role_at)?,
+                Kind::Name,
+            )?);
         }
         Ok(roles.join(", "))
     }
@@ -130,7 +145,9 @@ impl Reader<'_> {
             })
             .unwrap_or_default();
         let ci_at = format!("{root}.control-implementation");
-        let ci = ssp.get("control-implementation").ok_or_else(|| self.bad(&ci_at, "missing"))?;
+        let ci = ssp
+            .get("control-implementation")
+            .ok_or_else(|| self.bad(&ci_at, "missing"))?;
         let mut statements = Vec::new();
         let mut exports = 0;
         let reqs_at = format!("{ci_at}.implemented-requirements");
