@@ -831,3 +831,128 @@ fn bad_input_is_refused_whole() {
         rejects_unchanged(&env, &args, message);
     }
 }
+
+#[test]
+fn ssp_export_links_inherited_and_satisfied_to_the_providers_statements() {
+    let env = estate();
+    env.run([
+        "provider",
+        "import",
+        &fixture(TRESTLE),
+        "--provider",
+        "aws",
+        "--offering",
+        "aws.rds",
+    ])
+    .success();
+    let out = env.path().join("ssp.json");
+    env.run([
+        "export",
+        "oscal-ssp",
+        "--catalog",
+        "nist-800-53",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let doc: Value = serde_json::from_slice(&std::fs::read(&out).expect("ssp")).expect("json");
+    assert_eq!(
+        crate::common::schema_errors("oscal_ssp_schema.json", &doc),
+        Vec::<String>::new()
+    );
+    let ssp = &doc["system-security-plan"];
+    let reqs = ssp["control-implementation"]["implemented-requirements"]
+        .as_array()
+        .expect("requirements");
+    let by = |id: &str| -> Value {
+        let req = reqs.iter().find(|r| r["control-id"] == id).expect("requirement");
+        req["by-components"]
+            .as_array()
+            .expect("by")
+            .iter()
+            .find(|b| {
+                b["props"]
+                    .as_array()
+                    .is_some_and(|p| p.iter().any(|p| p["name"] == "provenance" && p["value"] == "provider"))
+            })
+            .cloned()
+            .expect("a by-component decided by the provider")
+    };
+    let links = |b: &Value, list: &str, key: &str| -> Vec<String> {
+        let mut out: Vec<String> = b[list]
+            .as_array()
+            .map(|l| l.iter().filter_map(|e| e[key].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    };
+    let ac1 = by("ac-1");
+    assert_eq!(
+        links(&ac1, "inherited", "provided-uuid"),
+        [
+            "11111111-0000-4000-9009-001001002006",
+            "11111111-0000-4000-9009-001002002001"
+        ]
+    );
+    assert!(ac1.get("satisfied").is_none(), "ac-1 is the provider's alone");
+    let ac2 = by("ac-2");
+    assert_eq!(
+        links(&ac2, "inherited", "provided-uuid"),
+        ["11111111-0000-4000-9009-002001002001"]
+    );
+    assert_eq!(
+        links(&ac2, "satisfied", "responsibility-uuid"),
+        [
+            "11111111-0000-4000-9009-002001001001",
+            "11111111-0000-4000-9009-002001002002"
+        ]
+    );
+    let text = ac2["satisfied"][0]["description"].as_str().unwrap_or_default();
+    assert!(text.contains("Leveraging system's responsibilities"), "{text}");
+    // The by-component links to the document in the back matter, which names its hash.
+    let href = ac2["links"][0]["href"]
+        .as_str()
+        .expect("link")
+        .trim_start_matches('#')
+        .to_string();
+    let resource = ssp["back-matter"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["uuid"] == href.as_str())
+        .cloned()
+        .expect("the document's resource");
+    assert_eq!(resource["title"], "Example Leveraged System Security Plan");
+    let sha = env.json(["provider", "documents", "--json"])[0]["sha256"].clone();
+    assert!(
+        resource["props"]
+            .as_array()
+            .expect("props")
+            .iter()
+            .any(|p| p["value"] == sha)
+    );
+    // The provider is a leveraged authorization the service component points at.
+    let leveraged = ssp["system-implementation"]["leveraged-authorizations"]
+        .as_array()
+        .expect("leveraged");
+    assert!(!leveraged.is_empty());
+    // The CRM names the provider's document and quotes the customer's part.
+    let crm = env.path().join("crm.csv");
+    env.run([
+        "export",
+        "crm",
+        "--catalog",
+        "nist-800-53",
+        "--out",
+        crm.to_str().expect("path"),
+    ])
+    .success();
+    let crm = std::fs::read_to_string(&crm).expect("crm");
+    let ac2 = crm.lines().find(|l| l.starts_with("AC-2,")).expect("AC-2 row");
+    assert!(ac2.contains("Partial"), "{ac2}");
+    assert!(
+        ac2.contains("provider document \"\"Example Leveraged System Security Plan\"\""),
+        "{ac2}"
+    );
+    assert!(ac2.contains("what the customer must do"), "{ac2}");
+}

@@ -44,7 +44,7 @@ impl ProviderWords {
                     at,
                     Word {
                         responsibility,
-                        rationale: provenance(&statements),
+                        rationale: rationale(&statements),
                         source: citation(&statements),
                     },
                 ))
@@ -121,4 +121,42 @@ pub fn provenance(statements: &[StatementRow]) -> String {
         }
     }
     format!("{}, statements {}", citation(statements), parts.join(" / "))
+}
+
+/// A provider's text on one line: line breaks and runs of spaces made one space.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What the statements leave to the customer, in the provider's words: each responsibility's
+/// text, and for a provided statement that is not complete, that it is not (yet) complete.
+pub fn customer_part(statements: &[StatementRow]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in statements {
+        let text = match s.kind {
+            StatementKind::Responsibility => flat(&s.description),
+            StatementKind::Provided if s.partial => format!(
+                "the provider's implementation is {} ({}): until it is complete, the customer covers the rest",
+                s.state,
+                flat(&s.description)
+            ),
+            StatementKind::Provided => continue,
+        };
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out
+}
+
+/// The rationale a pair decided by the provider's word carries (and reports, the CRM and
+/// exports show): its [`provenance`], then what the customer must do, quoted.
+pub fn rationale(statements: &[StatementRow]) -> String {
+    let mut text = provenance(statements);
+    let must = customer_part(statements);
+    if !must.is_empty() {
+        let quoted: Vec<String> = must.iter().map(|t| format!("\"{t}\"")).collect();
+        text.push_str(&format!("; what the customer must do: {}", quoted.join("; ")));
+    }
+    text
 }

@@ -12,7 +12,6 @@ use crate::db::{implementations, provider_docs};
 use crate::error::Result;
 use crate::estate::matrix::{self, CellView};
 use crate::model::derive::Provenance;
-use crate::model::provider::StatementKind;
 use crate::support::output;
 
 pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Option<&str>) -> Result<()> {
@@ -133,7 +132,7 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
     let provenance = match e.provenance {
         Provenance::ServiceOverride => format!("override (for {})", service.service.name),
         Provenance::OrgOverride => "override (organisation-wide)".to_string(),
-        Provenance::Provider => e.rationale.to_string(),
+        Provenance::Provider => crate::estate::provider::provenance(&said),
         Provenance::Rule => format!(
             "rule ({} on {} services)",
             e.rule_scope.map(|s| s.describe()).unwrap_or_default(),
@@ -225,31 +224,14 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
     output::print_fields(&mut out, &fields)
 }
 
-/// What the provider's statements leave to the customer, in their words: each responsibility's
-/// text, and for a provided statement that is not complete, that it is not (yet) provided.
+/// What the provider's statements leave to the customer, in their words.
 pub(crate) fn customer_part(said: &[provider_docs::StatementRow]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for s in said {
-        let text = match s.kind {
-            StatementKind::Responsibility => flat(&s.description),
-            StatementKind::Provided if s.partial => format!(
-                "the provider's implementation is {} ({}): until it is complete, the customer covers the rest",
-                s.state,
-                flat(&s.description)
-            ),
-            StatementKind::Provided => continue,
-        };
-        if !out.contains(&text) {
-            out.push(text);
-        }
-    }
-    out
+    crate::estate::provider::customer_part(said)
 }
 
-/// A provider's text on one line: its line breaks and runs of spaces made one space.
+/// A provider's text on one line, safe for a terminal.
 pub(crate) fn flat(text: &str) -> String {
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::text::one_line(&joined).to_string()
+    crate::text::one_line(&crate::estate::provider::flat(text)).to_string()
 }
 
 /// A recorded statement as `show` prints it (one line, with where it was recorded), or
