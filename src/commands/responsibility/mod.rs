@@ -26,7 +26,7 @@ use show::show;
 #[derive(Debug, Subcommand)]
 pub enum ResponsibilityCommand {
     /// The control x service grid: inherited / shared / customer / undetermined, with the
-    /// organisation-wide roll-up. `*` marks an override.
+    /// organisation-wide roll-up. `*` marks an override, `+` a value a provider document decides.
     ///
     /// Example: ctrlmap responsibility matrix --service orders-db --json
     Matrix(Matrix),
