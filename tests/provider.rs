@@ -643,6 +643,30 @@ fn bad_input_is_refused_whole() {
             }
         }
     });
+    let empty_export = edited(&env, "empty-export.json", |d| {
+        for req in d["system-security-plan"]["control-implementation"]["implemented-requirements"]
+            .as_array_mut()
+            .expect("reqs")
+        {
+            let empty = |list: Option<&mut Value>| {
+                for b in list.and_then(Value::as_array_mut).into_iter().flatten() {
+                    if let Some(e) = b.get_mut("export").and_then(Value::as_object_mut) {
+                        e.remove("provided");
+                        e.remove("responsibilities");
+                    }
+                }
+            };
+            empty(req.get_mut("by-components"));
+            for st in req
+                .get_mut("statements")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                empty(st.get_mut("by-components"));
+            }
+        }
+    });
     let dangling = edited(&env, "dangling.json", |d| {
         d["system-security-plan"]["control-implementation"]["implemented-requirements"][1]["statements"][0]["by-components"]
             [1]["export"]["responsibilities"][0]["provided-uuid"] = Value::from("99999999-0000-4000-9009-002001002001");
@@ -826,6 +850,22 @@ fn bad_input_is_refused_whole() {
             "missing.json",
         ),
         (vec!["provider", "remove", "99"], "no provider document 99"),
+        (
+            vec!["provider", "import", &storage, "--provider", "azure"],
+            "an Azure security baseline speaks for one service: name its offering with --offering",
+        ),
+        (
+            vec![
+                "provider",
+                "import",
+                &empty_export,
+                "--provider",
+                "aws",
+                "--offering",
+                "aws.rds",
+            ],
+            "hold no provided[] or responsibilities[]",
+        ),
     ];
     for (args, message) in cases {
         rejects_unchanged(&env, &args, message);

@@ -14,7 +14,7 @@ use crate::db::{OnExisting, Writer, offerings, save};
 use crate::error::{Error, Result};
 use crate::import::provider::{Benchmark, Document};
 use crate::model::mapping::{Origin, Relationship};
-use crate::model::provider::DocumentKind;
+use crate::model::provider::{DocumentKind, Said};
 use crate::model::{Catalog, Control, Responsibility};
 
 /// The catalogue key the benchmark workbook is stored under.
@@ -101,7 +101,11 @@ fn words(conn: &crate::db::Connection, offerings: &Offerings) -> Result<BTreeMap
                 .push(s);
         }
         for (at, list) in grouped {
-            if let Some(r) = crate::estate::provider::decide(&list) {
+            let mut said = Said::default();
+            for s in &list {
+                said.add(s.kind, s.partial);
+            }
+            if let Some(r) = said.decide() {
                 out.insert(at, r);
             }
         }
@@ -162,6 +166,12 @@ pub struct Request<'a> {
 /// Stores a document's statements in `w`'s transaction.
 pub fn import(w: &Writer<'_>, r: &Request<'_>) -> Result<Imported> {
     let doc = r.document;
+    if doc.kind == DocumentKind::AzureBaseline && r.offerings.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{}: an Azure security baseline speaks for one service: name its offering with --offering",
+            r.file
+        )));
+    }
     let (provider_id, offerings) = offerings_for(w, r.provider, r.offerings)?;
     let (catalog_id, catalog) = catalogs::get(w, r.catalog).map_err(|e| e.at("--catalog"))?;
     let index = control_index(w, catalog_id)?;

@@ -226,6 +226,12 @@ impl Reader<'_> {
                  (an export with provided[] and responsibilities[] is needed)",
             ));
         }
+        if statements.is_empty() {
+            return Err(self.bad(
+                &reqs_at,
+                "its by-components[].export entries hold no provided[] or responsibilities[]: nothing is said about leveraging systems",
+            ));
+        }
         let provided: HashSet<&str> = statements
             .iter()
             .filter(|s| s.kind == StatementKind::Provided)
