@@ -160,11 +160,11 @@ fn a_bad_offering_file_is_refused() {
         &["offering", "import", file.to_str().expect("path")],
         "off.csv line 2, column \"category\": unknown category \"iaas\"",
     );
-    let file = env.file("off2.csv", "key,name,provider,category\naws.x,X,gcp,container\n");
+    let file = env.file("off2.csv", "key,name,provider,category\naws.x,X,oci,container\n");
     rejects_unchanged(
         &env,
         &["offering", "import", file.to_str().expect("path")],
-        "unknown provider \"gcp\"",
+        "unknown provider \"oci\"",
     );
 }
 

@@ -22,6 +22,7 @@ mod report_pdf;
 mod responsibility;
 mod scripts;
 mod security;
+mod seeds_providers;
 mod services;
 mod status;
 mod store;
