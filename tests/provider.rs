@@ -384,8 +384,10 @@ fn azure(env: &Env) {
             csv.push_str(&format!("{key},{name},azure,{category},judgement,test offering\n"));
         }
     }
-    let file = env.file("azure-offerings.csv", csv);
-    env.run(["offering", "import", file.to_str().expect("path")]).success();
+    if csv.lines().count() > 1 {
+        let file = env.file("azure-offerings.csv", csv);
+        env.run(["offering", "import", file.to_str().expect("path")]).success();
+    }
     for (service, offering) in [
         ("blobs", "azure.storage"),
         ("ledger", "azure.sql"),
