@@ -307,3 +307,70 @@ impl Reader<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRESTLE: &[u8] = include_bytes!("../../../tests/fixtures/provider/leveraged_ssp.json");
+
+    #[test]
+    fn reads_the_export_per_requirement_and_statement() {
+        let doc = read("leveraged_ssp.json", TRESTLE).expect("reads");
+        assert_eq!(doc.kind, DocumentKind::OscalSsp);
+        assert_eq!(doc.title, "Example Leveraged System Security Plan");
+        let of = |control: &str| -> Vec<(StatementKind, bool, Option<&str>)> {
+            doc.statements
+                .iter()
+                .filter(|s| s.control == control)
+                .map(|s| (s.kind, s.partial, s.provided_uuid.as_deref()))
+                .collect()
+        };
+        assert_eq!(of("ac-1"), [(StatementKind::Provided, false, None); 2]);
+        assert_eq!(
+            of("ac-2"),
+            [
+                (StatementKind::Responsibility, false, None),
+                (StatementKind::Provided, false, None),
+                (
+                    StatementKind::Responsibility,
+                    false,
+                    Some("11111111-0000-4000-9009-002001002001")
+                ),
+            ]
+        );
+        // ac-2.1's by-components sit on the requirement itself; one is only planned.
+        assert_eq!(
+            of("ac-2.1"),
+            [
+                (StatementKind::Provided, true, None),
+                (StatementKind::Provided, false, None)
+            ]
+        );
+        let at = &doc.statements[0].at;
+        assert_eq!(
+            at,
+            "$.system-security-plan.control-implementation.implemented-requirements[0].statements[0].by-components[0].export.provided[0]"
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_provider_document() {
+        let cases: [(&str, &str); 4] = [
+            ("{", "not valid JSON"),
+            ("{\"catalog\": {}}", "$: expected an OSCAL system-security-plan"),
+            (
+                "{\"component-definition\": {\"uuid\": \"8223d65f-57a9-4689-8f06-2a975ae2ad72\", \"metadata\": {\"title\": \"t\", \"oscal-version\": \"2.0.0\"}}}",
+                "OSCAL 2.0.0 is not supported",
+            ),
+            (
+                "{\"component-definition\": {\"uuid\": \"8223d65f-57a9-4689-8f06-2a975ae2ad72\", \"metadata\": {\"title\": \"t\", \"oscal-version\": \"1.1.2\"}}}",
+                "nothing is provided",
+            ),
+        ];
+        for (text, message) in cases {
+            let err = read("f.json", text.as_bytes()).expect_err(text).to_string();
+            assert!(err.contains(message) && err.starts_with("f.json"), "{err}");
+        }
+    }
+}
