@@ -8,8 +8,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::commands::Ctx;
 use crate::commands::{
     audit, catalog, check_map, completions, control, coverage, demo, evaluation, evidence, export, gaps,
-    implementation, init, mapping, observation, offering, owner, package, poam, report, responsibility, rule, scan,
-    service, source, status, team,
+    implementation, init, mapping, observation, offering, owner, package, poam, provider, report, responsibility, rule,
+    scan, service, source, status, team,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -79,6 +79,10 @@ pub enum Command {
     /// The provider's service catalogue and each offering's category.
     #[command(subcommand)]
     Offering(offering::OfferingCommand),
+    /// What providers say they provide and leave to the customer, per control: OSCAL leveraged
+    /// SSPs, component definitions, Azure security baselines.
+    #[command(subcommand)]
+    Provider(provider::ProviderCommand),
     /// Teams that own services and controls.
     #[command(subcommand)]
     Team(team::TeamCommand),
@@ -213,6 +217,7 @@ fn run_command(cli: Cli) -> Result<()> {
         }
         Command::Status(c) => c.run(&mut ctx),
         Command::Offering(c) => c.run(&mut ctx),
+        Command::Provider(c) => c.run(&mut ctx),
         Command::Team(c) => c.run(&mut ctx),
         Command::Service(c) => c.run(&mut ctx),
         Command::Catalog(c) => c.run(&mut ctx),

@@ -18,6 +18,7 @@ mod oscal_import;
 mod package;
 mod package_tools;
 mod poam;
+mod provider;
 mod report_pdf;
 mod responsibility;
 mod scan;

@@ -22,6 +22,7 @@ pub mod offering;
 pub mod owner;
 pub mod package;
 pub mod poam;
+pub mod provider;
 pub mod report;
 pub mod responsibility;
 pub mod rule;

@@ -32,6 +32,8 @@ text_column!(crate::model::mapping::Relationship);
 text_column!(crate::model::mapping::Origin);
 text_column!(crate::model::poam::ItemKind);
 text_column!(crate::model::poam::ItemStatus);
+text_column!(crate::model::provider::DocumentKind);
+text_column!(crate::model::provider::StatementKind);
 
 impl ToSql for crate::model::evidence::Day {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {

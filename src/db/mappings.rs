@@ -144,3 +144,20 @@ pub fn sources(conn: &Connection, target: i64, via: i64) -> Result<HashMap<i64, 
     }
     Ok(out)
 }
+
+/// The controls of catalogue `target` that control `source` is mapped onto with a relationship
+/// that overlaps (anything but `related` and `unrelated`), in catalogue order.
+pub fn targets_in(conn: &Connection, source: i64, target: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT t.id FROM control_mapping m JOIN control t ON t.id = m.target_control_id
+             WHERE m.source_control_id = ?1 AND t.catalog_id = ?2
+               AND m.relationship NOT IN ('related', 'unrelated')
+             ORDER BY t.sort_key, t.key",
+        )
+        .context("read mappings")?;
+    let rows = stmt
+        .query_map(params![source, target], |r| r.get(0))
+        .context("read mappings")?;
+    rows.collect::<rusqlite::Result<_>>().context("read mappings")
+}

@@ -24,6 +24,8 @@ pub struct Matrix {
     /// In-scope services, by name: the roll-up runs over these.
     pub services: Vec<ServiceRow>,
     decisions: HashMap<(i64, i64), Implementation>,
+    /// What the provider's documents say, by (control, offering).
+    provider: super::provider::ProviderWords,
 }
 
 /// The derived state of one control on one service.
@@ -64,12 +66,14 @@ impl Matrix {
             .into_iter()
             .map(|i| ((i.control_id, i.service_id.unwrap_or(0)), i))
             .collect();
+        let provider = super::provider::ProviderWords::load(conn, catalog_id)?;
         Ok(Matrix {
             catalog_id,
             catalog,
             rules,
             services,
             decisions,
+            provider,
         })
     }
 
@@ -84,7 +88,8 @@ impl Matrix {
         let rule = self
             .rules
             .find(&control.control.key, &control.control.family, service.category);
-        let effective = derive::effective(as_override(own), as_override(org), rule);
+        let word = self.provider.word(control.id, service.id);
+        let effective = derive::effective_with_provider(as_override(own), as_override(org), word, rule);
         let owner = derive::effective_owner(
             own.and_then(|i| i.owner.as_deref()),
             org.and_then(|i| i.owner.as_deref()),
@@ -134,7 +139,7 @@ pub struct CellView<'a> {
     pub category: crate::model::Category,
     /// Effective responsibility.
     pub responsibility: Responsibility,
-    /// `override`, `rule` or `none`.
+    /// `override`, `provider`, `rule` or `none`.
     pub provenance: &'static str,
     /// Finer provenance: service-override, org-override, rule, none.
     pub provenance_detail: derive::Provenance,

@@ -17,3 +17,4 @@ mod live;
 pub mod matrix;
 pub mod pairs;
 pub mod poam;
+pub mod provider;

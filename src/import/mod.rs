@@ -3,6 +3,7 @@
 
 pub mod csv_file;
 pub mod oscal;
+pub mod provider;
 pub mod records;
 
 pub use csv_file::{CsvFile, Row};

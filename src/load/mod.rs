@@ -2,6 +2,7 @@
 //! Each loader runs inside the caller's write transaction, so a bad row anywhere leaves nothing behind.
 
 pub mod crosswalk;
+pub mod provider;
 pub mod scan;
 pub mod seeds;
 

@@ -82,6 +82,8 @@ pub enum Provenance {
     ServiceOverride,
     /// An override for the control across the organisation.
     OrgOverride,
+    /// The provider's own documents (statements of what it provides and what the customer must do).
+    Provider,
     /// The model's rule for the service's category.
     Rule,
     /// Nothing decides it: undetermined.
@@ -93,6 +95,7 @@ impl Provenance {
     pub fn as_str(self) -> &'static str {
         match self {
             Provenance::ServiceOverride | Provenance::OrgOverride => "override",
+            Provenance::Provider => "provider",
             Provenance::Rule => "rule",
             Provenance::None => "none",
         }
@@ -118,11 +121,36 @@ pub struct Effective<'a> {
 pub const NO_RULE: &str = "no override and no responsibility rule covers this control for the \
                            service's category";
 
+/// What the provider's documents say about a (control, offering): the responsibility their
+/// statements amount to ([`super::provider::Said::decide`]), and the texts that name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderWord<'a> {
+    /// The responsibility the statements amount to.
+    pub responsibility: Responsibility,
+    /// Which document and statements say so.
+    pub rationale: &'a str,
+    /// The document's citation (title and SHA-256).
+    pub source: &'a str,
+}
+
 /// Effective responsibility: the service's override, else the organisation-wide override, else
 /// the most specific rule, else undetermined.
 pub fn effective<'a>(
     service_override: Option<Override<'a>>,
     org_override: Option<Override<'a>>,
+    rule: Option<&'a Rule>,
+) -> Effective<'a> {
+    effective_with_provider(service_override, org_override, None, rule)
+}
+
+/// Effective responsibility with the provider's word as one more input: the service's override,
+/// else the organisation-wide override, else what the provider's documents say, else the most
+/// specific rule, else undetermined. The organisation's own decision beats the provider's
+/// document, which beats the category rule.
+pub fn effective_with_provider<'a>(
+    service_override: Option<Override<'a>>,
+    org_override: Option<Override<'a>>,
+    provider: Option<ProviderWord<'a>>,
     rule: Option<&'a Rule>,
 ) -> Effective<'a> {
     let decided = |o: Override<'a>, provenance| Effective {
@@ -137,6 +165,15 @@ pub fn effective<'a>(
     }
     if let Some(o) = org_override {
         return decided(o, Provenance::OrgOverride);
+    }
+    if let Some(p) = provider {
+        return Effective {
+            responsibility: p.responsibility,
+            provenance: Provenance::Provider,
+            rationale: p.rationale,
+            source: p.source,
+            rule_scope: None,
+        };
     }
     match rule {
         Some(rule) => Effective {
@@ -282,7 +319,68 @@ mod tests {
         prop::sample::select(Responsibility::ALL)
     }
 
+    fn decided_value() -> impl Strategy<Value = Responsibility> {
+        prop::sample::select(vec![Inherited, Shared, Customer])
+    }
+
+    #[test]
+    fn provider_word_sits_between_overrides_and_rules() {
+        let r = rule(RuleScope::Catalog, Category::Container, Customer);
+        let word = ProviderWord {
+            responsibility: Inherited,
+            rationale: "provided",
+            source: "doc",
+        };
+        let org = Override {
+            responsibility: Shared,
+            why: "org",
+        };
+        let e = effective_with_provider(None, None, Some(word), Some(&r));
+        assert_eq!(
+            (e.responsibility, e.provenance, e.rationale, e.source),
+            (Inherited, Provenance::Provider, "provided", "doc")
+        );
+        assert_eq!(Provenance::Provider.as_str(), "provider");
+        let e = effective_with_provider(None, Some(org), Some(word), Some(&r));
+        assert_eq!(e.provenance, Provenance::OrgOverride);
+        assert_eq!(
+            effective_with_provider(None, None, None, Some(&r)),
+            effective(None, None, Some(&r))
+        );
+    }
+
     proptest! {
+        #[test]
+        fn precedence_override_then_provider_then_rule(
+            svc in prop::option::of(decided_value()),
+            org in prop::option::of(decided_value()),
+            word in prop::option::of(decided_value()),
+            by_rule in prop::option::of(decided_value()),
+        ) {
+            let r = by_rule.map(|v| rule(RuleScope::Catalog, Category::Abstracted, v));
+            let o = |v: Option<Responsibility>, why| v.map(|responsibility| Override { responsibility, why });
+            let w = word.map(|responsibility| ProviderWord { responsibility, rationale: "word", source: "doc" });
+            let e = effective_with_provider(o(svc, "svc"), o(org, "org"), w, r.as_ref());
+            let expected = svc.or(org).or(word).or(by_rule).unwrap_or(Undetermined);
+            prop_assert_eq!(e.responsibility, expected);
+            let provenance = if svc.is_some() {
+                Provenance::ServiceOverride
+            } else if org.is_some() {
+                Provenance::OrgOverride
+            } else if word.is_some() {
+                Provenance::Provider
+            } else if by_rule.is_some() {
+                Provenance::Rule
+            } else {
+                Provenance::None
+            };
+            prop_assert_eq!(e.provenance, provenance);
+            // Without a provider's word the new layer changes nothing.
+            if word.is_none() {
+                prop_assert_eq!(e, effective(o(svc, "svc"), o(org, "org"), r.as_ref()));
+            }
+        }
+
         #[test]
         fn rollup_ignores_order(mut values in prop::collection::vec(any_responsibility(), 0..40), seed in any::<u64>()) {
             let before = rollup(values.iter().copied());

@@ -11,8 +11,9 @@ pub mod evaluation;
 pub mod evidence;
 pub mod mapping;
 pub mod observation;
-pub mod resource;
 pub mod poam;
+pub mod provider;
+pub mod resource;
 
 pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue, Vocabulary};
 pub use records::{Catalog, Control, Offering, Provider, Rule, RuleScope, Service, Source, Team, source_parts};

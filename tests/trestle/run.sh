@@ -17,6 +17,10 @@ run catalog import "$root/tests/fixtures/oscal/NIST_SP-800-53_rev5.0.1_catalog.j
 run export oscal-catalog --catalog srm --out "$out/srm.json"
 run export oscal-catalog --catalog nist-800-53 --out "$out/nist-800-53.json"
 run export oscal-ssp --catalog srm --out "$out/ssp.json"
+# A provider's leveraged SSP decides SP 800-53 pairs on RDS: inherited/satisfied entries link to
+# its provided and responsibility uuids.
+run provider import "$root/tests/fixtures/provider/leveraged_ssp.json" --provider aws --offering aws.rds >/dev/null
+run export oscal-ssp --catalog nist-800-53 --out "$out/ssp-nist-800-53.json"
 run export oscal-assessment-results --evaluation 1 --out "$out/ar.json"
 run export oscal-assessment-plan --evaluation 1 --out "$out/evaluation-1-plan.json"
 run export oscal-mapping --from srm --to nist-800-53 --out "$out/mapping.json"

@@ -94,6 +94,7 @@ impl Matrix {
         }));
         let mut rows = Vec::new();
         let mut overrides = false;
+        let mut from_provider = false;
         catalogs::for_each_control(conn, m.catalog_id, None, |c| {
             if c.control.withdrawn {
                 // Withdrawn controls stay in the catalogue for history, not in the matrix.
@@ -107,12 +108,13 @@ impl Matrix {
             ];
             for &i in &shown {
                 let e = &row.cells[i].effective;
-                let mark = if e.provenance == Provenance::Rule || e.provenance == Provenance::None {
-                    ""
-                } else {
-                    "*"
+                let mark = match e.provenance {
+                    Provenance::Rule | Provenance::None => "",
+                    Provenance::Provider => "+",
+                    Provenance::ServiceOverride | Provenance::OrgOverride => "*",
                 };
-                overrides |= !mark.is_empty();
+                overrides |= mark == "*";
+                from_provider |= mark == "+";
                 cells.push(format!("{}{mark}", e.responsibility));
             }
             rows.push(cells);
@@ -126,6 +128,12 @@ impl Matrix {
             writeln!(
                 out,
                 "* override; `ctrlmap responsibility show KEY --service NAME` says why"
+            )?;
+        }
+        if from_provider {
+            writeln!(
+                out,
+                "+ the provider's own document says so; `ctrlmap responsibility show KEY --service NAME` names it"
             )?;
         }
         Ok(())

@@ -18,6 +18,7 @@ use crate::support::output;
 
 mod matrix;
 mod show;
+mod todo;
 
 use show::show;
 
@@ -25,11 +26,12 @@ use show::show;
 #[derive(Debug, Subcommand)]
 pub enum ResponsibilityCommand {
     /// The control x service grid: inherited / shared / customer / undetermined, with the
-    /// organisation-wide roll-up. `*` marks an override.
+    /// organisation-wide roll-up. `*` marks an override, `+` a value a provider document decides.
     ///
     /// Example: ctrlmap responsibility matrix --service orders-db --json
     Matrix(Matrix),
-    /// Why a control is what it is: value, provenance (override / rule / none), rationale, owner.
+    /// Why a control is what it is: value, provenance (override / provider / rule / none), rationale,
+    /// owner, and what the provider's documents say the customer must do.
     ///
     /// Example: ctrlmap responsibility show SRM-FW --service orders-db
     Show {
@@ -41,6 +43,18 @@ pub enum ResponsibilityCommand {
         /// One service; without it, every in-scope service and the roll-up.
         #[arg(long)]
         service: Option<String>,
+    },
+    /// The customer's part on one service, control by control, in the provider's own words:
+    /// every control a provider document speaks about that leaves the customer something to do.
+    ///
+    /// Example: ctrlmap responsibility todo --service orders-db --json
+    Todo {
+        /// The service.
+        #[arg(long)]
+        service: String,
+        /// Only this catalogue.
+        #[arg(long)]
+        catalog: Option<String>,
     },
     /// Override the model's default for a control, on one service or organisation-wide.
     ///
@@ -98,6 +112,7 @@ impl ResponsibilityCommand {
             ResponsibilityCommand::Show { key, catalog, service } => {
                 show(ctx, key, catalog.as_deref(), service.as_deref())
             }
+            ResponsibilityCommand::Todo { service, catalog } => todo::todo(ctx, service, catalog.as_deref()),
             ResponsibilityCommand::Set {
                 key,
                 catalog,

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::target;
 use crate::commands::Ctx;
-use crate::db::implementations;
 use crate::db::sources::{Cited, Sources};
+use crate::db::{implementations, provider_docs};
 use crate::error::Result;
 use crate::estate::matrix::{self, CellView};
 use crate::model::derive::Provenance;
@@ -106,7 +106,13 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
         .rules
         .find(&control.control.key, &control.control.family, service.category);
     let sources = Sources::load(conn)?;
-    let citations = sources.cite(cell.effective.source);
+    let citations = match cell.effective.provenance {
+        Provenance::Provider => Vec::new(),
+        _ => sources.cite(cell.effective.source),
+    };
+    let (offering_id, _) = crate::db::offerings::get(conn, &service.service.offering)?;
+    let said = provider_docs::for_pair(conn, control.id, offering_id)?;
+    let customer_part = customer_part(&said);
     if ctx.json {
         let statement = [own_statement.trim(), org_statement.trim()]
             .into_iter()
@@ -117,6 +123,8 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
             "citations": citations,
             "default": default,
             "statement": statement,
+            "provider_statements": said,
+            "customer_must_do": customer_part,
         });
         return output::print_json(&mut out, &view);
     }
@@ -124,6 +132,7 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
     let provenance = match e.provenance {
         Provenance::ServiceOverride => format!("override (for {})", service.service.name),
         Provenance::OrgOverride => "override (organisation-wide)".to_string(),
+        Provenance::Provider => crate::estate::provider::provenance(&said),
         Provenance::Rule => format!(
             "rule ({} on {} services)",
             e.rule_scope.map(|s| s.describe()).unwrap_or_default(),
@@ -157,8 +166,37 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
         ("provenance", provenance),
         ("rationale", e.rationale.to_string()),
     ];
+    if e.provenance == Provenance::Provider {
+        fields[4] = (
+            "rationale",
+            format!("what the provider's statements say about {}", service.offering_name),
+        );
+    }
     for cited in &citations {
         fields.push(("source", cited.citation()));
+    }
+    for s in &said {
+        fields.push((
+            "provider says",
+            format!("{} {}: {}", s.kind, s.uuid, flat(&s.description)),
+        ));
+    }
+    if !said.is_empty() {
+        let must = if customer_part.is_empty() {
+            "(nothing: the provider provides it)".to_string()
+        } else {
+            customer_part
+                .iter()
+                .map(|t| format!("\"{t}\""))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        fields.push(("customer must do", must));
+        if e.provenance != Provenance::Provider {
+            let word = crate::estate::provider::decide(&said).map_or("none".to_string(), |r| r.to_string());
+            let why = crate::estate::provider::provenance(&said);
+            fields.push(("provider's word", format!("{word} (overridden); {why}")));
+        }
     }
     if e.provenance != Provenance::Rule {
         let default = default.map_or("undetermined (no rule)".to_string(), |r| {
@@ -184,6 +222,16 @@ pub(super) fn show(ctx: &mut Ctx, key: &str, catalog: Option<&str>, service: Opt
         },
     ));
     output::print_fields(&mut out, &fields)
+}
+
+/// What the provider's statements leave to the customer, in their words.
+pub(crate) fn customer_part(said: &[provider_docs::StatementRow]) -> Vec<String> {
+    crate::estate::provider::customer_part(said)
+}
+
+/// A provider's text on one line, safe for a terminal.
+pub(crate) fn flat(text: &str) -> String {
+    crate::text::one_line(&crate::estate::provider::flat(text)).to_string()
 }
 
 /// A recorded statement as `show` prints it (one line, with where it was recorded), or

@@ -82,5 +82,16 @@ pub(super) fn back_matter(conn: &Connection, estate: &Estate, catalog: &Catalog,
         }
     }
     resources.extend(cited.into_values());
+    for (sha256, (title, kind, provider)) in &estate.provider_documents {
+        resources.push(json!({
+            "uuid": super::estate::provider_document_resource(sha256),
+            "title": line(title),
+            "description": format!(
+                "The provider's document ({kind}, from {provider}) whose provided and responsibility statements \
+                 decide the pairs that link here; SHA-256 {sha256} of the file as imported."
+            ),
+            "props": [ns_prop("sha256", sha256), ns_prop("provider-document-kind", kind)],
+        }));
+    }
     Ok(json!({ "resources": resources }))
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::{Value, json};
 
 use super::{line, ns_prop, uuid};
+use crate::db::provider_docs::{self, StatementRow};
 use crate::db::sources::{Cited, Sources};
 use crate::db::{Connection, Stored, catalogs, implementations, offerings, services, teams};
 use crate::error::Result;
@@ -38,6 +39,10 @@ pub(super) struct Estate {
     pub(super) sources: Sources,
     /// Control key -> the implementation statement recorded organisation-wide.
     pub(super) org_statements: HashMap<String, String>,
+    /// (control key, offering key) -> what the provider's documents say about it.
+    pub(super) provider_said: HashMap<(String, String), Vec<StatementRow>>,
+    /// The provider documents those statements come from: SHA-256 -> (title, kind, provider).
+    pub(super) provider_documents: BTreeMap<String, (String, String, String)>,
 }
 
 impl Estate {
@@ -102,6 +107,22 @@ impl Estate {
             .into_iter()
             .filter_map(|i| Some((keys.get(&i.control_id)?.clone(), i.owner?)))
             .collect();
+        let mut provider_said: HashMap<(String, String), Vec<StatementRow>> = HashMap::new();
+        let mut provider_documents = BTreeMap::new();
+        for st in provider_docs::for_catalog(conn, catalog_id)? {
+            provider_documents.insert(
+                st.document_sha256.clone(),
+                (
+                    st.document_title.clone(),
+                    st.document_kind.to_string(),
+                    st.provider.clone(),
+                ),
+            );
+            provider_said
+                .entry((st.control.clone(), st.offering.to_lowercase()))
+                .or_default()
+                .push(st);
+        }
         Ok(Estate {
             organisation,
             catalog,
@@ -114,7 +135,17 @@ impl Estate {
             offering_sources,
             sources: Sources::load(conn)?,
             org_statements,
+            provider_said,
+            provider_documents,
         })
+    }
+
+    /// What the provider's documents say about `key` on the offering of service `service`.
+    pub(super) fn provider_statements(&self, key: &str, service: &str) -> &[StatementRow] {
+        let Some(info) = self.service(service) else { return &[] };
+        self.provider_said
+            .get(&(key.to_string(), info.row.service.offering.to_lowercase()))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Links to the back-matter resources of what a `source` text cites. No link text: a plan
@@ -187,4 +218,21 @@ pub(super) fn provider_party(key: &str) -> String {
 /// The leveraged-authorization UUID of a provider.
 pub(super) fn leveraged_authorization(key: &str) -> String {
     uuid(&["leveraged-authorization", "provider", key])
+}
+
+/// The back-matter resource of a provider document, by its SHA-256.
+pub(super) fn provider_document_resource(sha256: &str) -> String {
+    uuid(&["resource", "provider-document", sha256])
+}
+
+/// Whether `text` is a UUID as OSCAL's schema takes one (version 4 or 5).
+pub(super) fn oscal_uuid(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+        && matches!(b[14], b'4' | b'5')
+        && matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
 }

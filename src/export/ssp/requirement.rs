@@ -5,11 +5,13 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::estate::{Estate, service_component, team_party};
+use super::estate::{Estate, oscal_uuid, provider_document_resource, service_component, team_party};
 use super::{line, ns_prop, oscal_id, prop, uuid};
+use crate::db::provider_docs::StatementRow;
 use crate::estate::control::ControlInfo;
 use crate::model::Responsibility;
 use crate::model::evaluation::Pair;
+use crate::model::provider::StatementKind;
 
 /// What a by-component says when nothing was recorded for the pair: no status or statement is
 /// invented (an unrecorded pair is not "planned").
@@ -69,6 +71,7 @@ fn overall(states: &[&'static str]) -> Option<&'static str> {
 fn responsibility_remarks(p: &Pair, key: &str) -> String {
     let how = match &*p.provenance {
         "override" => "decided by an override",
+        "provider" => "as the provider's document says",
         "rule" => "by rule",
         "none" | "" => "no rule applies",
         other => other,
@@ -120,13 +123,19 @@ pub(super) fn requirement(estate: &Estate, info: &ControlInfo, pairs: &[Pair], n
             ),
             s => s.to_string(),
         };
-        // A pair decided by rule cites the rule's sources; the pair itself carries no source.
+        // A pair decided by rule cites the rule's sources, one decided by the provider's word
+        // its documents; the pair itself carries no source.
+        let said = match &*p.provenance {
+            "provider" => estate.provider_statements(key, &p.service),
+            _ => &[],
+        };
         let links = match &*p.provenance {
             "rule" => estate
                 .book
                 .find(key, &info.family, p.category)
                 .map(|r| estate.source_links(&r.source))
                 .unwrap_or_default(),
+            "provider" => document_links(said),
             _ => Vec::new(),
         };
         let mut entry = json!({
@@ -142,7 +151,21 @@ pub(super) fn requirement(estate: &Estate, info: &ControlInfo, pairs: &[Pair], n
             "implementation-status": state.map(|s| json!({ "state": s })),
             "remarks": responsibility_remarks(p, key),
         });
-        if matches!(p.responsibility, Responsibility::Inherited | Responsibility::Shared) {
+        if !said.is_empty() {
+            // The provider's own statements: inherited entries point at what it provides,
+            // satisfied entries at the responsibilities it leaves to the customer.
+            provider_entries(&mut entry, said, &base, provider_name, &estate.organisation, p);
+            if entry.get("inherited").is_some() {
+                origins.insert(Origination::Inherited);
+            }
+            if entry.get("satisfied").is_some() {
+                origins.insert(Origination::SystemSpecific);
+                if let Some(owner) = p.owner.as_deref() {
+                    named.insert(owner.to_string());
+                    owners.insert(owner.to_string());
+                }
+            }
+        } else if matches!(p.responsibility, Responsibility::Inherited | Responsibility::Shared) {
             origins.insert(Origination::Inherited);
             let part = if p.responsibility == Responsibility::Shared {
                 "its part of "
@@ -157,7 +180,7 @@ pub(super) fn requirement(estate: &Estate, info: &ControlInfo, pairs: &[Pair], n
                 ),
             }]);
         }
-        if p.responsibility.customer_has_a_part() {
+        if said.is_empty() && p.responsibility.customer_has_a_part() {
             let common = org_owner.is_some() && p.owner.as_deref() == org_owner;
             origins.insert(if common {
                 Origination::Organization
@@ -224,4 +247,78 @@ pub(super) fn requirement(estate: &Estate, info: &ControlInfo, pairs: &[Pair], n
         "by-components": by_components,
         "remarks": format!("{key} {} ({})", line(&info.title), line(&info.family)),
     })
+}
+
+/// Links from a by-component to the back-matter resources of the provider documents it rests on.
+fn document_links(said: &[StatementRow]) -> Vec<Value> {
+    let shas: BTreeSet<&str> = said.iter().map(|s| s.document_sha256.as_str()).collect();
+    shas.into_iter()
+        .map(|sha| json!({ "href": format!("#{}", provider_document_resource(sha)), "rel": "reference" }))
+        .collect()
+}
+
+/// The `inherited` and `satisfied` entries of a by-component decided by the provider's word: one
+/// inherited entry per provided statement (`provided-uuid`), one satisfied entry per customer
+/// responsibility (`responsibility-uuid`), and one for each provided statement the document gives
+/// as not complete (the customer covers the rest until it is). A uuid OSCAL's schema would not take
+/// (not version 4 or 5) is named in the description instead of linked.
+fn provider_entries(
+    entry: &mut Value,
+    said: &[StatementRow],
+    base: &[&str],
+    provider: &str,
+    organisation: &str,
+    p: &Pair,
+) {
+    let mut inherited = Vec::new();
+    let mut satisfied = Vec::new();
+    let roles = p
+        .owner
+        .as_deref()
+        .map(|owner| json!([{ "role-id": "control-owner", "party-uuids": [team_party(owner)] }]));
+    let text = |s: &StatementRow| s.description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut seen = BTreeSet::new();
+    for s in said {
+        if !seen.insert((s.kind, s.uuid.as_str())) {
+            continue;
+        }
+        let linkable = oscal_uuid(&s.uuid);
+        let named = if linkable {
+            String::new()
+        } else {
+            format!(" (statement {})", s.uuid)
+        };
+        let id = uuid(&[base, &[s.kind.as_str(), s.uuid.as_str()]].concat());
+        match s.kind {
+            StatementKind::Provided => {
+                inherited.push(json!({
+                    "uuid": id,
+                    "provided-uuid": linkable.then(|| s.uuid.clone()),
+                    "description": format!("{provider} provides{named}: {}", text(s)),
+                }));
+                if s.partial {
+                    satisfied.push(json!({
+                        "uuid": uuid(&[base, &["partial", s.uuid.as_str()]].concat()),
+                        "description": format!(
+                            "{provider}'s implementation of this is {}{named}: until it is complete, {organisation} covers the rest.",
+                            s.state
+                        ),
+                        "responsible-roles": roles.clone(),
+                    }));
+                }
+            }
+            StatementKind::Responsibility => satisfied.push(json!({
+                "uuid": id,
+                "responsibility-uuid": linkable.then(|| s.uuid.clone()),
+                "description": format!("{organisation} does what {provider} leaves to the customer{named}: {}", text(s)),
+                "responsible-roles": roles.clone(),
+            })),
+        }
+    }
+    if !inherited.is_empty() {
+        entry["inherited"] = json!(inherited);
+    }
+    if !satisfied.is_empty() {
+        entry["satisfied"] = json!(satisfied);
+    }
 }
