@@ -369,11 +369,11 @@ fn counts(e: &EvidenceLine, today: &str) -> bool {
 }
 
 fn bar(label: &str, count: u64, total: u64, class: String) -> Bar {
-    let width = if total == 0 {
-        0
-    } else {
-        (count.saturating_mul(1000) / total).max(u64::from(count > 0) * 3)
-    };
+    // A bar for a non-zero count stays visible however small its share.
+    let width = count
+        .saturating_mul(1000)
+        .checked_div(total)
+        .map_or(0, |w| w.max(u64::from(count > 0) * 3));
     Bar {
         label: capitalise(&label.replace('-', " ")),
         value: label.to_string(),
