@@ -104,6 +104,10 @@ fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
 
 /// Asserts that nothing in `html` but the page's own script can run or load anything.
 fn assert_inert(html: &str, what: &str) {
+    // Not even a reader that does not parse finds an event handler or an image in the page.
+    for raw in ["onerror=", "onmouseover=", "<img"] {
+        assert!(!html.contains(raw), "{what}: {raw}");
+    }
     let tags = tags(html);
     let scripts = tags.iter().filter(|(n, _)| n == "script").count();
     assert_eq!(scripts, 1, "{what}: one script, the page's own");
@@ -256,11 +260,12 @@ fn scope_flags_select_what_the_page_shows() {
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 const IMG: &str = "\"><img src=x onerror=alert(1)>";
+const JS: &str = "javascript:alert(1)";
 
 #[test]
 fn hostile_text_in_every_free_text_field_stays_text() {
     let env = Env::init();
-    let p = format!("{SCRIPT}{IMG}");
+    let p = format!("{SCRIPT}{IMG} {JS}");
     let offerings = env.file(
         "offerings.csv",
         format!(
@@ -397,14 +402,14 @@ fn hostile_text_in_every_free_text_field_stays_text() {
         assert_inert(&page, name);
         // The text is there, escaped: it was shown, not dropped.
         assert!(
-            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src&#61;x onerror&#61;alert(1)&gt; javascript:alert(1)"),
             "{name}"
         );
     }
     let evaluation = read(&env.path().join("evaluation.html"));
     assert!(
         evaluation
-            .contains("href=\"https://x.example/&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=alert(1)\"")
+            .contains("href=\"https://x.example/&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover&#61;alert(1)\"")
     );
 }
 

@@ -77,9 +77,10 @@ impl Page {
     }
 }
 
-/// Writes a value as minijinja's HTML auto-escaping does, except that `/` stays as it is: escaping
-/// `&`, `<`, `>`, `"` and `'` is what keeps text out of markup and quoted attributes, and member
-/// paths stay readable (`evidence/AC-2/...`).
+/// Writes a value HTML-escaped: `&`, `<`, `>`, `"` and `'` keep text out of markup and quoted
+/// attributes, and `=` is escaped too, so no user text reads as `name=value` even to a reader that
+/// does not parse. Unlike minijinja's own escaping `/` stays as it is, so member paths stay
+/// readable (`evidence/AC-2/...`).
 fn escape(
     out: &mut minijinja::Output<'_>,
     state: &mut minijinja::State<'_, '_>,
@@ -91,13 +92,14 @@ fn escape(
     }
     let text = value.to_string();
     let mut rest = text.as_str();
-    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'', '=']) {
         out.write_str(&rest[..i])?;
         out.write_str(match rest.as_bytes()[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
+            b'=' => "&#61;",
             _ => "&#39;",
         })?;
         rest = &rest[i + 1..];
