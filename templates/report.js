@@ -9,12 +9,17 @@
   var names = ["responsibility", "result", "team", "service"];
   var status = document.getElementById("filter-status");
   function field(name) { return form.elements.namedItem(name); }
+  // Each choice's index in the rows' data, looked up once.
+  var indices = {};
+  names.forEach(function (n) {
+    indices[n] = Object.create(null);
+    Array.prototype.forEach.call(field(n).options, function (o) {
+      if (o.value !== "") { indices[n][o.value] = o.getAttribute("data-i"); }
+    });
+  });
   function index(name, value) {
-    var options = field(name).options;
-    for (var i = 0; i < options.length; i++) {
-      if (options[i].value === value) { return options[i].getAttribute("data-i"); }
-    }
-    return null;
+    var i = indices[name][value];
+    return i === undefined ? null : i;
   }
   function chosen() {
     var f = {};
@@ -29,15 +34,19 @@
       if (teams.indexOf(index("team", f.team)) < 0) { return false; }
     }
     if (f.service !== undefined) {
+      // "*r.x" is the value on every service not listed; "s.r.x" the value on service s.
       var wanted = index("service", f.service);
       var pair = null;
+      var common = null;
       row.getAttribute("data-pairs").split(" ").forEach(function (token) {
+        if (token.charAt(0) === "*") { common = token.slice(1).split("."); return; }
         var parts = token.split(".");
-        if (parts[0] === wanted) { pair = parts; }
+        if (parts[0] === wanted) { pair = parts.slice(1); }
       });
+      if (pair === null) { pair = common; }
       if (pair === null) { return false; }
-      resp = responsibilities[Number(pair[1])];
-      res = results[Number(pair[2])];
+      resp = responsibilities[Number(pair[0])];
+      res = results[Number(pair[1])];
     }
     if (f.responsibility !== undefined && resp !== f.responsibility) { return false; }
     if (f.result !== undefined && res !== f.result) { return false; }

@@ -2,7 +2,7 @@
 //! each of its (control, service) pairs, the teams owning its shared or customer pairs, and the
 //! evidence linked to it. Collected from the same pass over the pairs as the report data.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::model::Responsibility;
@@ -91,23 +91,44 @@ pub struct Collected {
 }
 
 impl ControlFacets {
-    /// The pairs as `service.responsibility.result` tokens (indices into the service list,
-    /// [`Responsibility::ALL`] and [`ResultValue::ALL`]), space-separated: what the filter reads.
-    pub fn pair_tokens(&self) -> String {
-        let position = |all: &[Responsibility], r: Responsibility| all.iter().position(|x| *x == r).unwrap_or(0);
-        let result = |r: ResultValue| ResultValue::ALL.iter().position(|x| *x == r).unwrap_or(0);
-        let mut out = String::with_capacity(self.pairs.len() * 6);
-        for (i, (service, resp, res)) in self.pairs.iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            out.push_str(&format!(
-                "{service}.{}.{}",
-                position(Responsibility::ALL, *resp),
-                result(*res)
-            ));
+    /// The pairs as the filter reads them: `service.responsibility.result` tokens (indices into
+    /// the list of `services`, [`Responsibility::ALL`] and [`ResultValue::ALL`]), space-separated.
+    /// A control with a pair on every service (the usual case) starts with `*responsibility.result`,
+    /// the value of most of its pairs, and lists only the pairs that differ: a catalogue times
+    /// thousands of services stays a page, not a copy of every pair.
+    pub fn pair_tokens(&self, services: usize) -> String {
+        let code = |resp: Responsibility, res: ResultValue| {
+            let r = Responsibility::ALL.iter().position(|x| *x == resp).unwrap_or(0);
+            let x = ResultValue::ALL.iter().position(|y| *y == res).unwrap_or(0);
+            (r, x)
+        };
+        let mut counts: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for (_, resp, res) in &self.pairs {
+            *counts.entry(code(*resp, *res)).or_default() += 1;
         }
-        out
+        // The commonest value; of equally common ones, the first in order.
+        let common = counts
+            .iter()
+            .fold(None, |best: Option<(&(usize, usize), usize)>, (value, n)| match best {
+                Some((_, m)) if m >= *n => best,
+                _ => Some((value, *n)),
+            })
+            .map(|(value, _)| *value);
+        let mut tokens = Vec::new();
+        let default = match common {
+            Some((r, x)) if !self.pairs.is_empty() && self.pairs.len() == services => {
+                tokens.push(format!("*{r}.{x}"));
+                Some((r, x))
+            }
+            _ => None,
+        };
+        for (service, resp, res) in &self.pairs {
+            let value = code(*resp, *res);
+            if Some(value) != default {
+                tokens.push(format!("{service}.{}.{}", value.0, value.1));
+            }
+        }
+        tokens.join(" ")
     }
 
     /// The owning teams, as indices into `teams` (sorted names), space-separated.
@@ -123,5 +144,41 @@ impl ControlFacets {
     /// The evidence linked to the control, by number.
     pub fn evidence(&self) -> impl Iterator<Item = i64> + '_ {
         self.evidence.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facets(pairs: &[(u32, Responsibility, ResultValue)]) -> ControlFacets {
+        ControlFacets {
+            pairs: pairs.to_vec(),
+            ..ControlFacets::default()
+        }
+    }
+
+    #[test]
+    fn pairs_are_written_as_the_common_value_and_the_exceptions() {
+        use Responsibility::{Customer, Inherited, Shared};
+        use ResultValue::{NotAssessed, NotSatisfied, Satisfied};
+        let uniform = facets(&[
+            (0, Inherited, NotAssessed),
+            (1, Inherited, NotAssessed),
+            (2, Inherited, NotAssessed),
+        ]);
+        assert_eq!(uniform.pair_tokens(3), "*0.4");
+        let mixed = facets(&[
+            (0, Customer, Satisfied),
+            (1, Shared, NotSatisfied),
+            (2, Customer, Satisfied),
+        ]);
+        assert_eq!(mixed.pair_tokens(3), "*2.0 1.1.2");
+        // A control without a pair on some service lists every pair it has.
+        assert_eq!(mixed.pair_tokens(4), "0.2.0 1.1.2 2.2.0");
+        // Equally common values: the first in order is the default.
+        let tie = facets(&[(0, Shared, Satisfied), (1, Inherited, Satisfied)]);
+        assert_eq!(tie.pair_tokens(2), "*0.0 0.1.0");
+        assert_eq!(facets(&[]).pair_tokens(0), "");
     }
 }

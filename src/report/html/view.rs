@@ -98,7 +98,7 @@ pub(super) struct ControlRow {
     status: String,
     /// Owning teams as indices into `filters.teams`.
     teams: String,
-    /// Pairs as `service.responsibility.result` indices.
+    /// Pairs as the filter reads them ([`super::facets::ControlFacets::pair_tokens`]).
     pairs: String,
     evidence: Vec<EvidenceLink>,
 }
@@ -244,7 +244,7 @@ pub(super) fn build<'a>(
                 via: c.via.clone(),
                 status: c.status.clone(),
                 teams: f.team_tokens(&facets.teams),
-                pairs: f.pair_tokens(),
+                pairs: f.pair_tokens(facets.services.len()),
                 evidence,
             }
         })
