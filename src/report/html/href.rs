@@ -7,7 +7,7 @@ use std::collections::HashMap;
 /// address, or a relative one (no scheme, not `//host`). Anything else (`javascript:`, `data:`,
 /// `file:`, ...) is `None` and is shown as text only. Tabs and line breaks, which browsers drop
 /// from addresses, are dropped first so they cannot hide a scheme.
-pub fn safe_href(url: &str) -> Option<String> {
+pub(super) fn safe_href(url: &str) -> Option<String> {
     let cleaned: String = url.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
     let cleaned = cleaned.trim_matches(|c: char| c <= ' ');
     if cleaned.is_empty() || cleaned.chars().any(char::is_control) {

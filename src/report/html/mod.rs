@@ -17,7 +17,6 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 pub use self::facets::{Collected, Facets};
-pub use self::href::safe_href;
 use super::assemble::{Assembly, Options};
 use super::data::ReportData;
 use crate::db::Connection;
@@ -29,7 +28,7 @@ use crate::evidence::FileCheck;
 const DEFAULT: &str = include_str!("../../../templates/report.html");
 /// The page's script (filters); the template places it verbatim, its hash goes in the policy.
 const SCRIPT: &str = include_str!("../../../templates/report.js");
-/// The template's name: its `.html` ending turns on HTML auto-escaping.
+/// The template's name in its environment (auto-escaping is HTML whatever the file is called).
 const NAME: &str = "report.html";
 
 /// A page template, compiled and checked when loaded, so a broken one fails before anything is
