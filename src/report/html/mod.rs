@@ -127,11 +127,17 @@ pub struct Detail {
 }
 
 impl Links {
-    /// The details of every piece of evidence `data` lists, from the database.
+    /// The details of every piece of evidence `data` lists that the database still holds.
     pub fn of(conn: &Connection, data: &ReportData) -> Result<Links> {
         let mut evidence = BTreeMap::new();
         for line in &data.evidence {
-            let e = crate::db::evidence::get(conn, line.id)?;
+            // A frozen snapshot names evidence by number; without the row the page shows what
+            // the snapshot holds, as the PDF does.
+            let e = match crate::db::evidence::get(conn, line.id) {
+                Ok(e) => e,
+                Err(Error::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
             evidence.insert(
                 line.id,
                 Detail {
