@@ -787,3 +787,55 @@ fn in_a_browser_the_page_loads_offline_filters_resolves_anchors_and_draws() {
         png.len()
     );
 }
+
+#[test]
+fn printed_the_packaged_page_hides_the_filters_and_shows_where_files_are() {
+    let Some(browser) = browser() else {
+        eprintln!("note: no Chromium installed: the print check of the HTML report is skipped");
+        return;
+    };
+    let (env, db) = demo();
+    let zip = env.path().join("q4.zip");
+    env.run([
+        "--db",
+        &db,
+        "package",
+        "--evaluation",
+        "1",
+        "--out",
+        arg(&zip),
+        "--date",
+        "2026-12-01",
+    ])
+    .success();
+    let dir = env.path().join("unzipped");
+    for (name, bytes) in members(&zip) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(path, bytes).expect("write");
+    }
+    let pdf = env.path().join("printed.pdf");
+    chromium(
+        &browser,
+        env.path(),
+        &["--no-pdf-header-footer", &format!("--print-to-pdf={}", pdf.display())],
+        &format!("file://{}", dir.join("report.html").display()),
+    );
+    let Some(text) = crate::common::tool_output("pdftotext", &[pdf.as_os_str(), std::ffi::OsStr::new("-")]) else {
+        return;
+    };
+    assert!(
+        text.contains("Evidence index") && text.contains("SRM-PATCH"),
+        "the whole page is printed"
+    );
+    assert!(!text.contains("Showing all"), "the filters are not printed");
+    assert!(!text.contains("Show all"));
+    // pdftotext joins a target broken over lines and drops a hyphen at a line's end.
+    let flat = |t: &str| {
+        t.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+    };
+    let (target, flat) = (flat("<evidence/SRM-PATCH/1-patch-report-2026-11.txt>"), flat(&text));
+    assert!(flat.contains(&target), "the file link's target is printed");
+}
