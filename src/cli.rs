@@ -126,7 +126,7 @@ pub enum Command {
     /// Evaluations: assess controls over a scope, record results, close (freeze) them.
     #[command(subcommand)]
     Evaluation(evaluation::EvaluationCommand),
-    /// Write the control-evaluation report (PDF, CSV or XLSX).
+    /// Write the control-evaluation report (PDF, CSV, XLSX or HTML).
     ///
     /// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
     Report(report::Report),

@@ -19,6 +19,7 @@ mod package;
 mod package_tools;
 mod poam;
 mod provider;
+mod report_html;
 mod report_pdf;
 mod responsibility;
 mod scan;

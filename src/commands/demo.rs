@@ -14,7 +14,8 @@ use crate::import::csv_file::Columns;
 use crate::support::output;
 
 /// Builds `<out>/demo.db` afresh from seeds/ (the model, a demo organisation, evidence and a
-/// closed evaluation), prints the responsibility matrix and writes `report.pdf` and `report.csv`.
+/// closed evaluation), prints the responsibility matrix and writes `report.pdf`, `report.csv` and
+/// `report.html`.
 /// With `--db PATH` (or `CTRLMAP_DB`) the demo database is built there instead, if nothing is
 /// there yet: the demo never replaces a database it did not make.
 #[derive(Debug, Args)]
@@ -96,6 +97,7 @@ impl Demo {
         for (format, name) in [
             (super::report::Format::Pdf, "report.pdf"),
             (super::report::Format::Csv, "report.csv"),
+            (super::report::Format::Html, "report.html"),
         ] {
             let report = super::report::Report {
                 format,

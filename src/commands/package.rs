@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 use crate::model::evidence::Day;
 use crate::support::output;
 
-/// Builds a zip a reviewer can archive and check: report.pdf, report.csv, report.xlsx, the evidence
-/// files (checked against their hashes on the way in), README.txt, manifest.json and digest.txt
+/// Builds a zip a reviewer can archive and check: report.pdf, report.csv, report.xlsx, report.html
+/// (unzipped, its file links open the evidence beside it), the evidence files (checked against their hashes on the way in), README.txt, manifest.json and digest.txt
 /// (SHA-256 of every member), plus digest.sig with --sign. The same data and --date give the same
 /// bytes.
 ///

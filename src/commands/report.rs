@@ -1,4 +1,4 @@
-//! `ctrlmap report`: the control-evaluation report as PDF or CSV.
+//! `ctrlmap report`: the control-evaluation report as PDF, CSV, XLSX or HTML.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,15 +26,19 @@ pub enum Format {
     Csv,
     /// An Excel workbook: one sheet per section, frozen headers, filters, responsibility colours.
     Xlsx,
+    /// One self-contained HTML page that works offline: a control table filtered by
+    /// responsibility, result, team and service, an anchor per control, links to evidence.
+    Html,
 }
 
-/// Writes the control-evaluation report (PDF, CSV or XLSX): of an evaluation (frozen when closed) or of the live state
+/// Writes the control-evaluation report (PDF, CSV, XLSX or HTML): of an evaluation (frozen when closed) or of the live state
 /// (results "not assessed"). The same database and --date give byte-identical output.
 ///
 /// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
+///          ctrlmap report --format html --out q4.html --evaluation 1 --date 2026-12-01
 #[derive(Debug, Args)]
 pub struct Report {
-    /// pdf, csv or xlsx.
+    /// pdf, csv, xlsx or html.
     #[arg(long)]
     pub format: Format,
     /// Where to write it (replaced only once complete).
@@ -53,7 +57,9 @@ pub struct Report {
     /// Only controls and services owned by this team.
     #[arg(long)]
     pub team: Option<String>,
-    /// A report layout to use instead of the built-in one (JSON; see templates/).
+    /// A report layout to use instead of the built-in one (JSON; see templates/). With --format
+    /// html, a file whose name does not end in .json is the page template instead: minijinja
+    /// HTML like templates/report.html, every value HTML-escaped, undefined names an error.
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
     /// The report's date [default: SOURCE_DATE_EPOCH, else --today, else today].
@@ -99,7 +105,19 @@ impl Report {
         for f in &self.fonts {
             crate::support::files::protect_input(f);
         }
-        let template = Template::load(self.template.as_deref())?;
+        let is_page = |t: &std::path::Path| {
+            self.format == Format::Html && !t.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        };
+        let (layout, page) = match self.template.as_deref() {
+            Some(t) if is_page(t) => (None, Some(t)),
+            other => (other, None),
+        };
+        // A broken page template fails here, before anything is read or written.
+        let page = match self.format {
+            Format::Html => Some(crate::report::html::Page::load(page)?),
+            _ => None,
+        };
+        let template = Template::load(layout)?;
         let date = match self.date {
             Some(d) => d,
             None => source_date_epoch()?.unwrap_or(ctx.today),
@@ -161,6 +179,15 @@ impl Report {
                 let book = crate::report::xlsx::render(&data)?;
                 crate::support::files::write_atomically(&self.out, |w| {
                     w.write_all(&book).map_err(|e| Error::io(self.out.display(), e))
+                })?
+            }
+            Format::Html => {
+                let page = page.as_ref().expect("loaded above for --format html");
+                let (data, facets) = crate::report::html::build_checked(conn, &opts, Some(&mut files))?;
+                let links = crate::report::html::Links::of(conn, &data)?;
+                let html = crate::report::html::render(&data, &facets, &links, page)?;
+                crate::support::files::write_atomically(&self.out, |w| {
+                    w.write_all(&html).map_err(|e| Error::io(self.out.display(), e))
                 })?
             }
             Format::Csv => {

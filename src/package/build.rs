@@ -161,20 +161,37 @@ pub fn build(
     let mut csv = crate::report::csv::BOM.to_vec();
     let mut rows = Rows::start(&opts, Level::Control, &template.csv_columns.control, &mut csv)?;
     let mut files = EvidenceFiles::default();
+    let mut facets = crate::report::html::Facets::default();
     pairs::for_each_control_owned(conn, &opts.source, |info, all| {
         rows.add(info, &all)?;
         files.add(info, all.iter().filter(|p| opts.keeps(p)));
+        facets.add(all.iter().filter(|p| opts.keeps(p)));
         assembly.add(info, all)
     })?;
     rows.finish()?;
     let data = assembly.finish(conn)?;
+    let evidence = files.finish(conn);
+    // Member paths are fixed before anything is written: the HTML page links to them.
+    let mut used = HashMap::new();
+    let paths: Vec<(usize, String)> = evidence
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i, evidence_path(e, &mut used)))
+        .collect();
+    let mut links = crate::report::html::Links::of(conn, &data)?;
+    for (i, path) in &paths {
+        let e = &evidence[*i];
+        links.members.insert((e.control.clone(), e.id), path.clone());
+    }
+    let page = crate::report::html::Page::load(None)?;
+    let html = crate::report::html::render(&data, &facets.finish(), &links, &page)?;
     // The generated members after README.txt, in order; one line per report format.
     let generated: Vec<(&str, Vec<u8>)> = vec![
         ("report.pdf", crate::report::pdf::render_with(&data, Paper::A4, fonts)?),
         ("report.csv", csv),
         ("report.xlsx", crate::report::xlsx::render(&data)?),
+        ("report.html", html),
     ];
-    let evidence = files.finish(conn);
     let readme = readme(evaluation, date, &generated);
     let store = Store::beside(db_path);
 
@@ -185,12 +202,8 @@ pub fn build(
         for (path, bytes) in &generated {
             p.add(path, bytes, true)?;
         }
-        let mut paths: Vec<(usize, String)> = Vec::with_capacity(evidence.len());
-        let mut used = HashMap::new();
-        for (i, e) in evidence.iter().enumerate() {
-            let path = evidence_path(e, &mut used);
-            p.add_evidence(&path, &store, e)?;
-            paths.push((i, path));
+        for (i, path) in &paths {
+            p.add_evidence(path, &store, &evidence[*i])?;
         }
         let manifest = manifest::write(evaluation, date, &data, &p.members, &evidence, &paths)?;
         p.add(MANIFEST, manifest.as_bytes(), true)?;

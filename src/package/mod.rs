@@ -1,4 +1,4 @@
-//! The reviewer's package: one zip with the report (PDF, CSV), every file evidence of an evaluation,
+//! The reviewer's package: one zip with the report (PDF, CSV, XLSX, HTML), every file evidence of an evaluation,
 //! a manifest and a SHA-256 digest of every member, optionally signed with Ed25519.
 //!
 //! Members are written in a fixed order with fixed timestamps (the package date at midnight) and

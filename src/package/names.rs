@@ -10,11 +10,12 @@ use super::{DIGEST, MANIFEST, NAME_MAX, SIGNATURE};
 use crate::text::is_invisible;
 
 /// The members `build` writes at the top of the package.
-const TOP: [&str; 7] = [
+const TOP: [&str; 8] = [
     "README.txt",
     "report.pdf",
     "report.csv",
     "report.xlsx",
+    "report.html",
     MANIFEST,
     DIGEST,
     SIGNATURE,

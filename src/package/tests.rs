@@ -146,6 +146,7 @@ fn members_digest_and_manifest_agree() {
             "report.pdf",
             "report.csv",
             "report.xlsx",
+            "report.html",
             "evidence/SRM-FW/2-fw_rules__export.txt",
             "evidence/SRM-FW/3-fw_rules__export.txt",
             "evidence/SRM-BACKUP/1-restore-log.txt",
@@ -155,14 +156,22 @@ fn members_digest_and_manifest_agree() {
     );
     assert_eq!(summary.members, all.len());
     assert!(all[1].1.starts_with(b"%PDF"));
-    assert_eq!(all[6].1, b"restore of orders-db succeeded in 23 minutes\n");
+    assert_eq!(all[7].1, b"restore of orders-db succeeded in 23 minutes\n");
+    // The page links each control's evidence to its member, relative to the page.
+    let html = String::from_utf8(all[4].1.clone()).expect("utf-8");
+    for member in [
+        "evidence/SRM-FW/2-fw_rules__export.txt",
+        "evidence/SRM-BACKUP/1-restore-log.txt",
+    ] {
+        assert!(html.contains(&format!("href=\"{member}\"")), "{member}");
+    }
     let readme = String::from_utf8(all[0].1.clone()).expect("utf-8");
     assert!(readme.contains("ctrlmap package verify FILE [--public-key PUB]"));
     assert!(readme.contains("sha256sum -c digest.txt"));
 
-    let digest = String::from_utf8(all[8].1.clone()).expect("utf-8");
+    let digest = String::from_utf8(all[9].1.clone()).expect("utf-8");
     let lines: Vec<&str> = digest.lines().collect();
-    assert_eq!(lines.len(), 8);
+    assert_eq!(lines.len(), 9);
     for ((name, bytes), line) in all.iter().zip(&lines) {
         assert_eq!(
             *line,
@@ -170,7 +179,7 @@ fn members_digest_and_manifest_agree() {
         );
     }
 
-    let manifest: serde_json::Value = serde_json::from_slice(&all[7].1).expect("json");
+    let manifest: serde_json::Value = serde_json::from_slice(&all[8].1).expect("json");
     assert_eq!(manifest["evaluation"]["id"], 1);
     assert_eq!(manifest["evaluation"]["name"], "Demo evaluation");
     assert_eq!(manifest["evaluation"]["catalog"], "srm");
@@ -178,7 +187,7 @@ fn members_digest_and_manifest_agree() {
     assert_eq!(manifest["evaluation"]["fingerprint"].as_str().map(str::len), Some(64));
     assert_eq!(manifest["date"], "2026-11-20");
     let listed = manifest["members"].as_array().expect("members");
-    assert_eq!(listed.len(), 7);
+    assert_eq!(listed.len(), 8);
     for (m, (name, bytes)) in listed.iter().zip(&all) {
         assert_eq!(m["path"], name.as_str());
         assert_eq!(m["size"], bytes.len());
@@ -193,7 +202,7 @@ fn members_digest_and_manifest_agree() {
     assert_eq!(evidence[1]["controls"], json!(["SRM-FW"]));
 
     let checked = verify(&out, None).expect("verify");
-    assert_eq!(checked.members, 8);
+    assert_eq!(checked.members, 9);
     assert!(checked.problems.is_empty(), "{:?}", checked.problems);
 }
 
@@ -203,7 +212,7 @@ fn an_open_evaluation_can_be_packaged() {
     let ctx = evaluated(dir.path(), false);
     let out = dir.path().join("open.zip");
     package(&ctx, &out, None);
-    let manifest: serde_json::Value = serde_json::from_slice(&members(&out)[7].1).expect("manifest json");
+    let manifest: serde_json::Value = serde_json::from_slice(&members(&out)[8].1).expect("manifest json");
     assert_eq!(manifest["evaluation"]["closed"], false);
     assert!(verify(&out, None).expect("verify").problems.is_empty());
 }
