@@ -37,6 +37,10 @@ pub(super) struct View<'a> {
     pub(super) controls: Vec<ControlRow>,
     /// The findings, linked to their controls.
     pub(super) findings: Vec<FindingRow>,
+    /// The plan of action's unfinished items, linked to their controls.
+    pub(super) poam: Vec<PoamRow>,
+    /// How many of them are past their due date.
+    pub(super) poam_overdue: usize,
     /// The evidence index.
     pub(super) evidence: Vec<EvidenceRow>,
     /// The sources, with safe links.
@@ -122,6 +126,13 @@ pub(super) struct FindingRow {
     anchor: Option<String>,
     service: String,
     detail: String,
+}
+
+/// An unfinished POA&M item.
+#[derive(Debug, Serialize)]
+pub(super) struct PoamRow {
+    anchor: Option<String>,
+    line: crate::report::data::PoamLine,
 }
 
 /// A row of the evidence index.
@@ -330,6 +341,15 @@ pub(super) fn build<'a>(
                 detail: f.detail.clone(),
             })
             .collect(),
+        poam: data
+            .poam
+            .iter()
+            .map(|p| PoamRow {
+                anchor: anchors.get("ctrl-", &p.control).map(str::to_string),
+                line: p.clone(),
+            })
+            .collect(),
+        poam_overdue: data.poam.iter().filter(|p| p.overdue).count(),
         evidence,
         sources: data
             .sources
