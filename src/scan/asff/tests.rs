@@ -342,3 +342,22 @@ fn streams_twenty_thousand_findings_one_at_a_time() {
         assert!(produced.get() > 10_000_000, "{}", produced.get());
     }
 }
+
+#[test]
+fn the_callers_error_stops_the_read_and_comes_back_unchanged() {
+    let text = format!("{}\n{}\n{}\n", finding("a", ""), finding("b", ""), finding("c", ""));
+    for format_text in [text.clone(), format!("[{}]", text.trim_end().replace('\n', ","))] {
+        let mut input = std::io::BufReader::new(format_text.as_bytes());
+        let mut seen = Vec::new();
+        let err = super::super::read("scan.json", &mut input, Format::Asff, &mut |f| {
+            seen.push(f.finding_id.clone());
+            if f.finding_id == "b" {
+                return Err(crate::error::Error::Invalid("the database refused b".into()).at("scan.json line 2"));
+            }
+            Ok(())
+        })
+        .expect_err("stopped by the caller");
+        assert_eq!(err.to_string(), "scan.json line 2: the database refused b");
+        assert_eq!(seen, ["a", "b"]);
+    }
+}
