@@ -266,10 +266,21 @@ fn print_imported(ctx: &Ctx, source: &str, i: &Imported) -> Result<()> {
         writeln!(out, "  controls not in the catalogue: {}", i.not_in_catalog.join(", "))?;
     }
     if i.superseded > 0 {
-        writeln!(out, "  superseded {} older observations of the same checks and resources", i.superseded)?;
+        writeln!(
+            out,
+            "  superseded {} older observations of the same checks and resources",
+            i.superseded
+        )?;
     }
-    let until = i.valid_until.as_deref().map_or(String::new(), |d| format!(", valid until {d}"));
-    writeln!(out, "  collected {}{until}; see `ctrlmap scan show {} --unmapped`", i.collected, i.scan)?;
+    let until = i
+        .valid_until
+        .as_deref()
+        .map_or(String::new(), |d| format!(", valid until {d}"));
+    writeln!(
+        out,
+        "  collected {}{until}; see `ctrlmap scan show {} --unmapped`",
+        i.collected, i.scan
+    )?;
     Ok(())
 }
 
@@ -329,7 +340,10 @@ fn show(ctx: &Ctx, id: i64, status: Option<&str>, unmapped: bool) -> Result<()> 
         &mut out,
         &[
             ("scan", scan.id.to_string()),
-            ("evidence", format!("{} ({})", scan.evidence, review_state(&scan, ctx.today))),
+            (
+                "evidence",
+                format!("{} ({})", scan.evidence, review_state(&scan, ctx.today)),
+            ),
             ("file", crate::text::one_line(&scan.file).into_owned()),
             ("sha256", scan.sha256.clone()),
             (
@@ -365,7 +379,15 @@ fn show(ctx: &Ctx, id: i64, status: Option<&str>, unmapped: bool) -> Result<()> 
 
 /// Observations as a table; `with_scan` adds the scan column (for lists across scans).
 pub(crate) fn observation_table(rows: &[ObservationRow], with_scan: bool) -> comfy_table::Table {
-    let mut headers = vec!["control", "service", "resource", "check", "status", "source status", "mapped by"];
+    let mut headers = vec![
+        "control",
+        "service",
+        "resource",
+        "check",
+        "status",
+        "source status",
+        "mapped by",
+    ];
     if with_scan {
         headers.insert(0, "scan");
     }

@@ -67,7 +67,11 @@ impl ResourceCommand {
                         return Err(Error::Invalid(format!(
                             "service {} already has {}",
                             row.service.name,
-                            if patterns.len() == 1 { "this pattern" } else { "these patterns" }
+                            if patterns.len() == 1 {
+                                "this pattern"
+                            } else {
+                                "these patterns"
+                            }
                         )));
                     }
                     w.audit(
@@ -83,7 +87,11 @@ impl ResourceCommand {
             }
             ResourceCommand::List { service } => {
                 let conn = ctx.db.conn();
-                let id = service.as_deref().map(|s| services::get(conn, s)).transpose()?.map(|s| s.id);
+                let id = service
+                    .as_deref()
+                    .map(|s| services::get(conn, s))
+                    .transpose()?
+                    .map(|s| s.id);
                 let list = resources::list(conn, id)?;
                 let mut out = output::stdout();
                 if ctx.json {

@@ -48,7 +48,9 @@ pub enum Stored {
 /// Stores a row: a new (check, control) pair is added, an existing one takes the file's values.
 pub fn put(conn: &Connection, r: &NewRow<'_>) -> Result<Stored> {
     let old: Option<(Option<String>, String, Relationship, String)> = conn
-        .prepare_cached("SELECT part, raw, relationship, rationale FROM check_map WHERE check_id = ?1 AND control_id = ?2")
+        .prepare_cached(
+            "SELECT part, raw, relationship, rationale FROM check_map WHERE check_id = ?1 AND control_id = ?2",
+        )
         .context("read the check map")?
         .query_row(params![r.check, r.control_id], |x| {
             Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?))

@@ -233,7 +233,10 @@ mod tests {
         )
         .expect("close");
         assert_eq!(frozen(conn, 1).expect("frozen"), rows);
-        assert!(conn.execute("UPDATE evaluation_observation SET status = 'passed'", []).is_err());
+        assert!(
+            conn.execute("UPDATE evaluation_observation SET status = 'passed'", [])
+                .is_err()
+        );
         assert!(conn.execute("DELETE FROM evaluation_observation", []).is_err());
         assert!(freeze(conn, 1, &rows).is_err(), "a closed evaluation takes no more");
     }

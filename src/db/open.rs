@@ -238,7 +238,10 @@ impl Db {
             .optional()
             .context("check foreign keys after the migration")?;
         if let Some(table) = dangling {
-            return Err(damaged(&self.path, &format!("table {table} refers to rows that do not exist")));
+            return Err(damaged(
+                &self.path,
+                &format!("table {table} refers to rows that do not exist"),
+            ));
         }
         self.conn
             .pragma_update(None, "user_version", latest_known_version())

@@ -186,7 +186,9 @@ const NEWER: &str = "(e2.collected_on, s2.scanned_at, s2.id) > (e1.collected_on,
 /// how many older observations this scan superseded.
 pub fn supersede(conn: &Connection, scan: i64) -> Result<usize> {
     let others: bool = conn
-        .query_row("SELECT EXISTS (SELECT 1 FROM scan WHERE id <> ?1)", [scan], |r| r.get(0))
+        .query_row("SELECT EXISTS (SELECT 1 FROM scan WHERE id <> ?1)", [scan], |r| {
+            r.get(0)
+        })
         .context("supersede older observations")?;
     if !others {
         return Ok(0);
@@ -253,7 +255,8 @@ pub struct ScanRow {
     pub counts: Counts,
 }
 
-const SELECT: &str = "SELECT s.id, s.evidence_id, k.key, s.sha256, coalesce(e.original_name, ''), s.tool, s.tool_version,
+const SELECT: &str =
+    "SELECT s.id, s.evidence_id, k.key, s.sha256, coalesce(e.original_name, ''), s.tool, s.tool_version,
                              s.format, s.scanned_at, e.collected_on, e.valid_until, e.status, s.findings, s.passed,
                              s.failed, s.manual, s.not_applicable, s.error, s.unmapped_controls, s.unmapped_resources
                       FROM scan s JOIN evidence e ON e.id = s.evidence_id JOIN catalog k ON k.id = s.catalog_id";
@@ -441,7 +444,10 @@ pub fn counts_by_pair(conn: &Connection, catalog_id: i64, today: Day) -> Result<
     let mut rows = stmt.query(params![catalog_id, today]).context("count observations")?;
     let mut out: HashMap<(i64, i64), PairCounts> = HashMap::new();
     while let Some(r) = rows.next().context("count observations")? {
-        let at: (i64, i64) = (r.get(0).context("count observations")?, r.get(1).context("count observations")?);
+        let at: (i64, i64) = (
+            r.get(0).context("count observations")?,
+            r.get(1).context("count observations")?,
+        );
         let status: String = r.get(2).context("count observations")?;
         let n: i64 = r.get(3).context("count observations")?;
         let c = out.entry(at).or_default();
@@ -493,7 +499,9 @@ pub fn current_open(conn: &Connection, catalog_id: i64, today: Day) -> Result<Ha
              ORDER BY o.control_id, o.service_id, o.status, o.check_id, o.resource, o.id",
         )
         .context("read open observations")?;
-    let mut rows = stmt.query(params![catalog_id, today]).context("read open observations")?;
+    let mut rows = stmt
+        .query(params![catalog_id, today])
+        .context("read open observations")?;
     let mut out: HashMap<(i64, i64), Vec<Open>> = HashMap::new();
     while let Some(r) = rows.next().context("read open observations")? {
         let open = Open {

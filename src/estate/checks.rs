@@ -40,34 +40,39 @@ impl Tally {
     }
 }
 
+/// The observations that count for `source`, in catalogue order: a closed evaluation's frozen
+/// ones, else those of the live database on the source's day, on the services in its scope or
+/// organisation-wide (what `evaluation close` freezes).
+pub fn counted(conn: &Connection, source: &Source) -> Result<Vec<Counted>> {
+    Ok(match source {
+        Source::Frozen(e) => observed::frozen(conn, e.id)?,
+        Source::Live {
+            catalog,
+            services,
+            today,
+            ..
+        } => {
+            let (id, _) = catalogs::get(conn, catalog)?;
+            let mut rows = observed::live(conn, id, *today)?;
+            if let Some(scope) = services {
+                let scope: BTreeSet<&str> = scope.iter().map(String::as_str).collect();
+                rows.retain(|o| o.service.as_deref().is_none_or(|s| scope.contains(s)));
+            }
+            rows
+        }
+        // Seen through a crosswalk: the observations mapped to the reported catalogue itself.
+        Source::Via { target, today, .. } => {
+            let (id, _) = catalogs::get(conn, target)?;
+            observed::live(conn, id, *today)?
+        }
+    })
+}
+
 impl Checks {
-    /// The observations that count for `source`: a closed evaluation's frozen ones, else those of
-    /// the live database on the source's day, on the services in its scope or organisation-wide.
+    /// The observations that count for `source` ([`counted`]), by control.
     pub fn load(conn: &Connection, source: &Source) -> Result<Checks> {
-        let rows = match source {
-            Source::Frozen(e) => observed::frozen(conn, e.id)?,
-            Source::Live {
-                catalog,
-                services,
-                today,
-                ..
-            } => {
-                let (id, _) = catalogs::get(conn, catalog)?;
-                let scope: Option<BTreeSet<&str>> = services.as_ref().map(|s| s.iter().map(String::as_str).collect());
-                let mut rows = observed::live(conn, id, *today)?;
-                if let Some(scope) = scope {
-                    rows.retain(|o| o.service.as_deref().is_none_or(|s| scope.contains(s)));
-                }
-                rows
-            }
-            // Seen through a crosswalk: the observations mapped to the reported catalogue itself.
-            Source::Via { target, today, .. } => {
-                let (id, _) = catalogs::get(conn, target)?;
-                observed::live(conn, id, *today)?
-            }
-        };
         let mut by_control: HashMap<String, Vec<Counted>> = HashMap::new();
-        for o in rows {
+        for o in counted(conn, source)? {
             by_control.entry(o.control.clone()).or_default().push(o);
         }
         Ok(Checks { by_control })

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::db::Connection;
-use crate::db::{catalogs, scans};
 use crate::db::evidence::{self, Linked};
+use crate::db::{catalogs, scans};
 use crate::error::Result;
 use crate::estate::matrix::Matrix;
 use crate::model::Responsibility;
@@ -121,7 +121,14 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
         // organisation's value of the control.
         if row.organisation.customer_has_a_part() {
             for o in open.get(&(c.id, 0)).into_iter().flatten() {
-                emit(gap(o.kind(), None, row.organisation, row.owner, Some(o.evidence), o.detail().into()))?;
+                emit(gap(
+                    o.kind(),
+                    None,
+                    row.organisation,
+                    row.owner,
+                    Some(o.evidence),
+                    o.detail().into(),
+                ))?;
             }
         }
         let org_evidence = linked.get(&(c.id, 0)).unwrap_or(&none);

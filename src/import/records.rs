@@ -207,7 +207,14 @@ pub fn teams(file: &CsvFile) -> Result<Vec<Located<Team>>> {
 /// Columns of a services file.
 pub const SERVICES: Columns = Columns {
     required: &["name", "offering"],
-    optional: &["team", "environment", "region", "data_classification", "in_scope", "resources"],
+    optional: &[
+        "team",
+        "environment",
+        "region",
+        "data_classification",
+        "in_scope",
+        "resources",
+    ],
 };
 
 /// The `resources` cells of a services file: (line, service name, patterns split by `;`), each

@@ -148,7 +148,10 @@ pub fn import(w: &Writer<'_>, req: &Request<'_>, input: &mut dyn BufRead) -> Res
         } else if mapped[0].2.starts_with("check-map:") {
             out.via_check_map += 1;
         }
-        let title: String = crate::text::one_line(&f.title).chars().take(crate::text::LINE_MAX).collect();
+        let title: String = crate::text::one_line(&f.title)
+            .chars()
+            .take(crate::text::LINE_MAX)
+            .collect();
         let store = |control: Option<i64>, part: Option<&str>, mapping: &str| {
             scans::insert_observation(
                 w,
@@ -249,7 +252,10 @@ fn check_finding(source: &str, f: &Finding) -> Result<()> {
         ("observed time", &f.observed_at),
     ] {
         if text.trim().is_empty() {
-            return Err(Error::Invalid(format!("{source}, {}: the finding has no {what}", f.locator)));
+            return Err(Error::Invalid(format!(
+                "{source}, {}: the finding has no {what}",
+                f.locator
+            )));
         }
         if let Some(p) = problem(Kind::Line, text) {
             return Err(Error::Invalid(format!("{source}, {}: {what} {p}", f.locator)));
@@ -260,7 +266,10 @@ fn check_finding(source: &str, f: &Finding) -> Result<()> {
 
 /// A tool's name or version as one safe line.
 fn clean_line(text: &str) -> String {
-    let t: String = crate::text::one_line(text.trim()).chars().take(crate::text::NAME_MAX).collect();
+    let t: String = crate::text::one_line(text.trim())
+        .chars()
+        .take(crate::text::NAME_MAX)
+        .collect();
     if t.is_empty() { "unknown".into() } else { t }
 }
 
@@ -332,7 +341,10 @@ mod tests {
 
     #[test]
     fn a_scan_day_is_the_date_of_its_time() {
-        assert_eq!(scan_day("2026-11-20T10:00:00Z").map(|d| d.to_string()), Some("2026-11-20".into()));
+        assert_eq!(
+            scan_day("2026-11-20T10:00:00Z").map(|d| d.to_string()),
+            Some("2026-11-20".into())
+        );
         assert_eq!(scan_day(""), None);
     }
 }

@@ -8,7 +8,9 @@ pub fn problem(pattern: &str) -> Option<String> {
         return Some("is empty".into());
     }
     if let Some(c) = pattern.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Some(format!("holds {c:?}: resource ids have no spaces or control characters"));
+        return Some(format!(
+            "holds {c:?}: resource ids have no spaces or control characters"
+        ));
     }
     if let Some(c) = pattern.chars().find(|c| matches!(c, '[' | ']' | '{' | '}' | '\\')) {
         return Some(format!(

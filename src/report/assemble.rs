@@ -109,7 +109,10 @@ impl<'o> Assembly<'o> {
         let checks = Checks::load(conn, &opts.source)?;
         if let Source::Frozen(_) = &opts.source {
             // A closed evaluation's failed and manual checks are those it froze.
-            for o in checks.all().filter(|o| matches!(o.status.as_str(), "failed" | "manual")) {
+            for o in checks
+                .all()
+                .filter(|o| matches!(o.status.as_str(), "failed" | "manual"))
+            {
                 if let Some(service) = o.service.clone() {
                     open_checks
                         .entry((o.control.clone(), service.clone()))

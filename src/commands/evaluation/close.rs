@@ -7,8 +7,9 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::commands::Ctx;
-use crate::db::evaluations;
+use crate::db::{evaluations, observed};
 use crate::error::{Error, Result};
+use crate::estate::checks;
 use crate::estate::fingerprint::Fingerprint;
 use crate::estate::pairs::{self, Source};
 use crate::evidence::{Check, Store};
@@ -22,7 +23,7 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
     }
     let today = ctx.today;
     let store = Store::beside(ctx.db.path());
-    let (fingerprint, pairs_frozen) = ctx.db.write(&ctx.actor, |w| {
+    let (fingerprint, pairs_frozen, observations) = ctx.db.write(&ctx.actor, |w| {
         let source = Source::of_evaluation(e.clone(), today);
         let mut fingerprint = Fingerprint::default();
         let mut seq = 0i64;
@@ -45,22 +46,38 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             }
             Ok(())
         })?;
+        // The scanner observations that count now are frozen with it, so a later scan, review
+        // or supersession changes nothing its reports say; their scans' files are checked too.
+        let counted = checks::counted(w, &source)?;
+        observed::freeze(w, e.id, &counted)?;
+        for o in &counted {
+            files
+                .entry(o.sha256.clone())
+                .or_default()
+                .entry(o.evidence)
+                .or_insert_with(|| format!("scan {}", o.scan));
+        }
         // The snapshot freezes hashes: the files must have them now, or the evaluation would
         // vouch for bytes nobody can produce. Hashed inside the transaction, so a refusal rolls
         // back everything written above.
         check_frozen_files(&store, e.id, &files)?;
         let fingerprint = fingerprint.finish()?;
         evaluations::close(w, e.id, &crate::support::clock::now_rfc3339(), &fingerprint)?;
-        w.audit(
-            "evaluation.close",
-            &format!("evaluation:{}", e.id),
-            json!({ "pairs": seq, "fingerprint": fingerprint }),
-        )?;
-        Ok((fingerprint, seq))
+        let mut details = json!({ "pairs": seq, "fingerprint": fingerprint });
+        if !counted.is_empty() {
+            details["observations"] = json!(counted.len());
+        }
+        w.audit("evaluation.close", &format!("evaluation:{}", e.id), details)?;
+        Ok((fingerprint, seq, counted.len()))
     })?;
+    let observed = match observations {
+        0 => String::new(),
+        1 => "; 1 scanner observation frozen".to_string(),
+        n => format!("; {n} scanner observations frozen"),
+    };
     writeln!(
         output::note(),
-        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen, fingerprint {fingerprint}",
+        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen{observed}, fingerprint {fingerprint}",
         e.id,
         e.name
     )?;

@@ -77,7 +77,10 @@ fn check_cells(c: &CheckLine) -> [Cell; 5] {
         (None, _) => Cell::new("none", BODY.color(MUTED)),
         (Some(cell), 0) => cell,
         (Some(cell), more) => cell.then(
-            &format!("and {more} more (ctrlmap observation list --control {} --status failed)", c.control),
+            &format!(
+                "and {more} more (ctrlmap observation list --control {} --status failed)",
+                c.control
+            ),
             BODY.font(Font::Italic).color(MUTED),
         ),
     };
