@@ -39,6 +39,7 @@ use crate::model::evaluation::{EvidenceRef, ResultValue, combine};
 
 mod findings;
 mod observations;
+mod scans;
 #[cfg(test)]
 mod tests;
 
@@ -244,6 +245,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href:
             "back-matter": { "resources": resources },
         }
     });
+    scans::add(conn, e, &key, &mut doc)?;
     crate::export::markup::escape_fields(&mut doc);
     prune(&mut doc);
     identify(&mut doc, "assessment-results", end)?;
