@@ -19,6 +19,7 @@ mod package;
 mod package_tools;
 mod report_pdf;
 mod responsibility;
+mod scan;
 mod scripts;
 mod security;
 mod services;

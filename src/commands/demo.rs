@@ -123,6 +123,11 @@ impl Demo {
                 path.display()
             )?;
             writeln!(out, "            ctrlmap --db {} gaps", path.display())?;
+            writeln!(
+                out,
+                "            ctrlmap --db {} scan show 1    (a scanner's results, mapped to controls and services)",
+                path.display()
+            )?;
         }
         Ok(())
     }
@@ -189,7 +194,55 @@ impl Demo {
             )
             .map_err(|e| e.at(row.location()))?;
         }
-        super::evaluation::close(&mut ctx, None)
+        super::evaluation::close(&mut ctx, None)?;
+        self.scan(&mut ctx)
+    }
+
+    /// Adds a scanner's results after the evaluation closed: an excerpt of SP 800-53 for the
+    /// controls it names, the scan (mapped to the services by their resource patterns) and its
+    /// review, so `scan show 1`, `observation list` and `gaps --catalog nist-800-53` have something
+    /// to show.
+    fn scan(&self, ctx: &mut Ctx) -> Result<()> {
+        ctx.db.write(&ctx.actor, |w| {
+            crate::load::catalogs(
+                w,
+                "demo catalogue",
+                "key,title,version,source\nnist-800-53,NIST SP 800-53 Rev. 5 (the controls of the demo scan),5.0.1,seeds/demo/nist-800-53-excerpt.csv\n"
+                    .as_bytes(),
+                crate::db::OnExisting::Keep,
+            )?;
+            crate::load::controls(
+                w,
+                "nist-800-53",
+                "seeds/demo/nist-800-53-excerpt.csv",
+                include_str!("../../seeds/demo/nist-800-53-excerpt.csv").as_bytes(),
+                crate::db::OnExisting::Keep,
+            )?;
+            let (source, text) = crate::load::seeds::sp800_53_rules();
+            crate::load::rules_for(
+                w,
+                "nist-800-53",
+                source,
+                text.as_bytes(),
+                crate::db::OnExisting::Keep,
+                crate::load::Citing::Ids,
+                true,
+            )?;
+            Ok(())
+        })?;
+        let file = self.demo_file("security-hub-fsbp-hdf.json")?;
+        ctx.actor = "security".to_string();
+        super::scan::ScanCommand::Import {
+            file,
+            format: super::scan::FormatArg::Auto,
+            catalog: super::scan::DEFAULT_CATALOG.to_string(),
+            collected: None,
+            expires: None,
+        }
+        .run(ctx)?;
+        ctx.actor = "audit".to_string();
+        let scan = crate::db::scans::get(ctx.db.conn(), 1)?;
+        super::evidence::review(ctx, scan.evidence, true, "Security Hub export, reviewed for the demo")
     }
 }
 
@@ -198,6 +251,7 @@ impl Demo {
     fn demo_file(&self, name: &str) -> Result<PathBuf> {
         let content = match name {
             "patch-report-2026-11.txt" => include_str!("../../seeds/demo/files/patch-report-2026-11.txt"),
+            "security-hub-fsbp-hdf.json" => include_str!("../../seeds/demo/files/security-hub-fsbp-hdf.json"),
             other => {
                 return Err(Error::Invalid(format!(
                     "seeds/demo/evidence.csv: no demo file \"{other}\""

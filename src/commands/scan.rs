@@ -302,12 +302,24 @@ fn list(ctx: &Ctx) -> Result<()> {
             s.counts.passed.to_string(),
             s.counts.failed.to_string(),
             s.counts.manual.to_string(),
-            (s.counts.unmapped_controls + s.counts.unmapped_resources).to_string(),
+            s.counts.unmapped_controls.to_string(),
+            s.counts.unmapped_resources.to_string(),
             review_state(s, ctx.today),
         ]
     });
     let headers = [
-        "scan", "evidence", "tool", "format", "scanned", "file", "findings", "passed", "failed", "manual", "unmapped",
+        "scan",
+        "evidence",
+        "tool",
+        "format",
+        "scanned",
+        "file",
+        "findings",
+        "passed",
+        "failed",
+        "manual",
+        "no control",
+        "no service",
         "status",
     ];
     output::print_table(&mut out, &output::table(&headers, rows))

@@ -268,6 +268,11 @@ impl ServiceCommand {
                     return output::print_json(&mut out, &s);
                 }
                 let v = &s.service;
+                let patterns = resources::list(ctx.db.conn(), Some(s.id))?
+                    .into_iter()
+                    .map(|p| p.pattern)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 output::print_fields(
                     &mut out,
                     &[
@@ -279,7 +284,10 @@ impl ServiceCommand {
                         ("region", v.region.clone()),
                         ("data", v.data_classification.clone()),
                         ("in scope", if v.in_scope { "yes" } else { "no" }.to_string()),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(Some(("resources", patterns)).filter(|(_, p)| !p.is_empty()))
+                    .collect::<Vec<_>>(),
                 )
             }
             ServiceCommand::Resource(r) => r.run(ctx),

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::db::{catalogs, evaluations, evidence, services};
 use crate::error::Result;
+use crate::estate::gaps::GapKind;
 use crate::estate::matrix::Matrix;
 use crate::estate::pairs::{self, Source};
 use crate::model::evaluation::ResultValue;
@@ -35,6 +36,10 @@ struct View {
     evaluations: Vec<EvaluationView>,
     evidence: BTreeMap<String, u64>,
     gaps_by_team: Vec<(String, u64)>,
+    /// Scanners' current failed and manual checks on shared and customer controls (absent
+    /// when there are none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    checks: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +107,11 @@ impl Status {
             team: None,
         };
         crate::estate::gaps::find(conn, &opts, |g| {
+            match g.kind {
+                GapKind::FailedCheck => *view.checks.entry("failed".into()).or_default() += 1,
+                GapKind::ManualCheck => *view.checks.entry("manual".into()).or_default() += 1,
+                _ => {}
+            }
             let team = g.team.unwrap_or("(no owner)");
             match by_team.get_mut(team) {
                 Some(n) => *n += 1,
@@ -157,6 +167,13 @@ impl Status {
             gaps.join(", ")
         };
         writeln!(out, "top gaps     {gaps} (ctrlmap gaps --team T for the list)")?;
+        if !view.checks.is_empty() {
+            writeln!(
+                out,
+                "checks       {} (scanners' current results on shared and customer controls; ctrlmap gaps names each)",
+                join(&view.checks)
+            )?;
+        }
         Ok(())
     }
 }

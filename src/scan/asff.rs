@@ -8,7 +8,7 @@ use std::io::BufRead;
 use serde::Deserialize;
 
 use super::json_stream::{self, Wrap};
-use super::{ControlRef, Finding, ObsStatus, Tool, bad, ids, present, times};
+use super::{ControlRef, Finding, ObsStatus, Requirements, Tool, bad, ids, present, times};
 use crate::error::Result;
 
 /// Where ASFF findings sit in a wrapper object.
@@ -286,33 +286,17 @@ fn observed_at(raw: &Raw) -> Result<String, String> {
 /// `Compliance.RelatedRequirements`: entries `NIST.800-53.r5 <id>` are controls; the rest
 /// (other frameworks, other revisions, categories) are kept as written.
 fn requirements(raw: &Raw) -> (Vec<ControlRef>, Vec<String>) {
-    let mut controls: Vec<ControlRef> = Vec::new();
-    let mut others = Vec::new();
+    let mut found = Requirements::default();
     let listed = raw.compliance.as_ref().and_then(|c| c.related_requirements.as_ref());
     for requirement in listed.into_iter().flatten() {
         let text = requirement.trim();
-        if text.is_empty() {
-            continue;
-        }
         let rev5 = text.get(..14).is_some_and(|p| p.eq_ignore_ascii_case("NIST.800-53.r5"));
         match ids::sp800_53(text).filter(|_| rev5) {
-            Some(id) => {
-                if !controls.iter().any(|c| c.id == id) {
-                    controls.push(ControlRef {
-                        raw: text.to_string(),
-                        id,
-                        via: "Compliance.RelatedRequirements".to_string(),
-                    });
-                }
-            }
-            None => {
-                if !others.iter().any(|o| o == text) {
-                    others.push(text.to_string());
-                }
-            }
+            Some(id) => found.control(text, id, "Compliance.RelatedRequirements"),
+            None => found.other(text),
         }
     }
-    (controls, others)
+    (found.controls, found.others)
 }
 
 #[cfg(test)]

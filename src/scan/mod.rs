@@ -175,6 +175,40 @@ fn account_resource(account: &str) -> String {
     format!("aws-account:{account}")
 }
 
+/// The requirements a finding names, sorted into SP 800-53 rev 5 controls and the rest.
+#[derive(Debug, Default, Clone)]
+struct Requirements {
+    controls: Vec<ControlRef>,
+    others: Vec<String>,
+}
+
+impl Requirements {
+    /// `raw` as a control if it reads as one (named via `via`), else kept as written.
+    fn control_or_other(&mut self, raw: &str, via: &str) {
+        match ids::sp800_53(raw) {
+            Some(id) => self.control(raw, id, via),
+            None => self.other(raw.trim()),
+        }
+    }
+
+    fn control(&mut self, raw: &str, id: ids::ControlId, via: &str) {
+        if !self.controls.iter().any(|c| c.id == id) {
+            self.controls.push(ControlRef {
+                raw: raw.trim().to_string(),
+                id,
+                via: via.to_string(),
+            });
+        }
+    }
+
+    /// A requirement of another framework or revision, kept as written (blank ones are dropped).
+    fn other(&mut self, raw: &str) {
+        if !raw.is_empty() && !self.others.iter().any(|o| o == raw) {
+            self.others.push(raw.to_string());
+        }
+    }
+}
+
 /// A text field that is present and not blank.
 #[allow(dead_code)] // used by the readers, committed one by one
 fn present(value: Option<&str>) -> Option<&str> {
