@@ -20,6 +20,7 @@ mod package_tools;
 mod report_pdf;
 mod responsibility;
 mod scan;
+mod scan_reports;
 mod scripts;
 mod security;
 mod services;
