@@ -8,8 +8,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::commands::Ctx;
 use crate::commands::{
     audit, catalog, check_map, completions, control, coverage, demo, evaluation, evidence, export, gaps,
-    implementation, init, mapping, observation, offering, owner, package, report, responsibility, rule, scan, service,
-    source, status, team,
+    implementation, init, mapping, observation, offering, owner, package, poam, report, responsibility, rule, scan,
+    service, source, status, team,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -126,6 +126,9 @@ pub enum Command {
     ///
     /// Example: ctrlmap report --format pdf --out q4.pdf --evaluation 1 --date 2026-12-01
     Report(report::Report),
+    /// The plan of action and milestones: one item per finding, with owner, due date and status.
+    #[command(subcommand)]
+    Poam(poam::PoamCommand),
     /// Export for other tools: OSCAL SSP and assessment results, customer responsibility matrix.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -229,6 +232,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Evaluation(c) => c.run(&mut ctx),
         Command::Report(c) => c.run(&mut ctx),
         Command::Export(c) => c.run(&mut ctx),
+        Command::Poam(c) => c.run(&mut ctx),
         Command::Audit(c) => c.run(&mut ctx),
     }
 }

@@ -17,6 +17,7 @@ mod init;
 mod oscal_import;
 mod package;
 mod package_tools;
+mod poam;
 mod report_pdf;
 mod responsibility;
 mod scan;

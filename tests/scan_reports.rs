@@ -524,3 +524,65 @@ fn the_assessment_results_carry_observations_and_findings_of_failed_checks() {
     .success();
     assert!(std::fs::read(&again).expect("ar2") == bytes);
 }
+
+#[test]
+fn closing_opens_one_poam_item_per_failing_check() {
+    let env = scanned();
+    env.run(["evaluation", "open", "Q4", "--catalog", "nist-800-53"])
+        .success();
+    env.run(["evaluation", "close"]).success();
+    let items = env.json(["poam", "list", "--json"]);
+    let scan_items: Vec<&serde_json::Value> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["source"] == "scan")
+        .collect();
+    assert!(scan_items.iter().all(|i| i["kind"] == "failed-check"));
+    let au12 = scan_items
+        .iter()
+        .find(|i| i["control"] == "AU-12")
+        .expect("an item for the failed CloudTrail check");
+    assert_eq!(au12["services"], serde_json::json!(["web"]));
+    assert_eq!(au12["owner"], "platform", "the team owning the failing pair");
+    assert_eq!(au12["status"], "open");
+    let detail = au12["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("cloudtrail-not-configured") && detail.contains("aws-account:916481805664"),
+        "{detail}"
+    );
+    // Config.1 failed on an account no service claims: one item per control it maps to.
+    let config: Vec<&str> = scan_items
+        .iter()
+        .filter(|i| i["detail"].as_str().is_some_and(|d| d.contains("Config.1")))
+        .filter_map(|i| i["control"].as_str())
+        .collect();
+    assert_eq!(config, ["RA-5", "SA-11"]);
+    assert!(
+        scan_items
+            .iter()
+            .filter(|i| i["control"] == "RA-5")
+            .all(|i| i["services"] == serde_json::json!([])
+                && i["detail"].as_str().is_some_and(|d| d.contains("organisation-wide")))
+    );
+    // Passed and manual checks open nothing.
+    assert!(
+        scan_items
+            .iter()
+            .all(|i| i["control"] != "AC-3" && i["control"] != "AU-6")
+    );
+    let opened = scan_items.len();
+
+    // The same checks still failing at the next close open no second item while these are open.
+    env.run(["evaluation", "open", "Q1", "--catalog", "nist-800-53"])
+        .success();
+    env.run(["evaluation", "close"]).success();
+    let items = env.json(["poam", "list", "--json"]);
+    let again = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["source"] == "scan")
+        .count();
+    assert_eq!(again, opened);
+}

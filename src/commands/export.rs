@@ -100,6 +100,21 @@ pub enum ExportCommand {
         #[arg(long, value_name = "URL")]
         ssp_href: Option<String>,
     },
+    /// An OSCAL 1.2.1 plan of action and milestones: one poam-item and risk per POA&M item, as
+    /// it stands on --today, each linked to its finding in the assessment results by uuid.
+    ///
+    /// Example: ctrlmap export oscal-poam --out poam.json --evaluation 1
+    OscalPoam {
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only the items of this evaluation [default: every item].
+        #[arg(long)]
+        evaluation: Option<i64>,
+        /// Organisation name, for the system id [default: the report template's, as the SSP].
+        #[arg(long)]
+        organisation: Option<String>,
+    },
     /// A FedRAMP-style customer responsibility matrix: per control, can it be inherited (Yes /
     /// Partial / No), the provider's part, the customer's part, owning team, evidence status.
     ///
@@ -226,6 +241,27 @@ impl ExportCommand {
                 writeln!(
                     output::note(),
                     "wrote {} ({bytes} bytes, OSCAL 1.2.1 assessment results)",
+                    out.display()
+                )?;
+                Ok(())
+            }
+            ExportCommand::OscalPoam {
+                out,
+                evaluation,
+                organisation,
+            } => {
+                let organisation = match organisation {
+                    Some(o) => o.clone(),
+                    None => crate::report::template::Template::load(None)?.organisation,
+                };
+                let doc = crate::export::poam::plan_of_action(conn, *evaluation, &organisation, ctx.today)?;
+                let items = doc["plan-of-action-and-milestones"]["poam-items"]
+                    .as_array()
+                    .map_or(0, Vec::len);
+                let bytes = Self::write_json(out, &doc)?;
+                writeln!(
+                    output::note(),
+                    "wrote {} ({bytes} bytes, OSCAL 1.2.1 plan of action and milestones, {items} items)",
                     out.display()
                 )?;
                 Ok(())

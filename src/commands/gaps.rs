@@ -12,7 +12,8 @@ use crate::model::evidence::Span;
 use crate::support::output;
 
 /// Lists shared and customer controls without an owner or without counting evidence (accepted,
-/// linked, unexpired), undetermined controls, and evidence expiring soon. Exit 1 if any.
+/// linked, unexpired), undetermined controls, evidence expiring soon, and overdue POA&M items.
+/// Exit 1 if any.
 ///
 /// Example: ctrlmap gaps --team data-platform --within 60d
 #[derive(Debug, Args)]
@@ -71,10 +72,24 @@ impl Gaps {
             group(&mut groups, g);
             Ok(())
         })?;
+        // Overdue POA&M items: a plan that slipped is a gap too.
+        let filter = crate::estate::poam::Filter {
+            catalog: Some(&self.catalog),
+            evaluation: None,
+            team: self.team.as_deref(),
+        };
+        let overdue = crate::estate::poam::overdue(conn, &filter, ctx.today)?;
         if ctx.json {
-            out.write_all(if total == 0 { b"]\n" } else { b"\n]\n" })?;
+            for (n, s) in overdue.iter().enumerate() {
+                out.write_all(if total == 0 && n == 0 { b"\n  " } else { b",\n  " })?;
+                serde_json::to_writer(&mut out, &OverdueGap::of(s, ctx.today)).map_err(std::io::Error::from)?;
+            }
+            let any = total > 0 || !overdue.is_empty();
+            out.write_all(if any { b"\n]\n" } else { b"]\n" })?;
         } else if total == 0 {
-            writeln!(out, "no gaps in {} as of {}", self.catalog, ctx.today)?;
+            if overdue.is_empty() {
+                writeln!(out, "no gaps in {} as of {}", self.catalog, ctx.today)?;
+            }
         } else if total <= LIST_AT_MOST as u64 {
             let headers = ["gap", "control", "service", "responsibility", "team", "detail"];
             output::print_table(&mut out, &output::table(&headers, listed))?;
@@ -89,12 +104,84 @@ impl Gaps {
                 groups.len()
             )?;
         }
-        if total == 0 {
+        if !ctx.json && !overdue.is_empty() {
+            if total > 0 {
+                writeln!(out)?;
+            }
+            let rows = overdue.iter().map(|s| {
+                vec![
+                    s.item.id.to_string(),
+                    s.item.control.clone(),
+                    s.item.kind.to_string(),
+                    s.item.owner.clone().unwrap_or_else(|| "(none)".into()),
+                    s.item.due.to_string(),
+                    s.days_overdue(ctx.today).to_string(),
+                ]
+            });
+            let headers = ["POA&M item", "control", "finding", "owner", "due", "days overdue"];
+            output::print_table(&mut out, &output::table(&headers, rows))?;
+            writeln!(
+                out,
+                "{} POA&M items overdue as of {} (ctrlmap poam list --overdue)",
+                overdue.len(),
+                ctx.today
+            )?;
+        }
+        if total == 0 && overdue.is_empty() {
             return Ok(());
         }
         out.flush()?;
-        let kinds: Vec<&str> = kinds.iter().map(|k: &GapKind| k.as_str()).collect();
-        Err(Error::CheckFailed(format!("{total} gaps found ({})", kinds.join(", "))))
+        let mut kinds: Vec<&str> = kinds.iter().map(|k: &GapKind| k.as_str()).collect();
+        if !overdue.is_empty() {
+            kinds.push(OVERDUE);
+        }
+        Err(Error::CheckFailed(format!(
+            "{} gaps found ({})",
+            total + overdue.len() as u64,
+            kinds.join(", ")
+        )))
+    }
+}
+
+/// The kind of gap an overdue POA&M item is.
+const OVERDUE: &str = "overdue-poam";
+
+/// An overdue POA&M item among the gaps of `--json`: the gap's fields where they apply, and the
+/// item's number, services and due date.
+#[derive(serde::Serialize)]
+struct OverdueGap<'a> {
+    kind: &'static str,
+    control: &'a str,
+    title: &'a str,
+    service: Option<&'a str>,
+    services: &'a [String],
+    team: Option<&'a str>,
+    poam: i64,
+    finding: &'a str,
+    due: crate::model::evidence::Day,
+    days_overdue: i64,
+    detail: String,
+}
+
+impl<'a> OverdueGap<'a> {
+    fn of(s: &'a crate::estate::poam::Standing, today: crate::model::evidence::Day) -> OverdueGap<'a> {
+        let days = s.days_overdue(today);
+        OverdueGap {
+            kind: OVERDUE,
+            control: &s.item.control,
+            title: &s.item.title,
+            service: None,
+            services: &s.item.services,
+            team: s.item.owner.as_deref(),
+            poam: s.item.id,
+            finding: s.item.kind.as_str(),
+            due: s.item.due,
+            days_overdue: days,
+            detail: format!(
+                "POA&M item {} ({}) was due {}: {days} days overdue",
+                s.item.id, s.item.kind, s.item.due
+            ),
+        }
     }
 }
 

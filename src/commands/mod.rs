@@ -21,6 +21,7 @@ pub mod observation;
 pub mod offering;
 pub mod owner;
 pub mod package;
+pub mod poam;
 pub mod report;
 pub mod responsibility;
 pub mod rule;
@@ -111,6 +112,16 @@ pub(crate) fn check_text(what: &str, text: &str, prose: bool) -> Result<String> 
 pub(crate) struct OneOf<T> {
     parse: fn(&str) -> std::result::Result<T, crate::model::UnknownValue>,
     names: Vec<&'static str>,
+}
+
+impl<T> OneOf<T> {
+    /// A parser of some values only, with the names it offers.
+    pub(crate) fn new(
+        parse: fn(&str) -> std::result::Result<T, crate::model::UnknownValue>,
+        names: Vec<&'static str>,
+    ) -> OneOf<T> {
+        OneOf { parse, names }
+    }
 }
 
 /// The parser for every value of `T`.

@@ -15,10 +15,11 @@ use crate::estate::matrix::Matrix;
 use crate::estate::pairs::{self, Source};
 use crate::model::evaluation::ResultValue;
 use crate::model::evidence::{Freshness, ReviewStatus, freshness};
+use crate::model::poam::ItemStatus;
 use crate::support::output;
 
 /// Shows services, controls by responsibility, evaluation progress, evidence (accepted, pending,
-/// expiring, expired) and the top gaps by team.
+/// expiring, expired), the top gaps by team and the POA&M (by status, and the overdue items).
 ///
 /// Example: ctrlmap status --catalog srm
 #[derive(Debug, Args)]
@@ -40,7 +41,33 @@ struct View {
     /// when there are none).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     checks: BTreeMap<String, u64>,
+    poam: PoamView,
 }
+
+/// The POA&M items of the catalogue: counts by status in effect, and the most overdue.
+#[derive(Debug, Default, Serialize)]
+struct PoamView {
+    open: u64,
+    in_progress: u64,
+    risk_accepted: u64,
+    completed: u64,
+    overdue: u64,
+    /// The most overdue items, at most [`OVERDUE_SHOWN`].
+    overdue_items: Vec<OverdueView>,
+}
+
+#[derive(Debug, Serialize)]
+struct OverdueView {
+    id: i64,
+    control: String,
+    kind: String,
+    owner: Option<String>,
+    due: String,
+    days_overdue: i64,
+}
+
+/// Overdue items shown by `status`; `poam list --overdue` lists all.
+const OVERDUE_SHOWN: usize = 5;
 
 #[derive(Debug, Serialize)]
 struct EvaluationView {
@@ -125,6 +152,33 @@ impl Status {
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         top.truncate(5);
         view.gaps_by_team = top;
+        let filter = crate::estate::poam::Filter {
+            catalog: Some(&self.catalog),
+            ..Default::default()
+        };
+        for s in crate::estate::poam::items(conn, &filter, ctx.today)? {
+            let p = &mut view.poam;
+            match s.state.status {
+                ItemStatus::Open => p.open += 1,
+                ItemStatus::InProgress => p.in_progress += 1,
+                ItemStatus::RiskAccepted => p.risk_accepted += 1,
+                ItemStatus::Completed => p.completed += 1,
+            }
+        }
+        let overdue = crate::estate::poam::overdue(conn, &filter, ctx.today)?;
+        view.poam.overdue = overdue.len() as u64;
+        view.poam.overdue_items = overdue
+            .iter()
+            .take(OVERDUE_SHOWN)
+            .map(|s| OverdueView {
+                id: s.item.id,
+                control: s.item.control.clone(),
+                kind: s.item.kind.to_string(),
+                owner: s.item.owner.clone(),
+                due: s.item.due.to_string(),
+                days_overdue: s.days_overdue(ctx.today),
+            })
+            .collect();
 
         let mut out = output::stdout();
         if ctx.json {
@@ -173,6 +227,29 @@ impl Status {
                 "checks       {} (scanners' current results on shared and customer controls; ctrlmap gaps names each)",
                 join(&view.checks)
             )?;
+        }
+        let p = &view.poam;
+        if p.open + p.in_progress + p.risk_accepted + p.completed > 0 {
+            writeln!(
+                out,
+                "POA&M        {} open, {} in progress, {} risk accepted, {} completed; {} overdue",
+                p.open, p.in_progress, p.risk_accepted, p.completed, p.overdue
+            )?;
+            for o in &p.overdue_items {
+                writeln!(
+                    out,
+                    "  overdue    item {} {} {} (owner {}), due {}, {} days overdue",
+                    o.id,
+                    o.control,
+                    o.kind,
+                    o.owner.as_deref().unwrap_or("none"),
+                    o.due,
+                    o.days_overdue
+                )?;
+            }
+            if p.overdue > p.overdue_items.len() as u64 {
+                writeln!(out, "  ...        ctrlmap poam list --overdue lists all {}", p.overdue)?;
+            }
         }
         Ok(())
     }

@@ -30,6 +30,8 @@ text_column!(crate::model::evidence::ReviewStatus);
 text_column!(crate::model::evaluation::ResultValue);
 text_column!(crate::model::mapping::Relationship);
 text_column!(crate::model::mapping::Origin);
+text_column!(crate::model::poam::ItemKind);
+text_column!(crate::model::poam::ItemStatus);
 
 impl ToSql for crate::model::evidence::Day {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {

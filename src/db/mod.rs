@@ -15,6 +15,7 @@ pub mod implementations;
 pub mod mappings;
 pub mod observed;
 pub mod offerings;
+pub mod poam;
 pub mod resources;
 mod rules;
 pub mod scans;

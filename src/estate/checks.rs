@@ -2,12 +2,16 @@
 //! (live: accepted, unexpired scans, the newest per check and resource; a closed evaluation: the
 //! observations frozen when it closed), and their tally over the services a report shows.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::pairs::Source;
 use crate::db::observed::{self, Counted};
 use crate::db::{Connection, catalogs};
 use crate::error::Result;
+use crate::model::Responsibility;
+use crate::model::derive::rollup;
+use crate::model::evaluation::Pair;
+use crate::model::poam::{Finding, ItemKind};
 
 /// The observations that count, by control key, each control's in source order.
 #[derive(Debug, Default)]
@@ -124,4 +128,117 @@ impl Checks {
         }
         t
     }
+}
+
+/// Who carries one pair of a control, as an evaluation froze it.
+#[derive(Debug, Clone)]
+pub struct PairRole {
+    /// Its responsibility.
+    pub responsibility: Responsibility,
+    /// Its effective owner.
+    pub owner: Option<String>,
+}
+
+/// A control as an evaluation froze it: what a failing check on it calls for.
+#[derive(Debug, Clone)]
+pub struct ControlRole {
+    /// Its title.
+    pub title: String,
+    /// Its organisation-wide value over the pairs (for checks on no service).
+    pub organisation: Responsibility,
+    /// Its pairs, by service name.
+    pub pairs: HashMap<String, PairRole>,
+}
+
+impl ControlRole {
+    /// The role of a control from its pairs.
+    pub fn of(title: &str, pairs: &[Pair]) -> ControlRole {
+        ControlRole {
+            title: title.to_string(),
+            organisation: rollup(pairs.iter().map(|p| p.responsibility)),
+            pairs: pairs
+                .iter()
+                .map(|p| {
+                    let role = PairRole {
+                        responsibility: p.responsibility,
+                        owner: p.owner.as_deref().map(str::to_string),
+                    };
+                    (p.service.to_string(), role)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Resources named in a failing check's POA&M detail before "and N more".
+const NAMED_RESOURCES: usize = 3;
+
+/// The plan-of-action findings of failed checks among `rows`: one per (scanner, check, control)
+/// where the customer has a part (on the failing resource's service, or organisation-wide by the
+/// control's organisation value; a failure on an inherited pair is the provider's), naming the
+/// services, the resources and the scans, owned by the team owning most of the pairs concerned.
+/// Each comes with its origin key (`scanner:check`), so one check failing again opens no second
+/// item while the first is not completed. Controls missing from `controls` are out of scope.
+pub fn failing_check_findings(rows: &[Counted], controls: &HashMap<String, ControlRole>) -> Vec<(String, Finding)> {
+    let mut groups: BTreeMap<(&str, &str, &str), Vec<&Counted>> = BTreeMap::new();
+    for o in rows.iter().filter(|o| o.status == "failed") {
+        let Some(role) = controls.get(&o.control) else {
+            continue;
+        };
+        let customer = match &o.service {
+            Some(s) => role
+                .pairs
+                .get(s)
+                .is_some_and(|p| p.responsibility.customer_has_a_part()),
+            None => role.organisation.customer_has_a_part(),
+        };
+        if customer {
+            groups
+                .entry((o.tool.as_str(), o.check.as_str(), o.control.as_str()))
+                .or_default()
+                .push(o);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((tool, check, control), list)| {
+            let role = &controls[control];
+            let services: BTreeSet<&str> = list.iter().filter_map(|o| o.service.as_deref()).collect();
+            let mut owners: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in &services {
+                if let Some(owner) = role.pairs.get(*s).and_then(|p| p.owner.as_deref()) {
+                    *owners.entry(owner).or_default() += 1;
+                }
+            }
+            // The most pairs, then the first name.
+            let owner = owners
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(o, _)| o.to_string());
+            let resources: BTreeSet<&str> = list.iter().map(|o| o.resource.as_str()).collect();
+            let scans: BTreeSet<i64> = list.iter().map(|o| o.scan).collect();
+            let named: Vec<&str> = resources.iter().take(NAMED_RESOURCES).copied().collect();
+            let more = match resources.len().saturating_sub(NAMED_RESOURCES) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let detail = format!(
+                "check {check} ({tool}) failed on {} {}{}: {}{more} (scan {})",
+                resources.len(),
+                if resources.len() == 1 { "resource" } else { "resources" },
+                if services.is_empty() { " organisation-wide" } else { "" },
+                named.join(", "),
+                scans.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            );
+            let finding = Finding {
+                control_key: control.to_string(),
+                control_title: role.title.clone(),
+                kind: ItemKind::FailedCheck,
+                services: services.iter().map(|s| s.to_string()).collect(),
+                detail,
+                owner,
+            };
+            (format!("{tool}:{check}"), finding)
+        })
+        .collect()
 }

@@ -17,3 +17,4 @@ pub mod gaps;
 mod live;
 pub mod matrix;
 pub mod pairs;
+pub mod poam;

@@ -7,4 +7,5 @@ pub mod crm;
 pub mod mapping;
 pub(crate) mod markup;
 pub mod plan;
+pub mod poam;
 pub mod ssp;

@@ -11,6 +11,7 @@ pub mod evaluation;
 pub mod evidence;
 pub mod mapping;
 pub mod observation;
+pub mod poam;
 pub mod resource;
 
 pub use kinds::{Category, ImplementationStatus, Responsibility, UnknownValue, Vocabulary};

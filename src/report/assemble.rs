@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::data::{
-    CategoryColumn, CheckLine, EvaluationLine, EvidenceLine, FAILING_SHOWN, FailingCheck, Finding, ReportData,
-    ServiceLine, SourceLine, Summary, TeamLine,
+    CategoryColumn, CheckLine, EvaluationLine, EvidenceLine, FAILING_SHOWN, FailingCheck, Finding, PoamLine,
+    ReportData, ServiceLine, SourceLine, Summary, TeamLine,
 };
 use super::findings::{Findings, check_findings, pair_findings};
 use super::template::Template;
@@ -20,6 +20,7 @@ use crate::evidence::FileCheck;
 use crate::model::derive::{RuleBook, rollup};
 use crate::model::evaluation::{Pair, ResultValue, combine};
 use crate::model::evidence::Day;
+use crate::model::poam::ItemStatus;
 use crate::model::{Category, Responsibility};
 
 /// What to report on.
@@ -376,6 +377,7 @@ impl<'o> Assembly<'o> {
             (None, Some(e)) => e.teams.clone(),
             (None, None) => Vec::new(),
         };
+        let poam = poam_lines(conn, opts, evaluation.as_ref(), &catalog.key)?;
         let sources = report_sources(
             conn,
             &opts.source,
@@ -427,8 +429,65 @@ impl<'o> Assembly<'o> {
             sections: opts.template.sections.clone(),
             control_columns: opts.template.control_columns.clone(),
             sources,
+            poam,
         })
     }
+}
+
+/// Services a POA&M line names before "and N more" (as a finding does).
+const NAMED_SERVICES: usize = 8;
+
+/// The POA&M items a report shows: those of its evaluation (else of its catalogue) owned by its
+/// team, if any, and not completed, as they stand on the report's date; overdue first, then by
+/// due date and number.
+fn poam_lines(
+    conn: &Connection,
+    opts: &Options<'_>,
+    evaluation: Option<&Evaluation>,
+    catalog: &str,
+) -> Result<Vec<PoamLine>> {
+    let filter = crate::estate::poam::Filter {
+        catalog: Some(catalog),
+        evaluation: evaluation.map(|e| e.id),
+        team: opts.team.as_deref(),
+    };
+    let mut items: Vec<_> = crate::estate::poam::items(conn, &filter, opts.date)?
+        .into_iter()
+        .filter(|s| s.state.status != ItemStatus::Completed)
+        .collect();
+    items.sort_by_key(|s| (!s.state.overdue, s.item.due, s.item.id));
+    Ok(items
+        .into_iter()
+        .map(|s| {
+            let i = s.item;
+            let plan = match (s.state.status, i.accepted_until, &i.accepted_why) {
+                (ItemStatus::RiskAccepted, Some(until), Some(why)) => format!("risk accepted until {until}: {why}"),
+                _ => i
+                    .milestones
+                    .last()
+                    .map_or_else(String::new, |m| format!("{} {}", m.date, m.text)),
+            };
+            PoamLine {
+                id: i.id,
+                control: i.control,
+                kind: i.kind.to_string(),
+                services: match i.services.len() {
+                    n if n > NAMED_SERVICES => format!(
+                        "{} and {} more",
+                        i.services[..NAMED_SERVICES].join(", "),
+                        n - NAMED_SERVICES
+                    ),
+                    _ => i.services.join(", "),
+                },
+                owner: i.owner.unwrap_or_default(),
+                detected: i.detected.to_string(),
+                due: i.due.to_string(),
+                status: s.state.status.to_string(),
+                overdue: s.state.overdue,
+                plan,
+            }
+        })
+        .collect())
 }
 
 /// The sources a report's matrix rests on: those the rules of its catalogue cite (and, seen

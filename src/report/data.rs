@@ -49,6 +49,36 @@ pub struct ReportData {
     /// The sources the matrix rests on: those cited by the catalogue's rules and by the offerings
     /// of the services in scope, ordered by citation.
     pub sources: Vec<SourceLine>,
+    /// The plan of action: the POA&M items of the report's scope that are not completed, as they
+    /// stand on the report's date, the overdue first. Empty when there are none (and then no
+    /// format draws anything for it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub poam: Vec<PoamLine>,
+}
+
+/// A POA&M item in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PoamLine {
+    /// Item number.
+    pub id: i64,
+    /// Control key.
+    pub control: String,
+    /// What was found: not-satisfied, partially-satisfied, no-evidence, expired-evidence, failed-check.
+    pub kind: String,
+    /// Services concerned, comma-separated.
+    pub services: String,
+    /// Owning team, or empty.
+    pub owner: String,
+    /// Detected on (YYYY-MM-DD).
+    pub detected: String,
+    /// Due on (YYYY-MM-DD).
+    pub due: String,
+    /// Status on the report's date: open, in-progress or risk-accepted.
+    pub status: String,
+    /// Past its due date on the report's date.
+    pub overdue: bool,
+    /// The last milestone ("date text"), a risk acceptance ("accepted until D: why"), or empty.
+    pub plan: String,
 }
 
 /// A source the matrix rests on, as a reader looks it up.

@@ -20,6 +20,7 @@ from trestle.oscal.assessment_plan import AssessmentPlan
 from trestle.oscal.assessment_results import AssessmentResults
 from trestle.oscal.catalog import Catalog
 from trestle.oscal.mapping import MappingCollection
+from trestle.oscal.poam import PlanOfActionAndMilestones
 from trestle.oscal.profile import Profile
 from trestle.oscal.ssp import SystemSecurityPlan
 
@@ -30,6 +31,7 @@ MODELS = {
     "mapping-collection": MappingCollection,
     "catalog": Catalog,
     "profile": Profile,
+    "plan-of-action-and-milestones": PlanOfActionAndMilestones,
 }
 
 
@@ -77,7 +79,13 @@ def main() -> int:
                 failures.append(f"{path.name}: trestle import failed ({imported.returncode}):\n{output}")
                 continue
             print(f"ok {path.name} ({root})")
-    for expected in ["system-security-plan", "assessment-results", "mapping-collection", "catalog"]:
+    for expected in [
+        "system-security-plan",
+        "assessment-results",
+        "mapping-collection",
+        "catalog",
+        "plan-of-action-and-milestones",
+    ]:
         if expected not in seen:
             failures.append(f"no {expected} among the exports")
     for failure in failures:

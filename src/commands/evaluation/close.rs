@@ -1,13 +1,13 @@
 //! `ctrlmap evaluation close`: freezes an evaluation's pairs into its snapshot with their
 //! fingerprint, refusing when a stored evidence file it names is missing or altered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use serde_json::json;
 
 use crate::commands::Ctx;
-use crate::db::{evaluations, observed};
+use crate::db::{evaluations, observed, poam};
 use crate::error::{Error, Result};
 use crate::estate::checks;
 use crate::estate::fingerprint::Fingerprint;
@@ -23,13 +23,29 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
     }
     let today = ctx.today;
     let store = Store::beside(ctx.db.path());
-    let (fingerprint, pairs_frozen, observations) = ctx.db.write(&ctx.actor, |w| {
+    let (fingerprint, pairs_frozen, observations, opened) = ctx.db.write(&ctx.actor, |w| {
         let source = Source::of_evaluation(e.clone(), today);
         let mut fingerprint = Fingerprint::default();
         let mut seq = 0i64;
         // Every stored file the snapshot names, with the evidence that names it.
         let mut files: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
-        pairs::for_each_control(w, &source, |_, pairs| {
+        // What calls for a plan of action, control by control, as frozen.
+        let mut findings = Vec::new();
+        // The scanner observations that count now are frozen with it, so a later scan, review
+        // or supersession changes nothing its reports say; their scans' files are checked too.
+        let counted = checks::counted(w, &source)?;
+        // Who carries the controls with failed checks, for their POA&M items.
+        let failing: std::collections::HashSet<&str> = counted
+            .iter()
+            .filter(|o| o.status == "failed")
+            .map(|o| o.control.as_str())
+            .collect();
+        let mut roles: HashMap<String, checks::ControlRole> = HashMap::new();
+        pairs::for_each_control(w, &source, |info, pairs| {
+            findings.extend(crate::model::poam::findings(pairs));
+            if failing.contains(info.key.as_str()) {
+                roles.insert(info.key.clone(), checks::ControlRole::of(&info.title, pairs));
+            }
             for p in pairs {
                 seq += 1;
                 evaluations::insert_item(w, e.id, seq, p)?;
@@ -46,9 +62,6 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             }
             Ok(())
         })?;
-        // The scanner observations that count now are frozen with it, so a later scan, review
-        // or supersession changes nothing its reports say; their scans' files are checked too.
-        let counted = checks::counted(w, &source)?;
         observed::freeze(w, e.id, &counted)?;
         for o in &counted {
             files
@@ -68,7 +81,15 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             details["observations"] = json!(counted.len());
         }
         w.audit("evaluation.close", &format!("evaluation:{}", e.id), details)?;
-        Ok((fingerprint, seq, counted.len()))
+        // One POA&M item per finding, in the same transaction: a refused close opens none, and
+        // an evaluation closes once, so none is opened twice.
+        let mut opened = poam::open_items_for(w, &poam::Origin::Evaluation(e.id), &e.catalog, &findings, today)?.len();
+        // And one per failing scanner check (check, control, services), its origin the check:
+        // the same check still failing at the next close opens none while its item is open.
+        for (origin, finding) in checks::failing_check_findings(&counted, &roles) {
+            opened += poam::open_items_for(w, &poam::Origin::Scan(origin), &e.catalog, &[finding], today)?.len();
+        }
+        Ok((fingerprint, seq, counted.len(), opened))
     })?;
     let observed = match observations {
         0 => String::new(),
@@ -77,9 +98,11 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
     };
     writeln!(
         output::note(),
-        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen{observed}, fingerprint {fingerprint}",
+        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen{observed}, fingerprint {fingerprint}; \
+         {opened} POA&M {} opened (ctrlmap poam list)",
         e.id,
-        e.name
+        e.name,
+        if opened == 1 { "item" } else { "items" }
     )?;
     Ok(())
 }

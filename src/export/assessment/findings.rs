@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::export::ssp::{line, ns_prop};
 use crate::model::evaluation::{Pair, ResultValue};
+use crate::model::poam::{Finding, ItemKind};
 
 /// The finding's status for a combined result: (state, reason, implementation status, remarks).
 fn status(result: ResultValue) -> (&'static str, &'static str, Option<&'static str>, Option<&'static str>) {
@@ -97,5 +98,41 @@ pub(super) fn service_finding(
             "implementation-status": implementation.map(|s| json!({ "state": s })),
         },
         "related-observations": [{ "observation-uuid": key(&["observation", &p.control_key, &p.service]) }],
+    })
+}
+
+/// The finding of an evidence gap on a control (`no-evidence` or `expired-evidence`): what a POA&M
+/// item of that kind answers. Not a verdict on the control's result (that is its own finding):
+/// `not-satisfied` with reason `other`, because without current evidence it cannot be shown.
+pub(super) fn evidence_finding(gap: &Finding, control: &str, uuid: String, origins: &Value) -> Value {
+    let what = match gap.kind {
+        ItemKind::ExpiredEvidence => "accepted evidence expired",
+        _ => "no accepted, unexpired evidence",
+    };
+    json!({
+        "uuid": uuid,
+        "title": format!("{}: {what}", gap.control_key),
+        "description": format!(
+            "{} ({}) on {}: {}.",
+            gap.control_key,
+            line(&gap.control_title),
+            gap.services.join(", "),
+            line(&gap.detail)
+        ),
+        "props": [
+            ns_prop("gap", gap.kind.as_str()),
+            ns_prop("control-key", &gap.control_key),
+        ],
+        "origins": origins,
+        "target": {
+            "type": "statement-id",
+            "target-id": format!("{control}_smt"),
+            "status": {
+                "state": "not-satisfied",
+                "reason": "other",
+                "remarks": "A shared or customer control without accepted, unexpired evidence when the evaluation \
+                            closed: it cannot be shown to be satisfied. The assessed result is the control's own finding.",
+            },
+        },
     })
 }

@@ -14,6 +14,12 @@
 //! - A control assessed on only some of its services combines to "not assessed", yet what was
 //!   recorded is not dropped: each service with a result gets its own finding (title
 //!   `KEY on SERVICE`, a `service` prop, the pair's observation, whose subject is the service).
+//! - One more finding per control and kind of evidence gap the plan of action opens an item for
+//!   (`no-evidence`, `expired-evidence`: a shared or customer pair without accepted, unexpired
+//!   evidence, as frozen), titled `KEY: no accepted, unexpired evidence`, state `not-satisfied`
+//!   with reason `other` (the evidence is missing, whatever the assessor's result), a `gap` prop
+//!   and the services in its description. With the control's result finding, these are the
+//!   findings the OSCAL POA&M's items point at ([`finding_uuid`]).
 //! - One **observation** per (control, service) pair that has a result, a note or evidence, with
 //!   the service as subject and `relevant-evidence` for each piece of evidence. A relevant-evidence
 //!   `href` is `#<uuid>` of a back-matter resource describing the evidence once: a file's resource
@@ -36,6 +42,7 @@ use crate::db::evaluations::Evaluation;
 use crate::error::{Error, Result};
 use crate::estate::pairs::{self, Source};
 use crate::model::evaluation::{EvidenceRef, ResultValue, combine};
+use crate::model::poam::ItemKind;
 
 mod findings;
 mod observations;
@@ -43,7 +50,7 @@ mod scans;
 #[cfg(test)]
 mod tests;
 
-use findings::{control_finding, service_finding};
+use findings::{control_finding, evidence_finding, service_finding};
 use observations::{observation, resource};
 
 /// Where a service of the snapshot runs, as frozen.
@@ -56,6 +63,32 @@ struct Seen {
 /// oscal-assessment-plan` writes by default.
 pub fn plan_file(id: i64) -> String {
     format!("evaluation-{id}-plan.json")
+}
+
+/// The key every uuid of closed evaluation `e`'s assessment results derives from.
+fn document_key(e: &Evaluation) -> [String; 4] {
+    [
+        "assessment-results".to_string(),
+        "evaluation".to_string(),
+        e.id.to_string(),
+        e.fingerprint.clone().unwrap_or_default(),
+    ]
+}
+
+/// The uuid of the finding in closed evaluation `e`'s assessment results that a POA&M item of
+/// `kind` on control `control_key` answers: the control's own finding for a failing result, the
+/// control's evidence finding of that kind for an evidence gap. `None` for kinds an evaluation
+/// does not find (a scanner's failing check).
+pub fn finding_uuid(e: &Evaluation, control_key: &str, kind: ItemKind) -> Option<String> {
+    let doc = document_key(e);
+    let mut parts: Vec<&str> = doc.iter().map(String::as_str).collect();
+    parts.extend(["finding", control_key]);
+    match kind {
+        ItemKind::NotSatisfied | ItemKind::PartiallySatisfied => {}
+        ItemKind::NoEvidence | ItemKind::ExpiredEvidence => parts.push(kind.as_str()),
+        ItemKind::FailedCheck => return None,
+    }
+    Some(uuid(&parts))
 }
 
 /// The OSCAL 1.2.1 assessment results of closed evaluation `evaluation`; an open one is refused
@@ -73,7 +106,8 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href:
     let end = timestamp(closed_at, "the evaluation's closing time")?;
     let id = e.id.to_string();
     let fingerprint = e.fingerprint.clone().unwrap_or_default();
-    let doc_key = ["assessment-results", "evaluation", id.as_str(), fingerprint.as_str()];
+    let doc_key = document_key(e);
+    let doc_key: Vec<&str> = doc_key.iter().map(String::as_str).collect();
     let key = |more: &[&str]| uuid(&[&doc_key[..], more].concat());
     let assessor = {
         let name = line(&e.assessor);
@@ -123,6 +157,18 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href:
                 evidence.entry(ev.id).or_insert_with(|| EvidenceRef::clone(ev));
             }
         }
+        // The evidence gaps the plan of action opens items for, each a finding of its own, after
+        // the control's result finding (if any).
+        let gaps: Vec<Value> = crate::model::poam::findings(pairs)
+            .into_iter()
+            .filter_map(|gap| {
+                let uuid = match gap.kind {
+                    ItemKind::NoEvidence | ItemKind::ExpiredEvidence => finding_uuid(e, &info.key, gap.kind)?,
+                    _ => return None,
+                };
+                Some(evidence_finding(&gap, &control, uuid, &origins))
+            })
+            .collect();
         let result = combine(pairs.iter().map(|p| p.result));
         *tally.entry(result).or_default() += 1;
         if result == ResultValue::NotAssessed {
@@ -132,6 +178,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href:
             for p in pairs.iter().filter(|p| p.result != ResultValue::NotAssessed) {
                 findings.push(service_finding(p, &info.key, &control, &key, &origins));
             }
+            findings.extend(gaps);
             return Ok(());
         }
         findings.push(control_finding(
@@ -142,6 +189,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href:
             related,
             (&key, &origins),
         ));
+        findings.extend(gaps);
         Ok(())
     })?;
 

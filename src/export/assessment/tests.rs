@@ -114,7 +114,28 @@ fn findings_follow_the_combined_results() {
     let doc = results(&ctx);
     let result = &doc["assessment-results"]["results"][0];
     let findings = result["findings"].as_array().expect("findings");
-    assert!(findings.len() < 20, "only assessed controls have findings");
+    let gap = |f: &&Value| {
+        f["props"]
+            .as_array()
+            .is_some_and(|props| props.iter().any(|p| p["name"] == "gap"))
+    };
+    let results = findings.iter().filter(|f| !gap(f)).count();
+    assert!(results < 20, "only assessed controls have result findings");
+    // Evidence gaps are findings of their own, with the uuid a POA&M item points at.
+    let e = evaluations::get(ctx.db.conn(), 1).expect("evaluation 1");
+    let fw_gap = findings
+        .iter()
+        .filter(gap)
+        .find(|f| f["title"] == "SRM-FW: no accepted, unexpired evidence")
+        .expect("SRM-FW has no accepted evidence");
+    assert_eq!(
+        fw_gap["uuid"].as_str(),
+        finding_uuid(&e, "SRM-FW", ItemKind::NoEvidence).as_deref()
+    );
+    assert_eq!(
+        finding(&doc, "SRM-FW")["uuid"].as_str(),
+        finding_uuid(&e, "SRM-FW", ItemKind::NotSatisfied).as_deref()
+    );
     assert_eq!(
         result["reviewed-controls"]["control-selections"][0]["include-controls"]
             .as_array()

@@ -328,6 +328,7 @@ pub(super) fn sample() -> ReportData {
                 url: String::new(),
             },
         ],
+        poam: Vec::new(),
     }
 }
 

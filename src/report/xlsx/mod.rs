@@ -14,7 +14,7 @@ use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatBorder,
 
 mod sheets;
 
-use self::sheets::{controls, evidence, findings, matrix, summary};
+use self::sheets::{controls, evidence, findings, matrix, poam, summary};
 use super::data::ReportData;
 use crate::error::{Error, Result};
 
@@ -39,6 +39,9 @@ pub fn render(data: &ReportData) -> Result<Vec<u8>> {
     controls(workbook.add_worksheet(), data, &styles).map_err(xlsx_error)?;
     findings(workbook.add_worksheet(), data, &styles).map_err(xlsx_error)?;
     evidence(workbook.add_worksheet(), data, &styles).map_err(xlsx_error)?;
+    if !data.poam.is_empty() {
+        poam(workbook.add_worksheet(), data, &styles).map_err(xlsx_error)?;
+    }
     workbook.save_to_buffer().map_err(xlsx_error)
 }
 
@@ -334,6 +337,7 @@ mod tests {
             sections: vec![Section::Cover, Section::Summary],
             control_columns: vec![],
             sources: vec![],
+            poam: Vec::new(),
         }
     }
 
@@ -380,6 +384,32 @@ mod tests {
             wb.sheet_names(),
             ["Summary", "Matrix", "Controls", "Findings", "Evidence"]
         );
+    }
+
+    #[test]
+    fn poam_items_add_a_sheet_and_summary_rows() {
+        let mut data = sample();
+        data.poam = vec![crate::report::data::PoamLine {
+            id: 4,
+            control: "SRM-FW".into(),
+            kind: "not-satisfied".into(),
+            services: "orders-db".into(),
+            owner: "platform".into(),
+            detected: "2026-11-01".into(),
+            due: "2026-11-30".into(),
+            status: "open".into(),
+            overdue: true,
+            plan: String::new(),
+        }];
+        let mut wb = open(render(&data).expect("render"));
+        assert_eq!(
+            wb.sheet_names(),
+            ["Summary", "Matrix", "Controls", "Findings", "Evidence", "POA&M"]
+        );
+        let range = wb.worksheet_range("POA&M").expect("POA&M");
+        assert_eq!(range.get((1, 1)), Some(&text("open (overdue)")));
+        let summary = wb.worksheet_range("Summary").expect("Summary");
+        assert_eq!(summary_value(&summary, "Of those, overdue", 0), Data::Float(1.0));
     }
 
     #[test]

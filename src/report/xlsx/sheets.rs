@@ -100,7 +100,16 @@ pub(super) fn summary(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Re
     }
     ws.write_string_with_format(row, 0, "Findings", &styles.label)?;
     ws.write_number(row, 1, d.findings.len() as f64)?;
-    row += 2;
+    row += 1;
+    if !d.poam.is_empty() {
+        ws.write_string_with_format(row, 0, "POA&M items not completed", &styles.label)?;
+        ws.write_number(row, 1, d.poam.len() as f64)?;
+        row += 1;
+        ws.write_string_with_format(row, 0, "Of those, overdue", &styles.label)?;
+        ws.write_number(row, 1, d.poam.iter().filter(|p| p.overdue).count() as f64)?;
+        row += 1;
+    }
+    row += 1;
 
     let headers = ["Team", "Pairs", "Evidenced", "Satisfied", "Failing"];
     ws.write_string_with_format(row, 0, "By team", &styles.title)?;
@@ -255,6 +264,44 @@ pub(super) fn findings(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> R
         ]
     });
     table(ws, &["Kind", "Control", "Service", "Detail"], rows, styles)
+}
+
+/// The "POA&M" sheet: the items not completed, as they stand on the report's date. Added only
+/// when there are any, so a workbook without items is unchanged.
+pub(super) fn poam(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), XlsxError> {
+    ws.set_name("POA&M")?;
+    let statuses: Vec<String> = d
+        .poam
+        .iter()
+        .map(|p| {
+            if p.overdue {
+                format!("{} (overdue)", p.status)
+            } else {
+                p.status.clone()
+            }
+        })
+        .collect();
+    let rows = d.poam.iter().zip(&statuses).map(|(p, status)| {
+        vec![
+            Cell::Number(p.id as f64),
+            Cell::Text(status),
+            Cell::Text(&p.control),
+            Cell::Text(&p.kind),
+            Cell::Text(&p.services),
+            Cell::Text(&p.owner),
+            Cell::Date(&p.detected),
+            Cell::Date(&p.due),
+            Cell::Text(&p.plan),
+        ]
+    });
+    table(
+        ws,
+        &[
+            "Item", "Status", "Control", "Finding", "Services", "Owner", "Detected", "Due", "Plan",
+        ],
+        rows,
+        styles,
+    )
 }
 
 pub(super) fn evidence(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), XlsxError> {

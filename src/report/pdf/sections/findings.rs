@@ -14,6 +14,7 @@ impl Renderer<'_> {
         self.section(heading_or(&d.texts.findings_heading, "Findings"));
         if d.findings.is_empty() {
             self.note("No findings.");
+            self.poam();
             return;
         }
         let counts = count_by(d.findings.iter().map(|f| f.kind.as_str()));
@@ -44,6 +45,7 @@ impl Renderer<'_> {
             t.row(&mut self.c, &cells);
         }
         t.end(&mut self.c);
+        self.poam();
     }
 }
 

@@ -7,6 +7,7 @@ mod cover;
 mod evidence;
 mod findings;
 mod matrix;
+mod poam;
 mod signoff;
 mod summary;
 
