@@ -242,3 +242,102 @@ pub fn failing_check_findings(rows: &[Counted], controls: &HashMap<String, Contr
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(control: &str, service: Option<&str>, check: &str, resource: &str) -> Counted {
+        Counted {
+            control: control.into(),
+            service: service.map(str::to_string),
+            check: check.into(),
+            finding_id: "f".into(),
+            title: String::new(),
+            resource: resource.into(),
+            status: "failed".into(),
+            observed_at: "2026-11-20T00:00:00Z".into(),
+            mapping: "finding".into(),
+            scan: 1,
+            evidence: 1,
+            sha256: "a".repeat(64),
+            tool: "Prowler".into(),
+        }
+    }
+
+    fn role(organisation: Responsibility, pairs: &[(&str, Responsibility, Option<&str>)]) -> ControlRole {
+        ControlRole {
+            title: "Title".into(),
+            organisation,
+            pairs: pairs
+                .iter()
+                .map(|(s, r, o)| {
+                    let role = PairRole {
+                        responsibility: *r,
+                        owner: o.map(str::to_string),
+                    };
+                    (s.to_string(), role)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_finding_per_scanner_check_and_control_where_the_customer_has_a_part() {
+        use Responsibility::{Customer, Inherited, Shared};
+        let controls: HashMap<String, ControlRole> = [
+            (
+                "AC-3".to_string(),
+                role(
+                    Shared,
+                    &[
+                        ("a", Customer, Some("zeta")),
+                        ("b", Customer, Some("alpha")),
+                        ("c", Inherited, Some("ops")),
+                    ],
+                ),
+            ),
+            ("PE-3".to_string(), role(Inherited, &[("a", Inherited, None)])),
+        ]
+        .into_iter()
+        .collect();
+        let mut rows: Vec<Counted> = (0..5)
+            .map(|i| {
+                failed(
+                    "AC-3",
+                    Some(if i % 2 == 0 { "a" } else { "b" }),
+                    "s3_public",
+                    &format!("r{i}"),
+                )
+            })
+            .collect();
+        rows.push(failed("AC-3", Some("c"), "s3_public", "inherited")); // provider's scope
+        rows.push(failed("PE-3", None, "dc_door", "aws-account:1")); // inherited organisation-wide
+        rows.push(failed("AC-3", None, "iam_root", "aws-account:1")); // shared organisation-wide
+        rows.push(Counted {
+            status: "passed".into(),
+            ..failed("AC-3", Some("a"), "s3_tls", "r9")
+        });
+        rows.push(failed("AU-2", Some("a"), "trail", "r1")); // not in scope
+        let found = failing_check_findings(&rows, &controls);
+        let keys: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(o, f)| (o.as_str(), f.control_key.as_str()))
+            .collect();
+        assert_eq!(keys, [("Prowler:iam_root", "AC-3"), ("Prowler:s3_public", "AC-3")]);
+        let (_, public) = &found[1];
+        assert_eq!(public.kind, ItemKind::FailedCheck);
+        assert_eq!(public.services, ["a", "b"]);
+        assert_eq!(public.owner.as_deref(), Some("alpha"), "a tie goes to the first name");
+        assert_eq!(
+            public.detail,
+            "check s3_public (Prowler) failed on 5 resources: r0, r1, r2 and 2 more (scan 1)"
+        );
+        let (_, root) = &found[0];
+        assert!(root.services.is_empty());
+        assert_eq!(
+            root.detail,
+            "check iam_root (Prowler) failed on 1 resource organisation-wide: aws-account:1 (scan 1)"
+        );
+    }
+}
