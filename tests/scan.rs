@@ -560,6 +560,11 @@ fn bad_scans_are_refused_with_nothing_changed_and_nothing_stored() {
             "CHECK_ID,STATUS,RESOURCE_UID\ns3_x,FAIL,arn\n".to_string(),
             "comma.csv",
         ),
+        (
+            "header.csv",
+            "CHECK_ID;STATUS;FINDING_UID\ns3_x;FAIL;f-1\n".to_string(),
+            "header.csv",
+        ),
         ("unknown.json", json!({"hello": "world"}).to_string(), "unknown.json"),
         ("empty.json", String::new(), "empty.json"),
     ];

@@ -144,12 +144,16 @@ fn import(
     crate::db::catalogs::get(ctx.db.conn(), catalog).map_err(|e| e.at("--catalog"))?;
     let source = super::source_name(file);
     super::open_input(file)?;
-    let (sha, _) = crate::evidence::hash_file(file)?;
-    if let Some(done) = scans::with_hash(ctx.db.conn(), &sha)? {
-        return already(ctx, &source, &done);
-    }
+    // Stored first, hashed on the way: content imported before was stored before (`put.new` is
+    // false), so a second import leaves the store as it was and reads the file once, not twice.
     let store = Store::beside(ctx.db.path());
     let put = store.put(file)?;
+    if let Some(done) = scans::with_hash(ctx.db.conn(), &put.sha256)? {
+        if put.new {
+            let _ = store.remove(&put.sha256);
+        }
+        return already(ctx, &source, &done);
+    }
     let result = store_scan(ctx, &store, &put, &source, file, format, catalog, collected, expires);
     let imported = match result {
         Ok(Some(imported)) => imported,

@@ -23,17 +23,26 @@ pub fn problem(pattern: &str) -> Option<String> {
     None
 }
 
-/// Whether `resource` matches `pattern` (`*` any run, `?` one character), in linear time.
+/// Whether `resource` matches `pattern` (`*` any run, `?` one character), in linear time and,
+/// for ASCII text (resource ids nearly always are), without allocating.
 pub fn matches(pattern: &str, resource: &str) -> bool {
+    if pattern.is_ascii() && resource.is_ascii() {
+        return glob(pattern.as_bytes(), resource.as_bytes(), b'*', b'?');
+    }
     let p: Vec<char> = pattern.chars().collect();
     let r: Vec<char> = resource.chars().collect();
+    glob(&p, &r, '*', '?')
+}
+
+/// The wildcard match of `r` by `p`: on a mismatch, the last `*` takes one more element.
+fn glob<T: PartialEq + Copy>(p: &[T], r: &[T], star_sym: T, one: T) -> bool {
     let (mut pi, mut ri) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ri < r.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == r[ri]) {
+        if pi < p.len() && (p[pi] == one || p[pi] == r[ri]) {
             pi += 1;
             ri += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_sym {
             star = Some((pi, ri));
             pi += 1;
         } else if let Some((sp, sr)) = star {
@@ -44,7 +53,7 @@ pub fn matches(pattern: &str, resource: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == star_sym)
 }
 
 /// How specific a pattern is: its count of literal characters. Where several services' patterns
@@ -104,6 +113,8 @@ mod tests {
         assert!(matches("a*b*c", "aXXbYYc"));
         assert!(!matches("a*b*c", "aXXbYY"));
         assert!(matches("*:db:*", "arn:aws:rds:x:1:db:y/z"));
+        assert!(matches("arn:aws:s3:::données-?", "arn:aws:s3:::données-é"));
+        assert!(!matches("arn:aws:s3:::données-?", "arn:aws:s3:::données-éé"));
     }
 
     #[test]

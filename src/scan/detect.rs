@@ -50,10 +50,8 @@ fn by_keys(keys: &[String]) -> Option<Format> {
     let candidates = [
         (Format::Asff, has("Findings") || asff_finding || eventbridge),
         (Format::Ocsf, ocsf_finding),
-        (
-            Format::Hdf,
-            has("profiles") && (has("platform") || has("version") || has("statistics")),
-        ),
+        // HDF writes platform, version and statistics first, but a head may show profiles alone.
+        (Format::Hdf, has("profiles")),
         (Format::OscalAr, has("assessment-results")),
     ];
     let mut fits = candidates.iter().filter(|(_, fits)| *fits).map(|(format, _)| *format);
@@ -244,6 +242,7 @@ mod tests {
                 Format::Hdf,
             ),
             (r#"{"assessment-results":{"uuid":"x"}}"#, Format::OscalAr),
+            (r#"{"profiles":[{"name":"p","controls":[]}]}"#, Format::Hdf),
             ("\u{feff}  {\"assessment-results\":{}}", Format::OscalAr),
             (
                 "AUTH_METHOD;TIMESTAMP;CHECK_ID;STATUS;RESOURCE_UID\r\n",

@@ -56,7 +56,7 @@ struct Outcome {
 pub(super) fn read(file: &str, input: &mut dyn BufRead, each: &mut dyn FnMut(Finding) -> Result<()>) -> Result<Tool> {
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes).map_err(|e| Error::io(file, e))?;
-    let hdf: Hdf = serde_json::from_slice(&bytes).map_err(|e| json_error(file, &e))?;
+    let hdf: Hdf = serde_json::from_slice(&bytes).map_err(|e| super::json_error(file, &e, "not HDF"))?;
     let target = hdf.platform.as_ref().and_then(|p| present(p.target_id.as_deref()));
     // A control with no results is observed when the rest of the file was.
     let latest = latest_time(&hdf);
@@ -125,23 +125,6 @@ pub(super) fn read(file: &str, input: &mut dyn BufRead, each: &mut dyn FnMut(Fin
         }
     }
     Ok(tool)
-}
-
-/// The message for an HDF file serde could not read: where, and what.
-fn json_error(file: &str, err: &serde_json::Error) -> Error {
-    let text = err.to_string();
-    let message = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
-    let what = if err.is_eof() {
-        "the JSON ends too early (truncated?)"
-    } else {
-        "not HDF"
-    };
-    Error::Invalid(format!(
-        "{what}: {message} (line {}, column {})",
-        err.line(),
-        err.column()
-    ))
-    .at(file)
 }
 
 /// The latest `start_time` of any result, for controls that have none.

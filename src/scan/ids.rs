@@ -42,6 +42,40 @@ pub enum Reading {
     Malformed,
 }
 
+/// True when `raw` says it belongs to another revision or framework: a prefix naming SP 800-53
+/// but not revision 5 (`NIST.800-53.r4 AC-2`), a revision marker other than 5 (`Rev_4`), or a
+/// leading framework name (`PCI DSS 8.3.1`, `CIS-1.4 1.20`, `ISO 27001 A.5`). Such ids are
+/// counted and skipped where a bare unreadable id is an error.
+pub fn names_another_framework(raw: &str) -> bool {
+    let lower = raw.trim().to_ascii_lowercase();
+    if strip_prefix(&lower).is_none() {
+        return true;
+    }
+    let compact: String = lower.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if compact.starts_with("rev") && compact.len() > 3 && compact[3..].bytes().all(|b| b.is_ascii_digit()) {
+        return compact != "rev5";
+    }
+    const OTHERS: [&str; 16] = [
+        "pci",
+        "cis",
+        "iso",
+        "soc",
+        "hipaa",
+        "gdpr",
+        "csf",
+        "nistcsf",
+        "nist800171",
+        "800171",
+        "fedramp",
+        "cmmc",
+        "hitrust",
+        "ffiec",
+        "kisa",
+        "mitre",
+    ];
+    OTHERS.iter().any(|name| compact.starts_with(name))
+}
+
 /// The twenty control families of SP 800-53 rev 5.
 const FAMILIES: [&str; 20] = [
     "ac", "at", "au", "ca", "cm", "cp", "ia", "ir", "ma", "mp", "pe", "pl", "pm", "ps", "pt", "ra", "sa", "sc", "si",
@@ -265,6 +299,106 @@ mod tests {
         assert_eq!(read("Rev_4"), Reading::Elsewhere);
         assert_eq!(read("ac_2_1_1"), Reading::Malformed);
         assert_eq!(read("AC-2 Account Management"), Reading::Malformed);
+    }
+
+    #[test]
+    fn knows_ids_of_other_frameworks() {
+        for raw in [
+            "NIST.800-53.r4 AC-2",
+            "NIST-800-53-Revision-4: ac_2",
+            "Rev_4",
+            "rev 3",
+            "PCI DSS 10.2.1",
+            "PCI DSS v3.2.1/8.3.1",
+            "CIS-1.4 1.20",
+            "CIS AWS Foundations Benchmark v1.4.0/1.6",
+            "ISO27001-2013 A.9.2.1",
+            "NIST 800-171 3.1.1",
+            "SOC2 CC6.1",
+        ] {
+            assert!(names_another_framework(raw), "{raw}");
+            assert_eq!(sp800_53(raw), None, "{raw}");
+        }
+        for raw in ["AC-2", "1.20", "ac_2_1_1", "Rev_5", "NIST.800-53.r5 AC-2", "revision"] {
+            assert!(!names_another_framework(raw), "{raw}");
+        }
+    }
+
+    #[test]
+    fn reads_every_control_key_of_the_rev5_catalogue() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/oscal/NIST_SP-800-53_rev5.0.1_catalog.json"
+        );
+        let catalog: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).expect("catalogue")).expect("JSON");
+        let mut seen = 0;
+        let mut stack: Vec<&serde_json::Value> = vec![&catalog["catalog"]];
+        while let Some(node) = stack.pop() {
+            for key in ["groups", "controls"] {
+                stack.extend(node[key].as_array().into_iter().flatten());
+            }
+            let Some(id) = node["id"].as_str().filter(|_| {
+                node.get("class").and_then(|c| c.as_str()) == Some("SP800-53")
+                    || node.get("class").and_then(|c| c.as_str()) == Some("SP800-53-enhancement")
+            }) else {
+                continue;
+            };
+            let key = sp800_53(id).unwrap_or_else(|| panic!("{id}"));
+            // The catalogue's own label is the key ctrlmap stores: `AC-2(1)`.
+            let label = node["props"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == "label" && p.get("class").is_none())
+                .and_then(|p| p["value"].as_str())
+                .expect("a label");
+            assert_eq!((key.control.as_str(), key.part), (label, None), "{id}");
+            seen += 1;
+        }
+        assert_eq!(seen, 1189);
+    }
+
+    proptest::proptest! {
+        /// Whatever a file holds, reading it as an id never panics.
+        #[test]
+        fn any_text_reads_without_panicking(text in "\\PC{0,40}") {
+            let _ = read(&text);
+            let _ = names_another_framework(&text);
+        }
+
+        /// Every spelling of the same control and part reads the same.
+        #[test]
+        fn every_spelling_reads_the_same(
+            family in 0..FAMILIES.len(),
+            base in 1u32..30,
+            enhancement in proptest::option::of(1u32..40),
+            part in proptest::option::of("[a-h]"),
+        ) {
+            let lower = FAMILIES[family];
+            let upper = lower.to_ascii_uppercase();
+            let mut control = format!("{upper}-{base}");
+            if let Some(e) = enhancement {
+                control.push_str(&format!("({e})"));
+            }
+            let want = Some(ControlId { control: control.clone(), part: part.clone() });
+            let e_paren = enhancement.map(|e| format!("({e})")).unwrap_or_default();
+            let e_under = enhancement.map(|e| format!("_{e}")).unwrap_or_default();
+            let e_dot = enhancement.map(|e| format!(".{e}")).unwrap_or_default();
+            let p_paren = part.as_ref().map(|p| format!("({p})")).unwrap_or_default();
+            let p_under = part.as_ref().map(|p| format!("_{p}")).unwrap_or_default();
+            let p_smt = part.as_ref().map(|p| format!("_smt.{p}")).unwrap_or_default();
+            let spellings = [
+                format!("{upper}-{base}{e_paren}{p_paren}"),
+                format!("NIST.800-53.r5 {upper}-{base}{e_paren}{p_paren}"),
+                format!("{lower}_{base}{e_under}{p_under}"),
+                format!("{lower}-{base}{e_dot}{p_smt}"),
+                format!("{upper}-{base:02}{}{p_paren}", enhancement.map(|e| format!(" ({e:02})")).unwrap_or_default()),
+            ];
+            for spelling in spellings {
+                proptest::prop_assert_eq!(&sp800_53(&spelling), &want, "{}", spelling);
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,6 @@ mod oscal_ar;
 mod prowler_csv;
 #[cfg(test)]
 mod testing;
-#[allow(dead_code)] // used by the readers, committed one by one
 mod times;
 
 pub use crate::model::observation::{ObsStatus, ScanFormat as Format};
@@ -159,7 +158,6 @@ impl Tally {
 }
 
 /// An error about one record of `file`: `scan.json $.Findings[3]: no resource`.
-#[allow(dead_code)] // used by the readers, committed one by one
 fn bad(file: &str, locator: &str, message: impl Into<String>) -> Error {
     let place = if locator.is_empty() {
         file.to_string()
@@ -169,8 +167,25 @@ fn bad(file: &str, locator: &str, message: impl Into<String>) -> Error {
     Error::Invalid(message.into()).at(place)
 }
 
+/// The one-line message for a document serde_json could not read whole: truncated, or not of
+/// the shape `what` names, with the line and column.
+fn json_error(file: &str, err: &serde_json::Error, what: &str) -> Error {
+    let text = err.to_string();
+    let message = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+    let what = if err.is_eof() {
+        "the JSON ends too early (truncated?)"
+    } else {
+        what
+    };
+    Error::Invalid(format!(
+        "{what}: {message} (line {}, column {})",
+        err.line(),
+        err.column()
+    ))
+    .at(file)
+}
+
 /// An account-wide resource in ctrlmap's spelling: `aws-account:111122223333`.
-#[allow(dead_code)] // used by the readers, committed one by one
 fn account_resource(account: &str) -> String {
     format!("aws-account:{account}")
 }
@@ -210,7 +225,6 @@ impl Requirements {
 }
 
 /// A text field that is present and not blank.
-#[allow(dead_code)] // used by the readers, committed one by one
 fn present(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }

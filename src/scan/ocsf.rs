@@ -24,6 +24,8 @@ struct Raw {
     status_code: Option<String>,
     status: Option<String>,
     finding_info: Option<Info>,
+    /// OCSF 1.0 (Prowler 3) names `finding_info` `finding`.
+    finding: Option<Info>,
     message: Option<String>,
     resources: Option<Vec<Resource>>,
     cloud: Option<Cloud>,
@@ -93,7 +95,7 @@ pub(super) fn read(file: &str, input: &mut dyn BufRead, each: &mut dyn FnMut(Fin
 
 fn findings(file: &str, locator: &str, raw: Raw) -> Result<Vec<Finding>> {
     let fail = |message: String| bad(file, locator, message);
-    let info = raw.finding_info.as_ref();
+    let info = raw.finding_info.as_ref().or(raw.finding.as_ref());
     let id = info
         .and_then(|i| present(i.uid.as_deref()))
         .ok_or_else(|| fail("no finding id (finding_info.uid)".to_string()))?;
@@ -155,10 +157,11 @@ fn status(raw: &Raw) -> Result<(ObsStatus, String), String> {
     let mut status = match word.to_ascii_uppercase().as_str() {
         "PASS" => ObsStatus::Passed,
         "FAIL" => ObsStatus::Failed,
-        "MANUAL" => ObsStatus::Manual,
+        // Prowler 3's INFO became MANUAL in Prowler 4.
+        "MANUAL" | "INFO" => ObsStatus::Manual,
         _ => {
             return Err(format!(
-                "unknown status_code \"{}\": expected PASS, FAIL or MANUAL",
+                "unknown status_code \"{}\": expected PASS, FAIL, MANUAL or INFO",
                 crate::error::shorten(word)
             ));
         }
@@ -166,7 +169,8 @@ fn status(raw: &Raw) -> Result<(ObsStatus, String), String> {
     let mut words = word.to_string();
     if let Some(workflow) = present(raw.status.as_deref()) {
         match workflow.to_ascii_lowercase().as_str() {
-            "new" | "in progress" | "resolved" | "unknown" | "other" => {}
+            // OCSF 1.0 (Prowler 3) wrote the event's Success or Failure here.
+            "new" | "in progress" | "resolved" | "unknown" | "other" | "success" | "failure" => {}
             "suppressed" => words.push_str(", status Suppressed"),
             "archived" => {
                 status = ObsStatus::NotApplicable;
@@ -174,7 +178,7 @@ fn status(raw: &Raw) -> Result<(ObsStatus, String), String> {
             }
             _ => {
                 return Err(format!(
-                    "unknown status \"{}\": expected New, In Progress, Suppressed, Resolved, Archived, Unknown or Other",
+                    "unknown status \"{}\": expected New, In Progress, Suppressed, Resolved, Archived, Unknown, Other, Success or Failure",
                     crate::error::shorten(workflow)
                 ));
             }
@@ -284,6 +288,7 @@ mod tests {
             ("FAIL", "Suppressed", ObsStatus::Failed, "FAIL, status Suppressed"),
             ("FAIL", "Archived", ObsStatus::NotApplicable, "FAIL, status Archived"),
             ("pass", "Resolved", ObsStatus::Passed, "pass"),
+            ("INFO", "Success", ObsStatus::Manual, "INFO"),
         ];
         for (code, workflow, status, words) in cases {
             let text = finding("")
@@ -333,7 +338,7 @@ mod tests {
             ),
             (
                 ok.replace(r#""status_code":"FAIL""#, r#""status_code":"OK""#),
-                "scan.json $[0]: unknown status_code \"OK\": expected PASS, FAIL or MANUAL",
+                "scan.json $[0]: unknown status_code \"OK\": expected PASS, FAIL, MANUAL or INFO",
             ),
             (
                 ok.replace(r#""status":"New""#, r#""status":"Open""#),

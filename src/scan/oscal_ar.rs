@@ -102,7 +102,8 @@ struct RelatedObservation {
 pub(super) fn read(file: &str, input: &mut dyn BufRead, each: &mut dyn FnMut(Finding) -> Result<()>) -> Result<Tool> {
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes).map_err(|e| Error::io(file, e))?;
-    let document: Document = serde_json::from_slice(&bytes).map_err(|e| json_error(file, &e))?;
+    let document: Document =
+        serde_json::from_slice(&bytes).map_err(|e| super::json_error(file, &e, "not OSCAL assessment results"))?;
     let top = document.results.local_definitions.unwrap_or_default();
     for (r, run) in document.results.results.iter().enumerate() {
         let observations: HashMap<&str, &Observation> = run.observations.iter().map(|o| (o.uuid.as_str(), o)).collect();
@@ -216,22 +217,6 @@ fn observed_at(run: &Run, related: &[&Observation]) -> Result<String, String> {
         }
     }
     Err("no time (observations' collected, or the result's end or start)".to_string())
-}
-
-fn json_error(file: &str, err: &serde_json::Error) -> Error {
-    let text = err.to_string();
-    let message = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
-    let what = if err.is_eof() {
-        "the JSON ends too early (truncated?)"
-    } else {
-        "not OSCAL assessment results"
-    };
-    Error::Invalid(format!(
-        "{what}: {message} (line {}, column {})",
-        err.line(),
-        err.column()
-    ))
-    .at(file)
 }
 
 #[cfg(test)]

@@ -231,10 +231,11 @@ fn status(record: &csv::StringRecord, column: usize, muted: Option<usize>) -> Re
     let status = match word.to_ascii_uppercase().as_str() {
         "PASS" => ObsStatus::Passed,
         "FAIL" => ObsStatus::Failed,
-        "MANUAL" => ObsStatus::Manual,
+        // Prowler 3's INFO became MANUAL in Prowler 4.
+        "MANUAL" | "INFO" => ObsStatus::Manual,
         _ => {
             return Err(format!(
-                "unknown STATUS \"{}\": expected PASS, FAIL or MANUAL",
+                "unknown STATUS \"{}\": expected PASS, FAIL, MANUAL or INFO",
                 crate::error::shorten(word)
             ));
         }

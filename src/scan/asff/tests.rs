@@ -194,7 +194,7 @@ fn refuses_bad_input_naming_file_and_record() {
     let cases: Vec<(String, &str)> = vec![
         (
             format!(r#"{{"Findings":[{ok},{ok}"#),
-            "scan.json $.Findings[2]: the JSON ends too early (truncated?): EOF while parsing",
+            "scan.json $.Findings[2]: the JSON ends too early (truncated?) (line 1, column 257)",
         ),
         (
             format!(r#"{{"Findings":[{ok},"#),
@@ -206,7 +206,7 @@ fn refuses_bad_input_naming_file_and_record() {
         ),
         (
             r#"{"Findings":{"Id":"x"}}"#.into(),
-            "scan.json: invalid type: map, expected an array of findings at $.Findings",
+            "scan.json $.Findings: expected an array of findings, found an object (line 1, column 13)",
         ),
         (
             r#"{"Findings":[{"Id":5}]}"#.into(),
@@ -214,11 +214,11 @@ fn refuses_bad_input_naming_file_and_record() {
         ),
         (
             r#""just a string""#.into(),
-            "scan.json: invalid type: string \"just a string\", expected findings",
+            "scan.json: expected findings: an array, an object holding them, or one finding object (line 1, column 1)",
         ),
         (
             r#"{"detail-type":"Scheduled Event","detail":{}}"#.into(),
-            "scan.json: $.detail holds no findings",
+            "scan.json $.detail: holds no \"findings\" array of findings (line 1, column 45)",
         ),
         ("".into(), "scan.json: no findings: the file is empty"),
         (ok.replace(r#""Id":"x","#, ""), "scan.json line 1: no Id"),
@@ -264,7 +264,7 @@ fn refuses_bad_input_naming_file_and_record() {
         ),
         (
             format!("{ok}\n{{\"Id\":"),
-            "scan.json: the JSON ends too early (truncated?): EOF while parsing a value (line 2, column",
+            "scan.json line 2: the JSON ends too early (truncated?) (line 2, column 7)",
         ),
     ];
     for (text, want) in cases {

@@ -52,6 +52,7 @@ fn maps_every_status_word_and_the_rev5_key() {
         ("PASS", "False", ObsStatus::Passed, "PASS"),
         ("FAIL", "False", ObsStatus::Failed, "FAIL"),
         ("MANUAL", "", ObsStatus::Manual, "MANUAL"),
+        ("INFO", "", ObsStatus::Manual, "INFO"),
         ("FAIL", "True", ObsStatus::Failed, "FAIL, muted"),
     ];
     for (word, muted, status, words) in cases {
@@ -122,7 +123,7 @@ fn refuses_bad_input_naming_file_and_line() {
         ),
         (
             format!("{HEADER}\n{}", row("BROKEN", "False")),
-            "scan.json line 2: unknown STATUS \"BROKEN\": expected PASS, FAIL or MANUAL",
+            "scan.json line 2: unknown STATUS \"BROKEN\": expected PASS, FAIL, MANUAL or INFO",
         ),
         (
             format!("{HEADER}\n{}", row("", "False")),
