@@ -48,28 +48,37 @@ impl Tally {
 /// ones, else those of the live database on the source's day, on the services in its scope or
 /// organisation-wide (what `evaluation close` freezes).
 pub fn counted(conn: &Connection, source: &Source) -> Result<Vec<Counted>> {
-    Ok(match source {
-        Source::Frozen(e) => observed::frozen(conn, e.id)?,
+    let live = |catalog: &str, services: &Option<Vec<String>>, today| -> Result<Vec<Counted>> {
+        let (id, _) = catalogs::get(conn, catalog)?;
+        let mut rows = observed::live(conn, id, today)?;
+        if let Some(scope) = services {
+            let scope: BTreeSet<&str> = scope.iter().map(String::as_str).collect();
+            rows.retain(|o| o.service.as_deref().is_none_or(|s| scope.contains(s)));
+        }
+        Ok(rows)
+    };
+    match source {
+        Source::Frozen(e) => observed::frozen(conn, e.id),
         Source::Live {
             catalog,
             services,
             today,
             ..
-        } => {
-            let (id, _) = catalogs::get(conn, catalog)?;
-            let mut rows = observed::live(conn, id, *today)?;
-            if let Some(scope) = services {
-                let scope: BTreeSet<&str> = scope.iter().map(String::as_str).collect();
-                rows.retain(|o| o.service.as_deref().is_none_or(|s| scope.contains(s)));
+        } => live(catalog, services, *today),
+        // Seen through a crosswalk: the observations mapped to the reported catalogue itself, in
+        // the scope of the source seen through. A closed evaluation froze those of its own
+        // catalogue only, so through a crosswalk it shows none rather than today's.
+        Source::Via { target, via, today } => {
+            let mut inner: &Source = via;
+            while let Source::Via { via, .. } = inner {
+                inner = via;
             }
-            rows
+            match inner {
+                Source::Live { services, .. } => live(target, services, *today),
+                _ => Ok(Vec::new()),
+            }
         }
-        // Seen through a crosswalk: the observations mapped to the reported catalogue itself.
-        Source::Via { target, today, .. } => {
-            let (id, _) = catalogs::get(conn, target)?;
-            observed::live(conn, id, *today)?
-        }
-    })
+    }
 }
 
 impl Checks {
