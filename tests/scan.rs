@@ -436,7 +436,8 @@ fn check_maps_map_findings_that_name_no_control() {
         "nist-800-53",
     ])
     .success()
-    .stdout(predicates::str::contains("added"));
+    .stdout(predicates::str::contains("added"))
+    .stdout(predicates::str::contains("CP-1(2) (first at $.Requirements[128]"));
     let rows = env.json(["check-map", "list", "--check", "iam_root_mfa_enabled", "--json"]);
     assert!(rows.as_array().is_some_and(|r| !r.is_empty()), "{rows}");
     assert!(

@@ -17,7 +17,9 @@ use crate::support::output;
 #[derive(Debug, Subcommand)]
 pub enum CheckMapCommand {
     /// Import a check map: Prowler's framework JSON (Requirements[].Id and Checks[]) or a CSV
-    /// with the header check,control,relationship,rationale. All or nothing.
+    /// with the header check,control,relationship,rationale. All or nothing: a CSV row naming a
+    /// control the catalogue lacks refuses the file; in a framework JSON such a requirement is
+    /// skipped and named (published files hold a few ids of no rev 5 control).
     ///
     /// Example: ctrlmap check-map import prowler/nist_800_53_revision_5_aws.json --catalog nist-800-53
     Import {
@@ -47,6 +49,10 @@ struct Imported {
     updated: usize,
     unchanged: usize,
     skipped_not_implemented: usize,
+    /// Controls a framework file names that the catalogue lacks, with where each first appears.
+    skipped_unknown: Vec<(String, String)>,
+    /// How many (check, control) rows those were.
+    skipped_rows: usize,
     checks: usize,
     controls: usize,
 }
@@ -117,6 +123,16 @@ fn import(ctx: &mut Ctx, file: &std::path::Path, catalog: &str) -> Result<()> {
         let mut controls = std::collections::HashSet::new();
         for row in &map.rows {
             let Some(&control_id) = keys.get(&row.id.control.to_uppercase()) else {
+                // A framework file someone else publishes (Prowler's) may name a control the
+                // catalogue lacks (its `cp_1_2` is no rev 5 control): that row is skipped and
+                // named, the rest still map. Your own CSV is refused, to be fixed.
+                if map.framework.is_some() {
+                    done.skipped_rows += 1;
+                    if !done.skipped_unknown.iter().any(|(c, _)| *c == row.id.control) {
+                        done.skipped_unknown.push((row.id.control.clone(), row.locator.clone()));
+                    }
+                    continue;
+                }
                 return Err(Error::Invalid(format!(
                     "{source}, {}: control \"{}\" (from \"{}\") is not in catalogue {catalog}",
                     row.locator, row.id.control, row.raw
@@ -170,5 +186,17 @@ fn import(ctx: &mut Ctx, file: &std::path::Path, catalog: &str) -> Result<()> {
         "check map {source}: {} added, {} updated, {} unchanged ({} checks onto {} controls of {catalog}); {} entries marked not implemented skipped",
         done.added, done.updated, done.unchanged, done.checks, done.controls, done.skipped_not_implemented
     )?;
+    if !done.skipped_unknown.is_empty() {
+        writeln!(
+            out,
+            "skipped {} rows naming controls not in {catalog}: {}",
+            done.skipped_rows,
+            done.skipped_unknown
+                .iter()
+                .map(|(c, at)| format!("{c} (first at {at})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
     Ok(())
 }
