@@ -601,3 +601,46 @@ fn reports_show_the_items_of_their_scope_and_the_overdue_ones() {
         .success();
     assert!(!pdf_words(&out).contains("Plan of action"));
 }
+
+#[test]
+fn two_closes_at_once_open_the_items_once() {
+    let env = Env::estate();
+    env.setup(&[
+        &["evaluation", "open", "race"],
+        &["evaluation", "record", "SRM-FW", "--result", "not-satisfied"],
+    ]);
+    let close = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin!("ctrlmap"))
+            .env("CTRLMAP_DB", &env.db)
+            .env("CTRLMAP_ACTOR", "alice")
+            .env("CTRLMAP_BUSY_TIMEOUT_MS", "20000")
+            .args(["--today", "2026-12-01", "evaluation", "close", "--evaluation", "1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (close(), close());
+    let outcomes = [a, b].map(|c| c.wait_with_output().expect("wait"));
+    let closed = outcomes.iter().filter(|o| o.status.success()).count();
+    let said: Vec<String> = outcomes
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+        .collect();
+    assert_eq!(closed, 1, "one close wins: {said:?}");
+    let loser = outcomes.iter().find(|o| !o.status.success()).expect("one refused");
+    let stderr = String::from_utf8_lossy(&loser.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    let opened = env.count("SELECT count(*) FROM poam_item");
+    assert!(opened > 0);
+    assert_eq!(
+        env.count("SELECT count(*) FROM (SELECT DISTINCT control_key, kind FROM poam_item)"),
+        opened,
+        "one item per finding"
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM audit_log WHERE action = 'poam.open'"),
+        opened
+    );
+    env.run(["audit", "verify"]).success();
+}

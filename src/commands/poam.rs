@@ -113,11 +113,9 @@ struct Listed<'a> {
     acceptance_expired: bool,
 }
 
-/// Whether an item in `state` passes the filters.
-fn keeps(item: &Item, state: State, open: bool, overdue: bool, team: Option<&str>) -> bool {
-    (!open || matches!(state.status, ItemStatus::Open | ItemStatus::InProgress))
-        && (!overdue || state.overdue)
-        && team.is_none_or(|t| item.owner.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(t)))
+/// Whether an item in `state` passes `--open` and `--overdue`.
+fn keeps(state: State, open: bool, overdue: bool) -> bool {
+    (!open || matches!(state.status, ItemStatus::Open | ItemStatus::InProgress)) && (!overdue || state.overdue)
 }
 
 fn list(ctx: &Ctx, open: bool, overdue: bool, team: Option<&str>, evaluation: Option<i64>) -> Result<()> {
@@ -128,11 +126,16 @@ fn list(ctx: &Ctx, open: bool, overdue: bool, team: Option<&str>, evaluation: Op
     if let Some(e) = evaluation {
         crate::db::evaluations::get(conn, e)?;
     }
-    let items = poam::list(conn, evaluation)?;
+    let filter = crate::estate::poam::Filter {
+        catalog: None,
+        evaluation,
+        team,
+    };
+    let items = crate::estate::poam::items(conn, &filter, ctx.today)?;
     let shown: Vec<(&Item, State)> = items
         .iter()
-        .map(|i| (i, i.state(ctx.today)))
-        .filter(|(i, s)| keeps(i, *s, open, overdue, team))
+        .filter(|s| keeps(s.state, open, overdue))
+        .map(|s| (&s.item, s.state))
         .collect();
     let mut out = output::stdout();
     if ctx.json {
@@ -411,12 +414,12 @@ mod tests {
             status: ItemStatus::RiskAccepted,
             ..open
         };
-        let i = item(Some("Platform"));
-        assert!(keeps(&i, open, true, false, Some("platform")));
-        assert!(!keeps(&i, open, false, true, None));
-        assert!(keeps(&i, late, false, true, None));
-        assert!(!keeps(&i, accepted, true, false, None));
-        assert!(!keeps(&item(None), open, false, false, Some("platform")));
+        assert!(keeps(open, true, false));
+        assert!(!keeps(open, false, true));
+        assert!(keeps(late, false, true));
+        assert!(keeps(late, true, true));
+        assert!(!keeps(accepted, true, false));
+        assert!(keeps(accepted, false, false));
         assert_eq!(
             services(&["a".into(), "b".into(), "c".into(), "d".into()]),
             "a, b, c, and 1 more"

@@ -143,6 +143,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     })
 }
 
+/// Services an audit entry of an opened item names (the item's row holds them all).
+const AUDITED_SERVICES: usize = 20;
+
 /// Opens one item per finding of `origin` on catalogue `catalog`, detected on `detected` and due
 /// by the kind's default; a finding whose item is already open (not completed) for the same
 /// origin, control and kind opens none, so no path opens it twice. Each opened item is an audit
@@ -200,7 +203,9 @@ pub fn open_items_for(
                 "catalog": catalog,
                 "control": f.control_key,
                 "kind": f.kind,
-                "services": f.services,
+                // The row keeps them all; the entry names the first few, for a reader.
+                "services": f.services.iter().take(AUDITED_SERVICES).collect::<Vec<_>>(),
+                "service_count": f.services.len(),
                 "detail": f.detail,
                 "owner": f.owner,
                 "detected": detected,

@@ -1,8 +1,6 @@
 //! The POA&M as it stands on a day: items with their state in effect (a risk acceptance past its
 //! end date is open again, an open item past its due date is overdue), computed when asked.
 
-use serde::Serialize;
-
 use crate::db::Connection;
 use crate::db::poam::{self, Item};
 use crate::error::Result;
@@ -21,13 +19,11 @@ pub struct Filter<'a> {
 }
 
 /// An item and where it stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Standing {
     /// The item as stored.
-    #[serde(flatten)]
     pub item: Item,
     /// Where it stands on the day asked.
-    #[serde(skip)]
     pub state: State,
 }
 

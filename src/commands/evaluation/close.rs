@@ -29,8 +29,11 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
         let mut seq = 0i64;
         // Every stored file the snapshot names, with the evidence that names it.
         let mut files: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
-        // What calls for a plan of action, control by control, as frozen.
-        let mut findings = Vec::new();
+        // One POA&M item per finding, control by control as the pairs are frozen (a large
+        // estate's findings are never all held at once), in the same transaction: a refused
+        // close opens none, and an evaluation closes once, so none is opened twice.
+        let origin = poam::Origin::Evaluation(e.id);
+        let mut opened = 0usize;
         // The scanner observations that count now are frozen with it, so a later scan, review
         // or supersession changes nothing its reports say; their scans' files are checked too.
         let counted = checks::counted(w, &source)?;
@@ -42,7 +45,8 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             .collect();
         let mut roles: HashMap<String, checks::ControlRole> = HashMap::new();
         pairs::for_each_control(w, &source, |info, pairs| {
-            findings.extend(crate::model::poam::findings(pairs));
+            let findings = crate::model::poam::findings(pairs);
+            opened += poam::open_items_for(w, &origin, &e.catalog, &findings, today)?.len();
             if failing.contains(info.key.as_str()) {
                 roles.insert(info.key.clone(), checks::ControlRole::of(&info.title, pairs));
             }
@@ -81,11 +85,9 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             details["observations"] = json!(counted.len());
         }
         w.audit("evaluation.close", &format!("evaluation:{}", e.id), details)?;
-        // One POA&M item per finding, in the same transaction: a refused close opens none, and
-        // an evaluation closes once, so none is opened twice.
-        let mut opened = poam::open_items_for(w, &poam::Origin::Evaluation(e.id), &e.catalog, &findings, today)?.len();
-        // And one per failing scanner check (check, control, services), its origin the check:
-        // the same check still failing at the next close opens none while its item is open.
+        // And one POA&M item per failing scanner check (check, control, services), its origin
+        // the check: the same check still failing at the next close opens none while its item
+        // is open.
         for (origin, finding) in checks::failing_check_findings(&counted, &roles) {
             opened += poam::open_items_for(w, &poam::Origin::Scan(origin), &e.catalog, &[finding], today)?.len();
         }
