@@ -23,6 +23,7 @@ mod report_html;
 mod report_pdf;
 mod responsibility;
 mod scan;
+mod scan_reports;
 mod scripts;
 mod security;
 mod seeds_providers;

@@ -111,7 +111,7 @@ fn the_csv_has_one_row_per_control_or_per_pair() {
         lines.next(),
         Some(
             "catalog,control,title,family,responsibility,owner,status,result,note,evidence_ids,evidence_sha256,\
-             freshest_evidence,expired_evidence,via"
+             freshest_evidence,expired_evidence,via,checks_passed,checks_failed"
         )
     );
     assert_eq!(text.lines().count(), 21);
@@ -122,7 +122,7 @@ fn the_csv_has_one_row_per_control_or_per_pair() {
     assert_eq!(
         patch,
         "srm,SRM-PATCH,Patch management,Patch Management,shared,\"data-platform, platform\",,satisfied,\
-         all prod hosts patched within SLA,1,,2026-11-20,no,"
+         all prod hosts patched within SLA,1,,2026-11-20,no,,0,0"
     );
     let fw = text.lines().find(|l| l.starts_with("srm,SRM-FW,")).expect("fw row");
     assert!(fw.contains(",not-satisfied,0.0.0.0/0 on 5432,"), "{fw}");

@@ -185,7 +185,7 @@ fn a_template_changes_titles_and_sections() {
             "\"title\": \"Quarterly control review\"",
         )
         .replace(
-            "\"sections\": [\"cover\", \"summary\", \"matrix\", \"controls\", \"findings\", \"evidence\", \"signoff\"]",
+            "\"sections\": [\"cover\", \"summary\", \"matrix\", \"controls\", \"findings\", \"checks\", \"evidence\", \"signoff\"]",
             "\"sections\": [\"cover\", \"controls\"]",
         );
     let path = env.file("custom.json", custom);

@@ -13,6 +13,7 @@ pub mod evaluations;
 pub mod evidence;
 pub mod implementations;
 pub mod mappings;
+pub mod observed;
 pub mod offerings;
 pub mod poam;
 pub mod provider_docs;

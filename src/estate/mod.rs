@@ -8,6 +8,7 @@
 //! Reports, exports, the package and the commands consume it; it reads through `db`, derives with
 //! `model`, and never writes.
 
+pub mod checks;
 pub mod control;
 pub mod coverage;
 mod crosswalk;

@@ -159,7 +159,7 @@ pub fn build(
     let mut assembly = Assembly::start(conn, &opts)?;
     // With the byte-order mark, as `report --format csv` writes it: reviewers open it in a spreadsheet.
     let mut csv = crate::report::csv::BOM.to_vec();
-    let mut rows = Rows::start(&opts, Level::Control, &template.csv_columns.control, &mut csv)?;
+    let mut rows = Rows::start(conn, &opts, Level::Control, &template.csv_columns.control, &mut csv)?;
     let mut files = EvidenceFiles::default();
     let mut facets = crate::report::html::Facets::default();
     pairs::for_each_control_owned(conn, &opts.source, |info, all| {

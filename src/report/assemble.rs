@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::data::{
-    CategoryColumn, EvaluationLine, EvidenceLine, Finding, PoamLine, ReportData, ServiceLine, SourceLine, Summary,
-    TeamLine,
+    CategoryColumn, CheckLine, EvaluationLine, EvidenceLine, FAILING_SHOWN, FailingCheck, Finding, PoamLine,
+    ReportData, ServiceLine, SourceLine, Summary, TeamLine,
 };
 use super::findings::{Findings, check_findings, pair_findings};
 use super::template::Template;
@@ -12,6 +12,7 @@ use crate::db::evaluations::Evaluation;
 use crate::db::sources::{Cited, Sources};
 use crate::db::{Connection, catalogs, offerings};
 use crate::error::Result;
+use crate::estate::checks::Checks;
 use crate::estate::control::{ControlInfo, ControlLine, control_line, line_responsibility};
 use crate::estate::fingerprint::Fingerprint;
 use crate::estate::pairs::{self, Source};
@@ -85,6 +86,9 @@ pub struct Assembly<'o> {
     /// Scanners' current failed and manual observations, by (control key, service name); live
     /// reports only (a closed evaluation's snapshot holds what it froze).
     open_checks: HashMap<(String, String), Vec<crate::db::scans::Open>>,
+    /// Scanners' observations that count for the report (frozen ones for a closed evaluation).
+    checks: Checks,
+    check_lines: Vec<CheckLine>,
 }
 
 impl<'o> Assembly<'o> {
@@ -101,6 +105,34 @@ impl<'o> Assembly<'o> {
                         open_checks.entry((o.control.clone(), service)).or_default().push(o);
                     }
                 }
+            }
+        }
+        let checks = Checks::load(conn, &opts.source)?;
+        if let Source::Frozen(_) = &opts.source {
+            // A closed evaluation's failed and manual checks are those it froze.
+            for o in checks
+                .all()
+                .filter(|o| matches!(o.status.as_str(), "failed" | "manual"))
+            {
+                if let Some(service) = o.service.clone() {
+                    open_checks
+                        .entry((o.control.clone(), service.clone()))
+                        .or_default()
+                        .push(crate::db::scans::Open {
+                            control_id: 0,
+                            control: o.control.clone(),
+                            service_id: None,
+                            service: Some(service),
+                            check: o.check.clone(),
+                            resource: o.resource.clone(),
+                            scan: o.scan,
+                            evidence: o.evidence,
+                            status: o.status.clone(),
+                        });
+                }
+            }
+            for list in open_checks.values_mut() {
+                list.sort_by(|a, b| (&a.status, &a.check, &a.resource).cmp(&(&b.status, &b.check, &b.resource)));
             }
         }
         Ok(Assembly {
@@ -120,6 +152,8 @@ impl<'o> Assembly<'o> {
             with_counting: 0,
             per_category: BTreeMap::new(),
             open_checks,
+            checks,
+            check_lines: Vec::new(),
         })
     }
 
@@ -222,8 +256,47 @@ impl<'o> Assembly<'o> {
                 .push((format!("{} {}", info.key, info.title), r));
         }
         self.controls.push(line);
+        if !self.checks.is_empty() {
+            let shown: BTreeSet<&str> = kept.iter().map(|p| &*p.service).collect();
+            self.add_checks(info, &shown);
+        }
         drop(kept);
         self.fingerprint.add_all(kept_pairs)
+    }
+
+    /// The automated-checks line of one control, when any observation of it counts on the
+    /// services shown (or organisation-wide, in a report not narrowed to one team).
+    fn add_checks(&mut self, info: &ControlInfo, shown: &BTreeSet<&str>) {
+        let mut line = CheckLine {
+            control: info.key.clone(),
+            title: info.title.clone(),
+            ..CheckLine::default()
+        };
+        let mut any = false;
+        for o in self.checks.of(&info.key, shown, self.opts.team.is_none()) {
+            any = true;
+            match o.status.as_str() {
+                "passed" => line.passed += 1,
+                "failed" => {
+                    line.failed += 1;
+                    if line.failing.len() < FAILING_SHOWN {
+                        line.failing.push(FailingCheck {
+                            check: o.check.clone(),
+                            resource: o.resource.clone(),
+                            service: o.service.clone().unwrap_or_default(),
+                            scan: o.scan,
+                        });
+                    } else {
+                        line.failing_more += 1;
+                    }
+                }
+                "manual" => line.manual += 1,
+                _ => line.other += 1,
+            }
+        }
+        if any {
+            self.check_lines.push(line);
+        }
     }
 
     /// The report data, once every control was added.
@@ -245,6 +318,8 @@ impl<'o> Assembly<'o> {
             with_counting,
             mut per_category,
             open_checks: _,
+            checks: _,
+            check_lines,
         } = self;
         // A frozen snapshot was checked against its stored fingerprint as it was read (pairs.rs).
         let fingerprint = fingerprint.finish()?;
@@ -342,6 +417,7 @@ impl<'o> Assembly<'o> {
             categories,
             controls,
             findings,
+            checks: check_lines,
             evidence: evidence
                 .into_values()
                 .map(|(mut line, controls)| {

@@ -9,6 +9,7 @@ use std::io::Write;
 use super::assemble::Options;
 use crate::db::Connection;
 use crate::error::{Error, Result};
+use crate::estate::checks::{Checks, Tally};
 use crate::estate::control::{ControlLine, control_line, via};
 use crate::estate::pairs::{self, ControlInfo};
 use crate::evidence::FileCheck;
@@ -43,6 +44,8 @@ const CONTROL_COLUMNS: &[&str] = &[
     "freshest_evidence",
     "expired_evidence",
     "via",
+    "checks_passed",
+    "checks_failed",
 ];
 const SERVICE_ONLY: &[&str] = &[
     "service",
@@ -63,7 +66,7 @@ pub fn write_checked(
     mut files: Option<&mut FileCheck>,
     out: impl Write,
 ) -> Result<()> {
-    let mut rows = Rows::start(opts, level, columns, out)?;
+    let mut rows = Rows::start(conn, opts, level, columns, out)?;
     pairs::for_each_control_owned(conn, &opts.source, |info, mut all| {
         if let Some(check) = files.as_deref_mut() {
             check.mark(&mut all)?;
@@ -81,11 +84,19 @@ pub struct Rows<'a, W: Write> {
     columns: &'a [String],
     catalog: String,
     w: csv::Writer<W>,
+    /// Scanners' observations that count, read only when a checks column is asked for.
+    checks: Checks,
 }
 
 impl<'a, W: Write> Rows<'a, W> {
     /// Checks `columns` against `level` and writes the header row.
-    pub fn start(opts: &'a Options<'a>, level: Level, columns: &'a [String], out: W) -> Result<Rows<'a, W>> {
+    pub fn start(
+        conn: &Connection,
+        opts: &'a Options<'a>,
+        level: Level,
+        columns: &'a [String],
+        out: W,
+    ) -> Result<Rows<'a, W>> {
         for c in columns {
             let known = CONTROL_COLUMNS.contains(&c.as_str())
                 || (level == Level::Service && SERVICE_ONLY.contains(&c.as_str()));
@@ -105,12 +116,18 @@ impl<'a, W: Write> Rows<'a, W> {
             .terminator(csv::Terminator::CRLF)
             .from_writer(out);
         w.write_record(columns).map_err(csv_error)?;
+        let checks = if columns.iter().any(|c| c.starts_with("checks_")) {
+            Checks::load(conn, &opts.source)?
+        } else {
+            Checks::default()
+        };
         Ok(Rows {
             opts,
             level,
             columns,
             catalog: opts.source.catalog().to_string(),
             w,
+            checks,
         })
     }
 
@@ -118,20 +135,29 @@ impl<'a, W: Write> Rows<'a, W> {
     pub fn add(&mut self, info: &ControlInfo, all: &[Pair]) -> Result<()> {
         let (catalog, columns) = (&self.catalog, self.columns);
         let kept: Vec<&Pair> = all.iter().filter(|p| self.opts.keeps(p)).collect();
+        // Organisation-wide observations count in a control's row unless the report is one team's.
+        let organisation = self.opts.team.is_none();
         match self.level {
             Level::Control => {
                 // Derived once per row, whichever columns ask for them.
                 let line = control_line(info, &kept);
                 let evidence = evidence_cells(kept.iter().copied());
-                let row = columns
-                    .iter()
-                    .map(|c| control_cell(c, catalog, info, &kept, &line, &evidence));
+                let shown: BTreeSet<&str> = kept.iter().map(|p| &*p.service).collect();
+                let tally = self.checks.tally(&info.key, &shown, organisation);
+                let row = columns.iter().map(|c| match checks_cell(c, &tally) {
+                    Some(n) => n,
+                    None => control_cell(c, catalog, info, &kept, &line, &evidence),
+                });
                 write_row(&mut self.w, row)
             }
             Level::Service => {
                 for p in kept {
                     let evidence = evidence_cells(std::iter::once(p));
-                    let row = columns.iter().map(|c| pair_cell(c, catalog, info, p, &evidence));
+                    let tally = self.checks.tally(&info.key, &BTreeSet::from([&*p.service]), false);
+                    let row = columns.iter().map(|c| match checks_cell(c, &tally) {
+                        Some(n) => n,
+                        None => pair_cell(c, catalog, info, p, &evidence),
+                    });
                     write_row(&mut self.w, row)?;
                 }
                 Ok(())
@@ -158,6 +184,15 @@ fn csv_error(e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io("report", io),
         other => Error::Invalid(format!("CSV: {other:?}")),
+    }
+}
+
+/// The passed or failed checks of a row, for the checks columns.
+fn checks_cell(column: &str, tally: &Tally) -> Option<Cow<'static, str>> {
+    match column {
+        "checks_passed" => Some(tally.passed.to_string().into()),
+        "checks_failed" => Some(tally.failed.to_string().into()),
+        _ => None,
     }
 }
 

@@ -35,6 +35,9 @@ pub struct ReportData {
     pub controls: Vec<ControlLine>,
     /// What a reviewer should look at first.
     pub findings: Vec<Finding>,
+    /// Automated checks per control that has any (scanner observations that count); empty when
+    /// no scan counts, and then no format shows anything of them.
+    pub checks: Vec<CheckLine>,
     /// Every piece of evidence linked to a control in scope, by id.
     pub evidence: Vec<EvidenceLine>,
     /// Headings and paragraphs from the template, already rendered.
@@ -187,6 +190,44 @@ pub struct Finding {
     pub detail: String,
 }
 
+/// Failing resources named per control before "and N more".
+pub const FAILING_SHOWN: usize = 12;
+
+/// The automated checks of one control: what scanners observed on the services shown (and
+/// organisation-wide), counted by result, with the failing resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct CheckLine {
+    /// Control key.
+    pub control: String,
+    /// Control title.
+    pub title: String,
+    /// Checks that passed (one per check and resource).
+    pub passed: u64,
+    /// Checks that failed.
+    pub failed: u64,
+    /// Checks to make by hand.
+    pub manual: u64,
+    /// Not applicable, or not decided by the scanner.
+    pub other: u64,
+    /// The first [`FAILING_SHOWN`] failures, in order.
+    pub failing: Vec<FailingCheck>,
+    /// Failures beyond those listed.
+    pub failing_more: u64,
+}
+
+/// One failed check on one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailingCheck {
+    /// The scanner's check.
+    pub check: String,
+    /// The resource.
+    pub resource: String,
+    /// The service it belongs to, or empty for organisation-wide.
+    pub service: String,
+    /// The scan that observed it.
+    pub scan: i64,
+}
+
 /// One piece of evidence in the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EvidenceLine {
@@ -228,6 +269,8 @@ pub struct Texts {
     pub findings_heading: String,
     /// Heading of the evidence index.
     pub evidence_heading: String,
+    /// Heading of the automated checks.
+    pub checks_heading: String,
     /// Heading of the sign-off block.
     pub signoff_heading: String,
     /// Paragraph of the sign-off block.
@@ -250,6 +293,9 @@ pub enum Section {
     Controls,
     /// Failing results, missing or expired evidence, unowned and undetermined controls.
     Findings,
+    /// Scanners' checks per control: passed and failed counts, the failing resources (drawn
+    /// only when a scan counts).
+    Checks,
     /// Every piece of evidence with its hash.
     Evidence,
     /// Signatures.

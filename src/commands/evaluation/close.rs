@@ -1,14 +1,15 @@
 //! `ctrlmap evaluation close`: freezes an evaluation's pairs into its snapshot with their
 //! fingerprint, refusing when a stored evidence file it names is missing or altered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use serde_json::json;
 
 use crate::commands::Ctx;
-use crate::db::{evaluations, poam};
+use crate::db::{evaluations, observed, poam};
 use crate::error::{Error, Result};
+use crate::estate::checks;
 use crate::estate::fingerprint::Fingerprint;
 use crate::estate::pairs::{self, Source};
 use crate::evidence::{Check, Store};
@@ -22,7 +23,7 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
     }
     let today = ctx.today;
     let store = Store::beside(ctx.db.path());
-    let (fingerprint, pairs_frozen, opened) = ctx.db.write(&ctx.actor, |w| {
+    let (fingerprint, pairs_frozen, observations, opened) = ctx.db.write(&ctx.actor, |w| {
         let source = Source::of_evaluation(e.clone(), today);
         let mut fingerprint = Fingerprint::default();
         let mut seq = 0i64;
@@ -33,9 +34,22 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
         // close opens none, and an evaluation closes once, so none is opened twice.
         let origin = poam::Origin::Evaluation(e.id);
         let mut opened = 0usize;
-        pairs::for_each_control(w, &source, |_, pairs| {
+        // The scanner observations that count now are frozen with it, so a later scan, review
+        // or supersession changes nothing its reports say; their scans' files are checked too.
+        let counted = checks::counted(w, &source)?;
+        // Who carries the controls with failed checks, for their POA&M items.
+        let failing: std::collections::HashSet<&str> = counted
+            .iter()
+            .filter(|o| o.status == "failed")
+            .map(|o| o.control.as_str())
+            .collect();
+        let mut roles: HashMap<String, checks::ControlRole> = HashMap::new();
+        pairs::for_each_control(w, &source, |info, pairs| {
             let findings = crate::model::poam::findings(pairs);
             opened += poam::open_items_for(w, &origin, &e.catalog, &findings, today)?.len();
+            if failing.contains(info.key.as_str()) {
+                roles.insert(info.key.clone(), checks::ControlRole::of(&info.title, pairs));
+            }
             for p in pairs {
                 seq += 1;
                 evaluations::insert_item(w, e.id, seq, p)?;
@@ -52,22 +66,41 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
             }
             Ok(())
         })?;
+        observed::freeze(w, e.id, &counted)?;
+        for o in &counted {
+            files
+                .entry(o.sha256.clone())
+                .or_default()
+                .entry(o.evidence)
+                .or_insert_with(|| format!("scan {}", o.scan));
+        }
         // The snapshot freezes hashes: the files must have them now, or the evaluation would
         // vouch for bytes nobody can produce. Hashed inside the transaction, so a refusal rolls
         // back everything written above.
         check_frozen_files(&store, e.id, &files)?;
         let fingerprint = fingerprint.finish()?;
         evaluations::close(w, e.id, &crate::support::clock::now_rfc3339(), &fingerprint)?;
-        w.audit(
-            "evaluation.close",
-            &format!("evaluation:{}", e.id),
-            json!({ "pairs": seq, "fingerprint": fingerprint }),
-        )?;
-        Ok((fingerprint, seq, opened))
+        let mut details = json!({ "pairs": seq, "fingerprint": fingerprint });
+        if !counted.is_empty() {
+            details["observations"] = json!(counted.len());
+        }
+        w.audit("evaluation.close", &format!("evaluation:{}", e.id), details)?;
+        // And one POA&M item per failing scanner check (check, control, services), its origin
+        // the check: the same check still failing at the next close opens none while its item
+        // is open.
+        for (origin, finding) in checks::failing_check_findings(&counted, &roles) {
+            opened += poam::open_items_for(w, &poam::Origin::Scan(origin), &e.catalog, &[finding], today)?.len();
+        }
+        Ok((fingerprint, seq, counted.len(), opened))
     })?;
+    let observed = match observations {
+        0 => String::new(),
+        1 => "; 1 scanner observation frozen".to_string(),
+        n => format!("; {n} scanner observations frozen"),
+    };
     writeln!(
         output::note(),
-        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen, fingerprint {fingerprint}; \
+        "closed evaluation {} \"{}\": {pairs_frozen} control-service pairs frozen{observed}, fingerprint {fingerprint}; \
          {opened} POA&M {} opened (ctrlmap poam list)",
         e.id,
         e.name,

@@ -46,6 +46,7 @@ use crate::model::poam::ItemKind;
 
 mod findings;
 mod observations;
+mod scans;
 #[cfg(test)]
 mod tests;
 
@@ -292,6 +293,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href:
             "back-matter": { "resources": resources },
         }
     });
+    scans::add(conn, e, &key, &mut doc)?;
     crate::export::markup::escape_fields(&mut doc);
     prune(&mut doc);
     identify(&mut doc, "assessment-results", end)?;

@@ -29,12 +29,12 @@ fn evidence_description(e: &EvidenceRef) -> String {
 }
 
 fn evidence_resource(e: &EvidenceRef) -> String {
-    uuid(&[
-        "resource",
-        "evidence",
-        &e.id.to_string(),
-        e.sha256.as_deref().unwrap_or(""),
-    ])
+    evidence_resource_uuid(e.id, e.sha256.as_deref())
+}
+
+/// The UUID of the back-matter resource of evidence `id` (with its file's hash, if any).
+pub(super) fn evidence_resource_uuid(id: i64, sha256: Option<&str>) -> String {
+    uuid(&["resource", "evidence", &id.to_string(), sha256.unwrap_or("")])
 }
 
 /// The back-matter resource of a piece of evidence: what the snapshot froze, plus what does not

@@ -24,6 +24,7 @@ pub(super) fn texts() -> Texts {
         controls_heading: "Controls".into(),
         findings_heading: "Findings".into(),
         evidence_heading: "Evidence index".into(),
+        checks_heading: "Automated checks".into(),
         signoff_heading: "Sign-off".into(),
         signoff_text: "The undersigned confirm that this report reflects the state of the controls of Example \
                        Corp as frozen when evaluation \"Q4 2026 internal review\" closed on 2026-11-30, and \
@@ -291,6 +292,7 @@ pub(super) fn sample() -> ReportData {
                 detail: "no rule covers this control for the abstracted category and no override is recorded".into(),
             },
         ],
+        checks: Vec::new(),
         evidence,
         texts: texts(),
         sections: vec![
@@ -456,5 +458,61 @@ pub(super) fn scripts_sample() -> ReportData {
     }
     data.findings[0].service = names[2].into();
     data.controls[0].title = "Backups of \u{8ba2}\u{5355}\u{6570}\u{636e}\u{5e93} \u{10FFFD}".into();
+    data
+}
+
+/// The sample with automated checks: three controls, one with more failures than are listed,
+/// drawn after the findings.
+pub(super) fn checks_sample() -> ReportData {
+    use crate::report::data::{CheckLine, FAILING_SHOWN, FailingCheck};
+    let mut data = sample();
+    let failing = |n: usize, service: &str| -> Vec<FailingCheck> {
+        (0..n)
+            .map(|i| FailingCheck {
+                check: format!("s3_bucket_public_access_{i}"),
+                resource: format!("arn:aws:s3:::invoices-archive-{i:03}-eu-west-1-111122223333"),
+                service: service.to_string(),
+                scan: 2,
+            })
+            .collect()
+    };
+    data.checks = vec![
+        CheckLine {
+            control: "SRM-IAM".into(),
+            title: "Identity and access management".into(),
+            passed: 14,
+            failed: 0,
+            manual: 1,
+            other: 0,
+            failing: Vec::new(),
+            failing_more: 0,
+        },
+        CheckLine {
+            control: "SRM-CSE".into(),
+            title: "Client-side encryption and data integrity authentication".into(),
+            passed: 3,
+            failed: 2,
+            manual: 0,
+            other: 1,
+            failing: failing(2, ""),
+            failing_more: 0,
+        },
+        CheckLine {
+            control: "SRM-FW".into(),
+            title: "Network firewall".into(),
+            passed: 40,
+            failed: 30,
+            manual: 2,
+            other: 0,
+            failing: failing(FAILING_SHOWN, "invoices-bucket"),
+            failing_more: 30 - FAILING_SHOWN as u64,
+        },
+    ];
+    let at = data
+        .sections
+        .iter()
+        .position(|s| *s == Section::Findings)
+        .map_or(data.sections.len(), |i| i + 1);
+    data.sections.insert(at, Section::Checks);
     data
 }

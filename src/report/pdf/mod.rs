@@ -67,6 +67,7 @@ pub fn render_with(data: &ReportData, paper: Paper, fonts: &FontOptions) -> Resu
             Section::Matrix => r.matrix(),
             Section::Controls => r.controls(),
             Section::Findings => r.findings(),
+            Section::Checks => r.checks(),
             Section::Evidence => r.evidence(),
             Section::Signoff => r.signoff(),
         }
@@ -81,7 +82,7 @@ pub fn render_with(data: &ReportData, paper: Paper, fonts: &FontOptions) -> Resu
 mod tests {
     use super::*;
     use crate::report::pdf::fixtures::{
-        assert_footers, hash, large, outline_count, page_texts, sample, scripts_sample, unicode_sample,
+        assert_footers, checks_sample, hash, large, outline_count, page_texts, sample, scripts_sample, unicode_sample,
     };
 
     #[test]
@@ -122,6 +123,37 @@ mod tests {
         assert!(pages.len() >= 7, "one page per section at least, got {}", pages.len());
         assert_footers(&pages);
         assert_eq!(outline_count(&bytes), 7);
+    }
+
+    #[test]
+    fn automated_checks_are_drawn_only_when_a_scan_counts() {
+        let data = checks_sample();
+        let bytes = render(&data, Paper::A4).expect("render");
+        let pages = page_texts(&bytes);
+        let page = pages
+            .iter()
+            .find(|p| p.contains("Automated checks"))
+            .expect("a page of automated checks");
+        for needle in [
+            "3 controls with scanner results that count",
+            "57 passed, 32 failed, 3 to check by hand",
+            "SRM-FW",
+            "arn:aws:s3:::invoices-archive-000-eu-west-1-111122223333",
+            "organisation-wide",
+            "and 18 more",
+        ] {
+            assert!(pages.join("\n").contains(needle), "{needle:?} missing");
+        }
+        assert!(page.contains("Failing resources"));
+        assert_footers(&pages);
+        assert_eq!(outline_count(&bytes), 8);
+        // The section in the template, but no scan counts: nothing drawn, the same bytes as without it.
+        let mut none = checks_sample();
+        none.checks.clear();
+        assert_eq!(
+            render(&none, Paper::A4).expect("render"),
+            render(&sample(), Paper::A4).expect("render")
+        );
     }
 
     #[test]
@@ -168,6 +200,8 @@ mod tests {
         live.findings.clear();
         live.evidence.clear();
         std::fs::write(dir.join("live.pdf"), render(&live, Paper::A4).expect("render")).expect("write");
+        let checks = render(&checks_sample(), Paper::A4).expect("render");
+        std::fs::write(dir.join("checks.pdf"), checks).expect("write");
         let unicode = render(&unicode_sample(), Paper::A4).expect("render");
         std::fs::write(dir.join("unicode.pdf"), unicode).expect("write");
         let scripts = render(&scripts_sample(), Paper::A4).expect("render");

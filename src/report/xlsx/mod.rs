@@ -315,6 +315,13 @@ mod tests {
                 service: "orders-db".into(),
                 detail: "@SUM(1,2) assessed not satisfied".into(),
             }],
+            checks: vec![crate::report::data::CheckLine {
+                control: "SRM-PATCH".into(),
+                title: "Patch management".into(),
+                passed: 3,
+                failed: 1,
+                ..Default::default()
+            }],
             evidence: vec![EvidenceLine {
                 id: 7,
                 title: "-2+3 patch report".into(),
@@ -433,6 +440,8 @@ mod tests {
                 text(&"ab".repeat(32)),
                 text("SRM-PATCH (equal)"),
                 text("weekly patching"),
+                Data::Float(3.0),
+                Data::Float(1.0),
             ]
         );
         assert_eq!(evidence_date(&mut wb, 3), date("2026-11-20"), "collected is a date");

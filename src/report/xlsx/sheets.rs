@@ -208,7 +208,10 @@ pub(super) fn matrix(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Res
 
 pub(super) fn controls(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), XlsxError> {
     ws.set_name("Controls")?;
+    let checks: std::collections::HashMap<&str, &crate::report::data::CheckLine> =
+        d.checks.iter().map(|c| (c.control.as_str(), c)).collect();
     let rows = d.controls.iter().map(|c| {
+        let tally = checks.get(c.key.as_str());
         vec![
             Cell::Text(&c.key),
             Cell::Text(&c.title),
@@ -223,14 +226,16 @@ pub(super) fn controls(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> R
             Cell::Text(&c.evidence_sha256),
             Cell::Text(&c.via),
             Cell::Text(&c.statement),
+            num(tally.map_or(0, |t| t.passed)),
+            num(tally.map_or(0, |t| t.failed)),
         ]
     });
     table(ws, &CONTROL_HEADERS, rows, styles)
 }
 
-/// The header row of the Controls sheet: the CSV's control columns, and the implementation
-/// statements recorded for the control.
-pub(super) const CONTROL_HEADERS: [&str; 13] = [
+/// The header row of the Controls sheet: the CSV's control columns, the implementation
+/// statements recorded for the control, and its automated checks passed and failed.
+pub(super) const CONTROL_HEADERS: [&str; 15] = [
     "Key",
     "Title",
     "Family",
@@ -244,6 +249,8 @@ pub(super) const CONTROL_HEADERS: [&str; 13] = [
     "Evidence SHA-256",
     "Via",
     "Statement",
+    "Checks passed",
+    "Checks failed",
 ];
 
 pub(super) fn findings(ws: &mut Worksheet, d: &ReportData, styles: &Styles) -> Result<(), XlsxError> {

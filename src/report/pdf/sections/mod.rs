@@ -1,6 +1,7 @@
 //! The report's sections, one file each, drawn by a [`Renderer`]; this module holds the renderer
 //! and the blocks sections share (headings, notes, fields, legend, bar charts).
 
+mod checks;
 mod controls;
 mod cover;
 mod evidence;
