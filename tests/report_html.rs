@@ -839,3 +839,52 @@ fn printed_the_packaged_page_hides_the_filters_and_shows_where_files_are() {
     let (target, flat) = (flat("<evidence/SRM-PATCH/1-patch-report-2026-11.txt>"), flat(&text));
     assert!(flat.contains(&target), "the file link's target is printed");
 }
+
+/// The page shows what the PDF shows of scans and the plan of action: the demo's scan gives the
+/// SP 800-53 view an automated-checks table naming the failing check and resource, linked to its
+/// control, and the demo's closed evaluation gives the srm view its POA&M items.
+#[test]
+fn the_page_shows_automated_checks_and_the_plan_of_action() {
+    let (env, db) = demo();
+    let page = html(
+        &env,
+        &db,
+        "n.html",
+        &["--catalog", "nist-800-53", "--date", "2026-12-04"],
+    );
+    let checks = &page[page.find("<section id=\"checks\"").expect("a checks section")..];
+    let checks = &checks[..checks.find("</section>").expect("section end")];
+    assert!(checks.contains("<a href=\"#ctrl-RA-5\"><b>RA-5</b></a>"), "{checks}");
+    assert!(
+        checks.contains("<code>Config.1</code> on aws-account:123456789123 (organisation, scan 1)"),
+        "{checks}"
+    );
+    assert!(page.contains("<a href=\"#checks\">Automated checks</a>"));
+    assert!(
+        page.contains("id=\"ctrl-RA-5\""),
+        "the check links to a control row that exists"
+    );
+
+    let srm = html(&env, &db, "srm.html", &["--evaluation", "1", "--date", "2026-12-04"]);
+    assert!(
+        !srm.contains("<section id=\"checks\""),
+        "no scan counts for srm: no section, no link"
+    );
+    assert!(!srm.contains("href=\"#checks\""));
+    let poam = &srm[srm.find("<h3 id=\"poam\">").expect("a POA&M table")..];
+    let poam = &poam[..poam.find("</table>").expect("table end")];
+    let out = env
+        .run(["--db", &db, "--json", "poam", "list", "--evaluation", "1"])
+        .success();
+    let items: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let items = items.as_array().expect("a list");
+    assert!(!items.is_empty());
+    assert_eq!(poam.matches("<tr><td class=\"num\">").count(), items.len(), "{poam}");
+    for item in items {
+        let control = item["control"].as_str().expect("control");
+        assert!(
+            poam.contains(&format!("<a href=\"#ctrl-{control}\"><b>{control}</b></a>")),
+            "{control}"
+        );
+    }
+}

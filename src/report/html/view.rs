@@ -39,6 +39,8 @@ pub(super) struct View<'a> {
     pub(super) findings: Vec<FindingRow>,
     /// The plan of action's unfinished items, linked to their controls.
     pub(super) poam: Vec<PoamRow>,
+    /// Automated checks per control, linked to their controls (empty when no scan counts).
+    pub(super) checks: Vec<CheckRow>,
     /// How many of them are past their due date.
     pub(super) poam_overdue: usize,
     /// The evidence index.
@@ -126,6 +128,13 @@ pub(super) struct FindingRow {
     anchor: Option<String>,
     service: String,
     detail: String,
+}
+
+/// A control's automated checks.
+#[derive(Debug, Serialize)]
+pub(super) struct CheckRow {
+    anchor: Option<String>,
+    line: crate::report::data::CheckLine,
 }
 
 /// An unfinished POA&M item.
@@ -350,6 +359,14 @@ pub(super) fn build<'a>(
             })
             .collect(),
         poam_overdue: data.poam.iter().filter(|p| p.overdue).count(),
+        checks: data
+            .checks
+            .iter()
+            .map(|c| CheckRow {
+                anchor: anchors.get("ctrl-", &c.control).map(str::to_string),
+                line: c.clone(),
+            })
+            .collect(),
         evidence,
         sources: data
             .sources
