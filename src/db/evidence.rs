@@ -163,14 +163,35 @@ pub fn all_links(conn: &Connection) -> Result<HashMap<i64, Vec<Link>>> {
     Ok(out)
 }
 
+/// The links of the pieces of evidence numbered `ids`, by evidence number: one lookup each for a
+/// short list, one pass over every link for a long one.
+pub fn links_for(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<Link>>> {
+    if ids.len() > 1_000 {
+        return all_links(conn);
+    }
+    let mut out: HashMap<i64, Vec<Link>> = HashMap::new();
+    for &id in ids {
+        for (id, link) in links_of(conn, Some(id))? {
+            out.entry(id).or_default().push(link);
+        }
+    }
+    Ok(out)
+}
+
 fn links_of(conn: &Connection, evidence: Option<i64>) -> Result<Vec<(i64, Link)>> {
+    // One piece's links by the index on evidence_id; `?1 IS NULL OR` would read every link.
+    let which = if evidence.is_some() {
+        "l.evidence_id = ?1"
+    } else {
+        "?1 IS NULL"
+    };
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(&format!(
             "SELECT l.evidence_id, k.key, c.key, s.name, l.linked_by, l.linked_at
              FROM evidence_link l JOIN control c ON c.id = l.control_id JOIN catalog k ON k.id = c.catalog_id
              LEFT JOIN service s ON s.id = l.service_id
-             WHERE ?1 IS NULL OR l.evidence_id = ?1 ORDER BY l.evidence_id, k.key, c.sort_key, c.key, s.name",
-        )
+             WHERE {which} ORDER BY l.evidence_id, k.key, c.sort_key, c.key, s.name"
+        ))
         .context("read evidence links")?;
     let rows = stmt
         .query_map([evidence], |r| {
@@ -250,9 +271,16 @@ pub struct Filter<'a> {
 
 /// Evidence matching `filter`, by number.
 pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Evidence>> {
+    // A control's links drive the query when one is given (by the index on the links), so the
+    // listing costs that control's evidence, not every piece's.
+    let driver = if f.control.is_some() {
+        "e.id IN (SELECT l.evidence_id FROM evidence_link l WHERE l.control_id = ?2) AND"
+    } else {
+        ""
+    };
     let mut stmt = conn
         .prepare(&format!(
-            "{SELECT} WHERE (?1 IS NULL OR e.status = ?1)
+            "{SELECT} WHERE {driver} (?1 IS NULL OR e.status = ?1)
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.control_id = ?2))
                AND (?3 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.service_id = ?3))
                AND (?4 IS NULL OR EXISTS (
@@ -335,6 +363,92 @@ pub fn linked_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(
         out.entry((linked.control_id, linked.service_id.unwrap_or(0)))
             .or_default()
             .push(linked);
+    }
+    Ok(out)
+}
+
+/// How many pieces of evidence there are of each (review status, expiry), read from the index
+/// on the two: a summary costs the number of distinct dates, not of pieces.
+pub fn state_counts(conn: &Connection) -> Result<Vec<(ReviewStatus, Option<Day>, u64)>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT status, valid_until, count(*) FROM evidence GROUP BY status, valid_until")
+        .context("count evidence")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let n: i64 = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, u64::try_from(n).unwrap_or(0)))
+        })
+        .context("count evidence")?;
+    rows.collect::<rusqlite::Result<_>>().context("count evidence")
+}
+
+/// What decides whether a linked piece of evidence counts: its number, review status and expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkState {
+    /// The evidence's number.
+    pub id: i64,
+    /// Pending, accepted or rejected.
+    pub status: ReviewStatus,
+    /// The last day it counts, if it expires.
+    pub valid_until: Option<Day>,
+}
+
+/// As [`linked_in_catalog`], only what decides whether each piece counts, by number within each
+/// (control, service or 0). Read from two indexes (the links and the review states), never from
+/// the evidence rows with their texts.
+pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(i64, i64), Vec<LinkState>>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT l.control_id, coalesce(l.service_id, 0), l.evidence_id
+             FROM control c JOIN evidence_link l ON l.control_id = c.id WHERE c.catalog_id = ?1",
+        )
+        .context("read linked evidence")?;
+    let mut rows = stmt.query([catalog_id]).context("read linked evidence")?;
+    let mut links: Vec<((i64, i64), i64)> = Vec::new();
+    while let Some(r) = rows.next().context("read linked evidence")? {
+        let at = (
+            r.get(0).context("read linked evidence")?,
+            r.get(1).context("read linked evidence")?,
+        );
+        links.push((at, r.get(2).context("read linked evidence")?));
+    }
+    let mut states: HashMap<i64, (ReviewStatus, Option<Day>)> = HashMap::with_capacity(links.len());
+    let state = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(ReviewStatus, Option<Day>)> { Ok((r.get(0)?, r.get(1)?)) };
+    if links.len() < 2_000 {
+        // A few links: look each piece up.
+        let mut stmt = conn
+            .prepare_cached("SELECT status, valid_until FROM evidence WHERE id = ?1")
+            .context("read evidence states")?;
+        for &(_, id) in &links {
+            if let std::collections::hash_map::Entry::Vacant(v) = states.entry(id) {
+                v.insert(stmt.query_row([id], state).context("read evidence states")?);
+            }
+        }
+    } else {
+        // Many: one pass over the index on (status, expiry), which holds the numbers too.
+        let mut stmt = conn
+            .prepare_cached("SELECT status, valid_until, id FROM evidence INDEXED BY evidence_status")
+            .context("read evidence states")?;
+        let mut rows = stmt.query([]).context("read evidence states")?;
+        while let Some(r) = rows.next().context("read evidence states")? {
+            states.insert(
+                r.get(2).context("read evidence states")?,
+                state(r).context("read evidence states")?,
+            );
+        }
+    }
+    let mut out: HashMap<(i64, i64), Vec<LinkState>> = HashMap::new();
+    for (at, id) in links {
+        if let Some(&(status, valid_until)) = states.get(&id) {
+            out.entry(at).or_default().push(LinkState {
+                id,
+                status,
+                valid_until,
+            });
+        }
+    }
+    for links in out.values_mut() {
+        links.sort_unstable_by_key(|l| l.id);
     }
     Ok(out)
 }
