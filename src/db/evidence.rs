@@ -1,5 +1,6 @@
 //! Evidence records, their links to controls and services, and their review history.
 
+use crate::db::Cached;
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -66,7 +67,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Evidence> {
 
 /// Inserts a new piece of evidence (its `id` and `status` are ignored); returns its number.
 pub fn insert(conn: &Connection, e: &Evidence) -> Result<i64> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO evidence (kind, title, sha256, size, media_type, original_name, url, note, collected_on,
                                valid_until, submitted_by, submitted_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -91,7 +92,7 @@ pub fn insert(conn: &Connection, e: &Evidence) -> Result<i64> {
 
 /// Evidence number `id`, or NotFound.
 pub fn get(conn: &Connection, id: i64) -> Result<Evidence> {
-    conn.query_row(&format!("{SELECT} WHERE e.id = ?1"), [id], row)
+    conn.query_row_cached(&format!("{SELECT} WHERE e.id = ?1"), [id], row)
         .optional()
         .context("look up evidence")?
         .ok_or_else(|| Error::NotFound {
@@ -104,7 +105,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Evidence> {
 /// Other evidence with the same file content, oldest first.
 pub fn with_hash(conn: &Connection, sha256: &str) -> Result<Vec<i64>> {
     let mut stmt = conn
-        .prepare("SELECT id FROM evidence WHERE sha256 = ?1 ORDER BY id")
+        .prepare_cached("SELECT id FROM evidence WHERE sha256 = ?1 ORDER BY id")
         .context("look up evidence")?;
     let rows = stmt.query_map([sha256], |r| r.get(0)).context("look up evidence")?;
     rows.collect::<rusqlite::Result<_>>().context("look up evidence")
@@ -128,7 +129,7 @@ pub struct Link {
 /// Links evidence to a control (and service); returns false when that link already exists.
 pub fn link(conn: &Connection, evidence: i64, control: i64, service: Option<i64>, by: &str, at: &str) -> Result<bool> {
     let n = conn
-        .execute(
+        .execute_cached(
             "INSERT INTO evidence_link (evidence_id, control_id, service_id, linked_by, linked_at)
              SELECT ?1, ?2, ?3, ?4, ?5
              WHERE NOT EXISTS (SELECT 1 FROM evidence_link WHERE evidence_id = ?1 AND control_id = ?2 AND service_id IS ?3)",
@@ -141,7 +142,7 @@ pub fn link(conn: &Connection, evidence: i64, control: i64, service: Option<i64>
 /// Removes a link; returns false when there was none.
 pub fn unlink(conn: &Connection, evidence: i64, control: i64, service: Option<i64>) -> Result<bool> {
     let n = conn
-        .execute(
+        .execute_cached(
             "DELETE FROM evidence_link WHERE evidence_id = ?1 AND control_id = ?2 AND service_id IS ?3",
             params![evidence, control, service],
         )
@@ -225,12 +226,12 @@ pub struct Review {
 
 /// Records a review decision and makes it the evidence's status.
 pub fn review(conn: &Connection, evidence: i64, r: &Review) -> Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO evidence_review (evidence_id, decision, reviewer, at, note) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![evidence, r.decision, r.reviewer, r.at, r.note],
     )
     .context("record a review")?;
-    conn.execute(
+    conn.execute_cached(
         "UPDATE evidence SET status = ?2 WHERE id = ?1",
         params![evidence, r.decision],
     )
@@ -241,7 +242,7 @@ pub fn review(conn: &Connection, evidence: i64, r: &Review) -> Result<()> {
 /// The review history of one piece of evidence, oldest first.
 pub fn reviews(conn: &Connection, evidence: i64) -> Result<Vec<Review>> {
     let mut stmt = conn
-        .prepare("SELECT decision, reviewer, at, note FROM evidence_review WHERE evidence_id = ?1 ORDER BY id")
+        .prepare_cached("SELECT decision, reviewer, at, note FROM evidence_review WHERE evidence_id = ?1 ORDER BY id")
         .context("read reviews")?;
     let rows = stmt
         .query_map([evidence], |r| {
@@ -279,7 +280,7 @@ pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Evidence>> {
         ""
     };
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "{SELECT} WHERE {driver} (?1 IS NULL OR e.status = ?1)
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.control_id = ?2))
                AND (?3 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.service_id = ?3))
@@ -304,7 +305,7 @@ pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Evidence>> {
 /// Every stored file hash with the evidence numbers that use it.
 pub fn file_hashes(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT sha256, group_concat(id) FROM evidence WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY min(id)",
         )
         .context("list stored files")?;
@@ -320,7 +321,9 @@ pub fn file_hashes(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
 /// The recorded size of every stored file, by hash, for the cheap integrity check of reports.
 pub fn file_sizes(conn: &Connection) -> Result<HashMap<String, u64>> {
     let mut stmt = conn
-        .prepare("SELECT sha256, max(size) FROM evidence WHERE sha256 IS NOT NULL AND size IS NOT NULL GROUP BY sha256")
+        .prepare_cached(
+            "SELECT sha256, max(size) FROM evidence WHERE sha256 IS NOT NULL AND size IS NOT NULL GROUP BY sha256",
+        )
         .context("list stored file sizes")?;
     let rows = stmt
         .query_map([], |r| {
@@ -345,7 +348,7 @@ pub struct Linked {
 /// Every (evidence, link) for the controls of a catalogue, grouped by (control, service or 0).
 pub fn linked_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(i64, i64), Vec<Linked>>> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT e.id, e.kind, e.title, e.sha256, e.size, e.media_type, e.original_name, e.url, e.note,
                     e.collected_on, e.valid_until, e.submitted_by, e.submitted_at, e.status, l.control_id, l.service_id
              FROM evidence e JOIN evidence_link l ON l.evidence_id = e.id JOIN control c ON c.id = l.control_id
@@ -456,7 +459,7 @@ pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64) -> Result<Hash
 /// The reviewer of each reviewed piece of evidence's latest review.
 pub fn last_reviewers(conn: &Connection) -> Result<HashMap<i64, String>> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT r.evidence_id, r.reviewer FROM evidence_review r
              WHERE r.id = (SELECT max(id) FROM evidence_review x WHERE x.evidence_id = r.evidence_id)",
         )
