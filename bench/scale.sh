@@ -8,51 +8,16 @@
 #
 #   bench/scale.sh [SERVICES] [EVIDENCE]      (defaults 5000 and 50000)
 #
-# Targets on a 2-core machine: service-level CSV at most 0.3x the shell's time and under 100 MB
-# peak; matrix, gaps and the control-level PDF each under 10 s and 300 MB.
+# Targets on a 2-core machine: service-level CSV at most 0.15x the shell's time with the best
+# query (below) and under 100 MB peak; matrix --json under 3 s; the control-level PDF under 5 s
+# and 150 MB; gaps under 10 s.
 set -euo pipefail
 n="${1:-5000}"
 m="${2:-50000}"
 # shellcheck source=bench/common.sh
 source "$(dirname "$0")/common.sh"
 catalog="$PWD/tests/fixtures/oscal/NIST_SP-800-53_rev5.0.1_catalog.json"
-generate_estate "$n"
-
-# Evidence: $m URL and note items spread over every control in force and the services (every 50th
-# organisation-wide, so about one per control), a third of them expiring within the month, all
-# registered in one `evidence import`. Needs the catalogue imported first (for the control keys).
-generate_evidence() {
-    sqlite3 "$CTRLMAP_DB" "SELECT c.key FROM control c JOIN catalog k ON k.id = c.catalog_id
-        WHERE k.key = 'nist-800-53' AND c.withdrawn = 0 ORDER BY c.sort_key" >"$work/controls.txt"
-    awk -v m="$m" -v n="$n" '
-        { key[k++] = $0 }
-        END {
-            print "control,service,title,url,note,collected,expires"
-            for (i = 1; i <= m; i++) {
-                control = key[(i * 7) % k]
-                service = (i % 50 == 0) ? "" : "svc-" ((i * 13) % n + 1)
-                expires = (i % 3 == 0) ? "30d" : "1y"
-                if (i % 2 == 0) {
-                    printf "%s,%s,Scan %d,https://evidence.example.com/%d,,2026-%02d-01,%s\n", control, service, i, i, (i % 11) + 1, expires
-                } else {
-                    printf "%s,%s,Note %d,,\"Checked by the platform team, run %d\",2026-%02d-15,%s\n", control, service, i, i, (i % 11) + 1, expires
-                }
-            }
-        }' "$work/controls.txt" >"$work/evidence.csv"
-}
-
-"$bin" -q init >/dev/null
-"$bin" -q catalog import "$catalog" >/dev/null
-"$bin" -q team import "$work/teams.csv" >/dev/null
-"$bin" -q service import "$work/services.csv" >/dev/null
-generate_evidence
-run "evidence import ($m items)" "$bin" -q evidence import "$work/evidence.csv"
-# Sparse overrides: a few organisation-wide and per-service decisions.
-for i in 1 2 3 4 5; do
-    "$bin" -q responsibility set "nist-800-53:SC-$i" --as customer --why "bench: zone design is ours" >/dev/null
-    "$bin" -q responsibility set "nist-800-53:CM-$i" --as shared --service "svc-$i" --why "bench: shared build pipeline" >/dev/null
-    "$bin" -q owner set "nist-800-53:AC-$i" --team "team-$i" >/dev/null
-done
+build_scale_estate "$n" "$m"
 
 pairs=$(sqlite3 "$CTRLMAP_DB" "SELECT (SELECT count(*) FROM control c JOIN catalog k ON k.id = c.catalog_id
     WHERE k.key = 'nist-800-53' AND c.withdrawn = 0) * (SELECT count(*) FROM service WHERE in_scope = 1)")
@@ -97,9 +62,61 @@ ORDER BY c.sort_key, c.key, s.name;
 SQL
 sed -i "s|OUTFILE|$work/shell.csv|" "$work/derive.sql"
 run "sqlite3 shell: the derivation as one join, to CSV" sqlite3 "$CTRLMAP_DB" ".read $work/derive.sql"
+naive_time=$(cat "$work/last-wall")
+
+# The yardstick: the same derivation written as well as we can for the shell. The one join above
+# resolves the rules per pair, five million times, with coalesce() expressions no index serves;
+# that measures the query, not the engine. Here the rule is resolved once per (control, category)
+# into a small table (the control's own rule, else its family's, else the catalogue's default:
+# the precedence of docs/model.md), the in-scope services are listed once, and the pairs join
+# them by index: control by control in catalogue order (the index on (catalog_id, sort_key, key)),
+# the rule by an automatic index on (control, category), the sparse decisions by their indexes.
+# It writes the same rows in the same order as the join above (the script compares them), so
+# the comparison is with the shell doing the same work the best way we know.
+cat >"$work/fair.sql" <<'SQL'
+.headers on
+.mode csv
+.once OUTFILE
+WITH rule AS MATERIALIZED (
+    SELECT c.id AS control_id, cat.category,
+        coalesce(rc.responsibility, rf.responsibility, rd.responsibility) AS responsibility,
+        CASE WHEN rc.id IS NOT NULL THEN rc.rationale WHEN rf.id IS NOT NULL THEN rf.rationale ELSE rd.rationale END AS rationale
+    FROM control c JOIN catalog k ON k.id = c.catalog_id AND k.key = 'nist-800-53'
+    CROSS JOIN (SELECT DISTINCT o.category FROM service s JOIN offering o ON o.id = s.offering_id WHERE s.in_scope = 1) cat
+    LEFT JOIN responsibility_rule rc ON rc.catalog_id = c.catalog_id AND rc.control_key = c.key
+        AND rc.category = cat.category
+    LEFT JOIN responsibility_rule rf ON rf.catalog_id = c.catalog_id AND rf.control_key IS NULL
+        AND rf.family = c.family AND rf.category = cat.category
+    LEFT JOIN responsibility_rule rd ON rd.catalog_id = c.catalog_id AND rd.control_key IS NULL
+        AND rd.family IS NULL AND rd.category = cat.category
+    WHERE c.withdrawn = 0
+)
+SELECT c.key AS control, c.title, s.name AS service, o.key AS offering, o.category,
+    coalesce(i.responsibility, io.responsibility, rule.responsibility, 'undetermined') AS responsibility,
+    coalesce(i.responsibility_why, io.responsibility_why, rule.rationale, '') AS rationale,
+    coalesce(ti.name, tio.name, t.name, '') AS owner
+FROM control c
+CROSS JOIN service s
+JOIN offering o ON o.id = s.offering_id
+LEFT JOIN team t ON t.id = s.team_id
+JOIN rule ON rule.control_id = c.id AND rule.category = o.category
+LEFT JOIN implementation io ON io.control_id = c.id AND io.service_id IS NULL
+LEFT JOIN implementation i ON i.control_id = c.id AND i.service_id = s.id
+LEFT JOIN team ti ON ti.id = i.owner_team_id
+LEFT JOIN team tio ON tio.id = io.owner_team_id
+WHERE c.catalog_id = (SELECT id FROM catalog WHERE key = 'nist-800-53') AND c.withdrawn = 0 AND s.in_scope = 1
+ORDER BY c.sort_key, c.key, s.name;
+SQL
+sed -i "s|OUTFILE|$work/fair.csv|" "$work/fair.sql"
+run "sqlite3 shell: the derivation written well (yardstick)" sqlite3 "$CTRLMAP_DB" ".read $work/fair.sql"
 shell_time=$(cat "$work/last-wall")
+if cmp -s "$work/shell.csv" "$work/fair.csv"; then
+    echo "the two shell queries wrote the same $(($(wc -l <"$work/fair.csv") - 1)) rows"
+else
+    echo "the two shell queries differ: the yardstick is not the same derivation" >&2
+fi
 printf "rows: ours %s, shell %s; sizes: ours %s bytes, shell %s bytes, pdf %s bytes\n" \
     "$(($(wc -l <"$work/service.csv") - 1))" "$(($(wc -l <"$work/shell.csv") - 1))" \
     "$(wc -c <"$work/service.csv")" "$(wc -c <"$work/shell.csv")" "$(wc -c <"$work/report.pdf")"
-awk -v a="$csv_time" -v b="$shell_time" \
-    'BEGIN { printf "service-level CSV: ours %.2f s / shell %.2f s = %.2f (target at most 0.30)\n", a, b, a / b }'
+awk -v a="$csv_time" -v b="$shell_time" -v c="$naive_time" \
+    'BEGIN { printf "service-level CSV: ours %.2f s / shell, written well %.2f s = %.2f (target at most 0.15); / shell, one naive join %.2f s = %.2f\n", a, b, a / b, c, a / c }'

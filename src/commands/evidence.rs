@@ -306,7 +306,8 @@ impl List {
             .filter(|e| !self.expired || freshness(e.valid_until, today, 0) == Freshness::Expired)
             .filter(|e| self.expiring.is_none() || freshness(e.valid_until, today, window) == Freshness::Expiring)
             .collect();
-        let all_links = store_db::all_links(conn)?;
+        let ids: Vec<i64> = list.iter().map(|e| e.id).collect();
+        let all_links = store_db::links_for(conn, &ids)?;
         let mut out = output::stdout();
         if ctx.json {
             let rows: Vec<_> = list

@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::db::{catalogs, evaluations, evidence, services};
+use crate::db::{catalogs, evaluations, evidence};
 use crate::error::Result;
 use crate::estate::gaps::GapKind;
 use crate::estate::matrix::Matrix;
@@ -85,20 +85,18 @@ impl Status {
             catalog: self.catalog.clone(),
             ..Default::default()
         };
-        let in_scope = services::list(
-            conn,
-            &services::Filter {
-                in_scope_only: true,
-                ..Default::default()
-            },
-        )?;
-        for s in &in_scope {
+        // The matrix holds the in-scope services; it is loaded once and the gaps use it too.
+        let m = Matrix::load(conn, &self.catalog)?;
+        let in_scope = &m.services;
+        for s in in_scope {
             *view.services.entry(s.category.to_string()).or_default() += 1;
         }
-        let m = Matrix::load(conn, &self.catalog)?;
         catalogs::for_each_control(conn, m.catalog_id, None, |c| {
             if !c.control.withdrawn {
-                *view.controls.entry(m.row(&c).organisation.to_string()).or_default() += 1;
+                *view
+                    .controls
+                    .entry(m.inputs(&c).organisation().to_string())
+                    .or_default() += 1;
             }
             Ok(())
         })?;
@@ -116,15 +114,15 @@ impl Status {
                 pairs: total,
             });
         }
-        for e in evidence::list(conn, &evidence::Filter::default())? {
-            let state = match (e.status, freshness(e.valid_until, ctx.today, 30)) {
+        for (status, valid_until, n) in evidence::state_counts(conn)? {
+            let state = match (status, freshness(valid_until, ctx.today, 30)) {
                 (_, Freshness::Expired) => "expired",
                 (ReviewStatus::Accepted, Freshness::Expiring) => "expiring within 30 days",
                 (ReviewStatus::Accepted, _) => "accepted",
                 (ReviewStatus::Pending, _) => "pending",
                 (ReviewStatus::Rejected, _) => "rejected",
             };
-            *view.evidence.entry(state.to_string()).or_default() += 1;
+            *view.evidence.entry(state.to_string()).or_default() += n;
         }
         let mut by_team: BTreeMap<String, u64> = BTreeMap::new();
         let opts = crate::estate::gaps::Options {
@@ -133,7 +131,7 @@ impl Status {
             within_days: 30,
             team: None,
         };
-        crate::estate::gaps::find(conn, &opts, |g| {
+        crate::estate::gaps::find_in(conn, &m, &opts, |g| {
             match g.kind {
                 GapKind::FailedCheck => *view.checks.entry("failed".into()).or_default() += 1,
                 GapKind::ManualCheck => *view.checks.entry("manual".into()).or_default() += 1,

@@ -1,6 +1,7 @@
 //! The append-only audit log: each entry's hash covers its contents and the previous entry's hash,
 //! so editing, deleting or reordering entries behind ctrlmap's back breaks the chain.
 
+use crate::db::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -42,11 +43,15 @@ pub(crate) fn entry_hash(
     details: &str,
     prev_hash: &str,
 ) -> String {
-    let canonical = serde_json::json!([id, at, actor, action, entity, details, prev_hash]).to_string();
+    // A tuple serialises as the JSON array `[id, at, ...]`, byte for byte as a `json!` array
+    // would, without building one.
+    let canonical = serde_json::to_string(&(id, at, actor, action, entity, details, prev_hash))
+        .expect("a tuple of numbers and strings serialises");
     crate::support::hex::encode(&Sha256::digest(canonical.as_bytes()))
 }
 
 /// Appends one entry after the current last one.
+#[cfg(test)]
 pub(crate) fn append(
     conn: &Connection,
     at: &str,
@@ -55,25 +60,44 @@ pub(crate) fn append(
     entity: &str,
     details: &serde_json::Value,
 ) -> Result<()> {
-    let last: Option<(i64, String)> = conn
-        .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
-        .context("read the end of the audit log")?;
+    let last = last(conn)?;
+    append_after(conn, last, at, actor, action, entity, &details.to_string())?;
+    Ok(())
+}
+
+/// The last entry's id and hash, if there is one.
+pub(crate) fn last(conn: &Connection) -> Result<Option<(i64, String)>> {
+    conn.query_row_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+    .context("read the end of the audit log")
+}
+
+/// Appends one entry after `last` (the last entry's id and hash, as [`last`] reads them; the
+/// caller that holds the write transaction may remember it between entries instead of reading
+/// it again); returns the new entry's id and hash.
+pub(crate) fn append_after(
+    conn: &Connection,
+    last: Option<(i64, String)>,
+    at: &str,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    details: &str,
+) -> Result<(i64, String)> {
     let (id, prev) = match last {
         Some((id, hash)) => (id + 1, hash),
         None => (1, GENESIS.to_string()),
     };
-    let details = details.to_string();
-    let hash = entry_hash(id, at, actor, action, entity, &details, &prev);
-    conn.execute(
+    let hash = entry_hash(id, at, actor, action, entity, details, &prev);
+    conn.execute_cached(
         "INSERT INTO audit_log (id, at, actor, action, entity, details, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![id, at, actor, action, entity, details, prev, hash],
     )
     .context("append to the audit log")?;
-    Ok(())
+    Ok((id, hash))
 }
 
 const SELECT: &str = "SELECT id, at, actor, action, entity, details, prev_hash, hash FROM audit_log";
@@ -93,7 +117,7 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 /// The time of the newest audit-log entry (the data's newest change), if there is one.
 pub fn newest_at(conn: &Connection) -> Result<Option<String>> {
-    conn.query_row("SELECT at FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+    conn.query_row_cached("SELECT at FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
         .optional()
         .context("read the audit log")
 }
@@ -106,7 +130,7 @@ pub fn list(conn: &Connection, limit: Option<u64>, entity_prefix: Option<&str>) 
          ORDER BY id DESC LIMIT ?2) ORDER BY id"
     );
     let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-    let mut stmt = conn.prepare(&sql).context("read the audit log")?;
+    let mut stmt = conn.prepare_cached(&sql).context("read the audit log")?;
     let rows = stmt
         .query_map(params![entity_prefix, limit], entry)
         .context("read the audit log")?;
@@ -115,7 +139,7 @@ pub fn list(conn: &Connection, limit: Option<u64>, entity_prefix: Option<&str>) 
 
 /// Entry number `id`, if the log has it.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Entry>> {
-    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], entry)
+    conn.query_row_cached(&format!("{SELECT} WHERE id = ?1"), [id], entry)
         .optional()
         .context("read the audit log")
 }
@@ -139,7 +163,7 @@ pub fn missing_guards(conn: &Connection) -> Result<Vec<&'static str>> {
     let mut missing = Vec::new();
     for name in GUARDS {
         let present: bool = conn
-            .query_row(
+            .query_row_cached(
                 "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1 AND tbl_name = 'audit_log')",
                 [name],
                 |r| r.get(0),
@@ -155,7 +179,7 @@ pub fn missing_guards(conn: &Connection) -> Result<Vec<&'static str>> {
 /// Recomputes the whole chain, streaming, and reports the first entry that does not fit.
 pub fn verify(conn: &Connection) -> Result<Verification> {
     let mut stmt = conn
-        .prepare(&format!("{SELECT} ORDER BY id"))
+        .prepare_cached(&format!("{SELECT} ORDER BY id"))
         .context("read the audit log")?;
     let rows = stmt.query_map([], entry).context("read the audit log")?;
     verify_chain(rows.map(|r| r.context("read the audit log")))
@@ -258,8 +282,8 @@ mod tests {
             .expect("schema");
         append(&conn, "t", "a", "x.add", "x:1", &serde_json::json!({"k": 1})).expect("append");
         append(&conn, "t", "a", "x.add", "x:2", &serde_json::json!({})).expect("append");
-        assert!(conn.execute("UPDATE audit_log SET actor = 'm'", []).is_err());
-        assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+        assert!(conn.execute_cached("UPDATE audit_log SET actor = 'm'", []).is_err());
+        assert!(conn.execute_cached("DELETE FROM audit_log", []).is_err());
         assert_eq!(verify(&conn).expect("verify").first_break, None);
     }
 }

@@ -1,5 +1,6 @@
 //! Catalogues and their controls; their responsibility rules are in [`super::rules`].
 
+use crate::db::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -34,7 +35,7 @@ impl Stored for Catalog {
     }
 
     fn insert(&self, conn: &Connection) -> Result<i64> {
-        conn.execute(
+        conn.execute_cached(
             "INSERT INTO catalog (key, title, version, source, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 self.key,
@@ -49,7 +50,7 @@ impl Stored for Catalog {
     }
 
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
-        conn.execute(
+        conn.execute_cached(
             "UPDATE catalog SET title = ?2, version = ?3, source = ?4, imported_at = ?5 WHERE id = ?1",
             params![
                 id,
@@ -65,7 +66,7 @@ impl Stored for Catalog {
 }
 
 fn find(conn: &Connection, key: &str) -> Result<Option<(i64, Catalog)>> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT id, key, title, version, source FROM catalog WHERE key = ?1",
         [key],
         |r| {
@@ -114,7 +115,7 @@ pub struct CatalogSummary {
 /// Every catalogue, by key.
 pub fn list(conn: &Connection) -> Result<Vec<CatalogSummary>> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT c.key, c.title, c.version, c.source, c.imported_at,
                     (SELECT count(*) FROM control x WHERE x.catalog_id = c.id),
                     (SELECT count(DISTINCT family) FROM control x WHERE x.catalog_id = c.id),
@@ -183,7 +184,7 @@ impl Stored for InCatalog<Control> {
 
     fn find(&self, conn: &Connection) -> Result<Option<(i64, Self)>> {
         let found = conn
-            .query_row(
+            .query_row_cached(
                 &format!("{CONTROL} WHERE c.catalog_id = ?1 AND c.key = ?2"),
                 params![self.catalog_id, self.item.key],
                 control_row,
@@ -205,7 +206,7 @@ impl Stored for InCatalog<Control> {
     fn insert(&self, conn: &Connection) -> Result<i64> {
         let parent = self.parent_id(conn)?;
         let c = &self.item;
-        conn.execute(
+        conn.execute_cached(
             "INSERT INTO control (catalog_id, key, title, family, parent_id, statement, sort_key, withdrawn)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -226,7 +227,7 @@ impl Stored for InCatalog<Control> {
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
         let parent = self.parent_id(conn)?;
         let c = &self.item;
-        conn.execute(
+        conn.execute_cached(
             "UPDATE control SET title = ?2, family = ?3, parent_id = ?4, statement = ?5, sort_key = ?6, withdrawn = ?7
              WHERE id = ?1",
             params![id, c.title, c.family, parent, c.statement, c.sort_key, c.withdrawn],
@@ -241,7 +242,7 @@ impl InCatalog<Control> {
         let Some(parent) = &self.item.parent else {
             return Ok(None);
         };
-        conn.query_row(
+        conn.query_row_cached(
             "SELECT id FROM control WHERE catalog_id = ?1 AND key = ?2",
             params![self.catalog_id, parent],
             |r| r.get(0),
@@ -274,7 +275,7 @@ pub fn find_control(conn: &Connection, name: &str, catalog: Option<&str>) -> Res
         format!("{CONTROL} WHERE c.key = ?1 AND (?2 IS NULL OR k.key = ?2) ORDER BY k.key"),
         format!("{CONTROL} WHERE c.key = ?1 COLLATE NOCASE AND (?2 IS NULL OR k.key = ?2) ORDER BY k.key"),
     ] {
-        let mut stmt = conn.prepare(&sql).context("look up a control")?;
+        let mut stmt = conn.prepare_cached(&sql).context("look up a control")?;
         let found: Vec<ControlRow> = stmt
             .query_map(params![key, catalog], control_row)
             .context("look up a control")?
@@ -332,7 +333,7 @@ pub fn for_each_control(
     mut each: impl FnMut(ControlRow) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "{CONTROL} WHERE c.catalog_id = ?1 AND (?2 IS NULL OR c.family = ?2 COLLATE NOCASE)
              ORDER BY c.sort_key, c.key"
         ))
@@ -347,7 +348,7 @@ pub fn for_each_control(
 /// The families of a catalogue, for "did you mean".
 pub fn families(conn: &Connection, catalog_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn
-        .prepare("SELECT DISTINCT family FROM control WHERE catalog_id = ?1 ORDER BY family")
+        .prepare_cached("SELECT DISTINCT family FROM control WHERE catalog_id = ?1 ORDER BY family")
         .context("list families")?;
     let rows = stmt.query_map([catalog_id], |r| r.get(0)).context("list families")?;
     rows.collect::<rusqlite::Result<_>>().context("list families")
@@ -356,7 +357,7 @@ pub fn families(conn: &Connection, catalog_id: i64) -> Result<Vec<String>> {
 /// Every control of a catalogue as (id, key), in catalogue order.
 pub fn control_ids(conn: &Connection, catalog_id: i64) -> Result<Vec<(i64, String)>> {
     let mut stmt = conn
-        .prepare("SELECT id, key FROM control WHERE catalog_id = ?1 ORDER BY sort_key, key")
+        .prepare_cached("SELECT id, key FROM control WHERE catalog_id = ?1 ORDER BY sort_key, key")
         .context("list controls")?;
     let rows = stmt
         .query_map([catalog_id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -366,7 +367,7 @@ pub fn control_ids(conn: &Connection, catalog_id: i64) -> Result<Vec<(i64, Strin
 
 /// What hangs on a control: (overrides and owners, evidence links, evaluation results).
 pub fn dependents(conn: &Connection, control_id: i64) -> Result<(i64, i64, i64)> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT (SELECT count(*) FROM implementation WHERE control_id = ?1),
                 (SELECT count(*) FROM evidence_link WHERE control_id = ?1),
                 (SELECT count(*) FROM evaluation_result WHERE control_id = ?1)",
@@ -380,18 +381,18 @@ pub fn dependents(conn: &Connection, control_id: i64) -> Result<(i64, i64, i64)>
 /// one that evaluations refer to is kept and marked withdrawn instead. Returns true if removed.
 pub fn retire_control(conn: &Connection, control_id: i64) -> Result<bool> {
     let (_, _, results) = dependents(conn, control_id)?;
-    conn.execute("UPDATE control SET parent_id = NULL WHERE parent_id = ?1", [control_id])
+    conn.execute_cached("UPDATE control SET parent_id = NULL WHERE parent_id = ?1", [control_id])
         .context("detach enhancements")?;
     if results > 0 {
-        conn.execute("UPDATE control SET withdrawn = 1 WHERE id = ?1", [control_id])
+        conn.execute_cached("UPDATE control SET withdrawn = 1 WHERE id = ?1", [control_id])
             .context("withdraw a control")?;
-        conn.execute("DELETE FROM implementation WHERE control_id = ?1", [control_id])
+        conn.execute_cached("DELETE FROM implementation WHERE control_id = ?1", [control_id])
             .context("retire a control")?;
-        conn.execute("DELETE FROM evidence_link WHERE control_id = ?1", [control_id])
+        conn.execute_cached("DELETE FROM evidence_link WHERE control_id = ?1", [control_id])
             .context("retire a control")?;
         return Ok(false);
     }
-    conn.execute("DELETE FROM control WHERE id = ?1", [control_id])
+    conn.execute_cached("DELETE FROM control WHERE id = ?1", [control_id])
         .context("retire a control")?;
     Ok(true)
 }

@@ -1,5 +1,6 @@
 //! Evidence records, their links to controls and services, and their review history.
 
+use crate::db::Cached;
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -66,7 +67,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Evidence> {
 
 /// Inserts a new piece of evidence (its `id` and `status` are ignored); returns its number.
 pub fn insert(conn: &Connection, e: &Evidence) -> Result<i64> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO evidence (kind, title, sha256, size, media_type, original_name, url, note, collected_on,
                                valid_until, submitted_by, submitted_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -91,7 +92,7 @@ pub fn insert(conn: &Connection, e: &Evidence) -> Result<i64> {
 
 /// Evidence number `id`, or NotFound.
 pub fn get(conn: &Connection, id: i64) -> Result<Evidence> {
-    conn.query_row(&format!("{SELECT} WHERE e.id = ?1"), [id], row)
+    conn.query_row_cached(&format!("{SELECT} WHERE e.id = ?1"), [id], row)
         .optional()
         .context("look up evidence")?
         .ok_or_else(|| Error::NotFound {
@@ -104,7 +105,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Evidence> {
 /// Other evidence with the same file content, oldest first.
 pub fn with_hash(conn: &Connection, sha256: &str) -> Result<Vec<i64>> {
     let mut stmt = conn
-        .prepare("SELECT id FROM evidence WHERE sha256 = ?1 ORDER BY id")
+        .prepare_cached("SELECT id FROM evidence WHERE sha256 = ?1 ORDER BY id")
         .context("look up evidence")?;
     let rows = stmt.query_map([sha256], |r| r.get(0)).context("look up evidence")?;
     rows.collect::<rusqlite::Result<_>>().context("look up evidence")
@@ -128,7 +129,7 @@ pub struct Link {
 /// Links evidence to a control (and service); returns false when that link already exists.
 pub fn link(conn: &Connection, evidence: i64, control: i64, service: Option<i64>, by: &str, at: &str) -> Result<bool> {
     let n = conn
-        .execute(
+        .execute_cached(
             "INSERT INTO evidence_link (evidence_id, control_id, service_id, linked_by, linked_at)
              SELECT ?1, ?2, ?3, ?4, ?5
              WHERE NOT EXISTS (SELECT 1 FROM evidence_link WHERE evidence_id = ?1 AND control_id = ?2 AND service_id IS ?3)",
@@ -141,7 +142,7 @@ pub fn link(conn: &Connection, evidence: i64, control: i64, service: Option<i64>
 /// Removes a link; returns false when there was none.
 pub fn unlink(conn: &Connection, evidence: i64, control: i64, service: Option<i64>) -> Result<bool> {
     let n = conn
-        .execute(
+        .execute_cached(
             "DELETE FROM evidence_link WHERE evidence_id = ?1 AND control_id = ?2 AND service_id IS ?3",
             params![evidence, control, service],
         )
@@ -163,14 +164,35 @@ pub fn all_links(conn: &Connection) -> Result<HashMap<i64, Vec<Link>>> {
     Ok(out)
 }
 
+/// The links of the pieces of evidence numbered `ids`, by evidence number: one lookup each for a
+/// short list, one pass over every link for a long one.
+pub fn links_for(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<Link>>> {
+    if ids.len() > 1_000 {
+        return all_links(conn);
+    }
+    let mut out: HashMap<i64, Vec<Link>> = HashMap::new();
+    for &id in ids {
+        for (id, link) in links_of(conn, Some(id))? {
+            out.entry(id).or_default().push(link);
+        }
+    }
+    Ok(out)
+}
+
 fn links_of(conn: &Connection, evidence: Option<i64>) -> Result<Vec<(i64, Link)>> {
+    // One piece's links by the index on evidence_id; `?1 IS NULL OR` would read every link.
+    let which = if evidence.is_some() {
+        "l.evidence_id = ?1"
+    } else {
+        "?1 IS NULL"
+    };
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(&format!(
             "SELECT l.evidence_id, k.key, c.key, s.name, l.linked_by, l.linked_at
              FROM evidence_link l JOIN control c ON c.id = l.control_id JOIN catalog k ON k.id = c.catalog_id
              LEFT JOIN service s ON s.id = l.service_id
-             WHERE ?1 IS NULL OR l.evidence_id = ?1 ORDER BY l.evidence_id, k.key, c.sort_key, c.key, s.name",
-        )
+             WHERE {which} ORDER BY l.evidence_id, k.key, c.sort_key, c.key, s.name"
+        ))
         .context("read evidence links")?;
     let rows = stmt
         .query_map([evidence], |r| {
@@ -204,12 +226,12 @@ pub struct Review {
 
 /// Records a review decision and makes it the evidence's status.
 pub fn review(conn: &Connection, evidence: i64, r: &Review) -> Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO evidence_review (evidence_id, decision, reviewer, at, note) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![evidence, r.decision, r.reviewer, r.at, r.note],
     )
     .context("record a review")?;
-    conn.execute(
+    conn.execute_cached(
         "UPDATE evidence SET status = ?2 WHERE id = ?1",
         params![evidence, r.decision],
     )
@@ -220,7 +242,7 @@ pub fn review(conn: &Connection, evidence: i64, r: &Review) -> Result<()> {
 /// The review history of one piece of evidence, oldest first.
 pub fn reviews(conn: &Connection, evidence: i64) -> Result<Vec<Review>> {
     let mut stmt = conn
-        .prepare("SELECT decision, reviewer, at, note FROM evidence_review WHERE evidence_id = ?1 ORDER BY id")
+        .prepare_cached("SELECT decision, reviewer, at, note FROM evidence_review WHERE evidence_id = ?1 ORDER BY id")
         .context("read reviews")?;
     let rows = stmt
         .query_map([evidence], |r| {
@@ -250,9 +272,16 @@ pub struct Filter<'a> {
 
 /// Evidence matching `filter`, by number.
 pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Evidence>> {
+    // A control's links drive the query when one is given (by the index on the links), so the
+    // listing costs that control's evidence, not every piece's.
+    let driver = if f.control.is_some() {
+        "e.id IN (SELECT l.evidence_id FROM evidence_link l WHERE l.control_id = ?2) AND"
+    } else {
+        ""
+    };
     let mut stmt = conn
-        .prepare(&format!(
-            "{SELECT} WHERE (?1 IS NULL OR e.status = ?1)
+        .prepare_cached(&format!(
+            "{SELECT} WHERE {driver} (?1 IS NULL OR e.status = ?1)
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.control_id = ?2))
                AND (?3 IS NULL OR EXISTS (SELECT 1 FROM evidence_link l WHERE l.evidence_id = e.id AND l.service_id = ?3))
                AND (?4 IS NULL OR EXISTS (
@@ -276,7 +305,7 @@ pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Evidence>> {
 /// Every stored file hash with the evidence numbers that use it.
 pub fn file_hashes(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT sha256, group_concat(id) FROM evidence WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY min(id)",
         )
         .context("list stored files")?;
@@ -292,7 +321,9 @@ pub fn file_hashes(conn: &Connection) -> Result<Vec<(String, Vec<i64>)>> {
 /// The recorded size of every stored file, by hash, for the cheap integrity check of reports.
 pub fn file_sizes(conn: &Connection) -> Result<HashMap<String, u64>> {
     let mut stmt = conn
-        .prepare("SELECT sha256, max(size) FROM evidence WHERE sha256 IS NOT NULL AND size IS NOT NULL GROUP BY sha256")
+        .prepare_cached(
+            "SELECT sha256, max(size) FROM evidence WHERE sha256 IS NOT NULL AND size IS NOT NULL GROUP BY sha256",
+        )
         .context("list stored file sizes")?;
     let rows = stmt
         .query_map([], |r| {
@@ -322,7 +353,7 @@ pub struct Linked {
 /// nothing: a scan of one account's resources is not evidence for every service.
 pub fn linked_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(i64, i64), Vec<Linked>>> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT e.id, e.kind, e.title, e.sha256, e.size, e.media_type, e.original_name, e.url, e.note,
                     e.collected_on, e.valid_until, e.submitted_by, e.submitted_at, e.status, l.control_id, l.service_id
              FROM evidence e JOIN evidence_link l ON l.evidence_id = e.id JOIN control c ON c.id = l.control_id
@@ -353,10 +384,113 @@ pub fn linked_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(
     Ok(out)
 }
 
+/// How many pieces of evidence there are of each (review status, expiry), read from the index
+/// on the two: a summary costs the number of distinct dates, not of pieces.
+pub fn state_counts(conn: &Connection) -> Result<Vec<(ReviewStatus, Option<Day>, u64)>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT status, valid_until, count(*) FROM evidence GROUP BY status, valid_until")
+        .context("count evidence")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let n: i64 = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, u64::try_from(n).unwrap_or(0)))
+        })
+        .context("count evidence")?;
+    rows.collect::<rusqlite::Result<_>>().context("count evidence")
+}
+
+/// What decides whether a linked piece of evidence counts: its number, review status and expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkState {
+    /// The evidence's number.
+    pub id: i64,
+    /// Pending, accepted or rejected.
+    pub status: ReviewStatus,
+    /// The last day it counts, if it expires.
+    pub valid_until: Option<Day>,
+}
+
+/// As [`linked_in_catalog`], only what decides whether each piece counts, by number within each
+/// (control, service or 0). Read from two indexes (the links and the review states), never from
+/// the evidence rows with their texts.
+pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(i64, i64), Vec<LinkState>>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT l.control_id, coalesce(l.service_id, 0), l.evidence_id
+             FROM control c JOIN evidence_link l ON l.control_id = c.id WHERE c.catalog_id = ?1",
+        )
+        .context("read linked evidence")?;
+    let mut rows = stmt.query([catalog_id]).context("read linked evidence")?;
+    let mut links: Vec<((i64, i64), i64)> = Vec::new();
+    while let Some(r) = rows.next().context("read linked evidence")? {
+        let at = (
+            r.get(0).context("read linked evidence")?,
+            r.get(1).context("read linked evidence")?,
+        );
+        links.push((at, r.get(2).context("read linked evidence")?));
+    }
+    // A scan is evidence for each (control, service) pair it observed, as in `linked_in_catalog`.
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT DISTINCT o.control_id, o.service_id, s.evidence_id
+             FROM control c JOIN observation o ON o.control_id = c.id JOIN scan s ON s.id = o.scan_id
+             WHERE c.catalog_id = ?1 AND o.service_id IS NOT NULL",
+        )
+        .context("read scan evidence")?;
+    let mut rows = stmt.query([catalog_id]).context("read scan evidence")?;
+    while let Some(r) = rows.next().context("read scan evidence")? {
+        let at = (
+            r.get(0).context("read scan evidence")?,
+            r.get(1).context("read scan evidence")?,
+        );
+        links.push((at, r.get(2).context("read scan evidence")?));
+    }
+    let mut states: HashMap<i64, (ReviewStatus, Option<Day>)> = HashMap::with_capacity(links.len());
+    let state = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(ReviewStatus, Option<Day>)> { Ok((r.get(0)?, r.get(1)?)) };
+    if links.len() < 2_000 {
+        // A few links: look each piece up.
+        let mut stmt = conn
+            .prepare_cached("SELECT status, valid_until FROM evidence WHERE id = ?1")
+            .context("read evidence states")?;
+        for &(_, id) in &links {
+            if let std::collections::hash_map::Entry::Vacant(v) = states.entry(id) {
+                v.insert(stmt.query_row([id], state).context("read evidence states")?);
+            }
+        }
+    } else {
+        // Many: one pass over the index on (status, expiry), which holds the numbers too.
+        let mut stmt = conn
+            .prepare_cached("SELECT status, valid_until, id FROM evidence INDEXED BY evidence_status")
+            .context("read evidence states")?;
+        let mut rows = stmt.query([]).context("read evidence states")?;
+        while let Some(r) = rows.next().context("read evidence states")? {
+            states.insert(
+                r.get(2).context("read evidence states")?,
+                state(r).context("read evidence states")?,
+            );
+        }
+    }
+    let mut out: HashMap<(i64, i64), Vec<LinkState>> = HashMap::new();
+    for (at, id) in links {
+        if let Some(&(status, valid_until)) = states.get(&id) {
+            out.entry(at).or_default().push(LinkState {
+                id,
+                status,
+                valid_until,
+            });
+        }
+    }
+    for links in out.values_mut() {
+        links.sort_unstable_by_key(|l| l.id);
+        links.dedup_by_key(|l| l.id);
+    }
+    Ok(out)
+}
+
 /// The reviewer of each reviewed piece of evidence's latest review.
 pub fn last_reviewers(conn: &Connection) -> Result<HashMap<i64, String>> {
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(
             "SELECT r.evidence_id, r.reviewer FROM evidence_review r
              WHERE r.id = (SELECT max(id) FROM evidence_review x WHERE x.evidence_id = r.evidence_id)",
         )

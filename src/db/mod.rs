@@ -25,6 +25,35 @@ pub mod sources;
 pub mod teams;
 
 pub use audit::{Entry, Verification, verify_chain};
+
+/// Statements through the connection's cache of prepared statements: a write that repeats a
+/// statement per row (an import) parses its SQL once, not once a row.
+pub(crate) trait Cached {
+    /// As `Connection::execute`, prepared once.
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// As `Connection::query_row`, prepared once.
+    fn query_row_cached<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row_cached<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
 pub use open::{Db, Writer};
 pub use rusqlite::Connection;
 pub use save::{OnExisting, Outcome, Stored, save};

@@ -1,6 +1,7 @@
 //! Opening, creating and migrating the database file, and the write transaction every write
 //! command runs in (with its audit-log entries).
 
+use std::cell::RefCell;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
@@ -286,6 +287,7 @@ impl Db {
             tx,
             actor: actor.to_string(),
             at: crate::support::clock::now_rfc3339(),
+            last_entry: RefCell::new(None),
         };
         let out = work(&writer)?;
         writer.tx.commit().context("commit the write transaction")?;
@@ -298,12 +300,28 @@ pub struct Writer<'c> {
     tx: rusqlite::Transaction<'c>,
     actor: String,
     at: String,
+    /// The audit log's last entry (id and hash) once this write has appended one: the
+    /// transaction holds the write lock, so nobody else appends meanwhile, and the next entry
+    /// chains to it without reading the log again.
+    last_entry: RefCell<Option<(i64, String)>>,
 }
 
 impl Writer<'_> {
     /// Appends an audit-log entry in this transaction.
     pub fn audit(&self, action: &str, entity: &str, details: serde_json::Value) -> Result<()> {
-        super::audit::append(&self.tx, &self.at, &self.actor, action, entity, &details)
+        self.audit_text(action, entity, &details.to_string())
+    }
+
+    /// As [`Writer::audit`], with the details already written as JSON text.
+    pub fn audit_text(&self, action: &str, entity: &str, details: &str) -> Result<()> {
+        let mut last = self.last_entry.borrow_mut();
+        let prev = match last.take() {
+            Some(known) => Some(known),
+            None => super::audit::last(&self.tx)?,
+        };
+        let appended = super::audit::append_after(&self.tx, prev, &self.at, &self.actor, action, entity, details)?;
+        *last = Some(appended);
+        Ok(())
     }
 
     /// Who is writing.

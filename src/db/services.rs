@@ -1,5 +1,6 @@
 //! The organisation's services and the offering (and so the category) each runs on.
 
+use crate::db::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -58,7 +59,7 @@ impl Stored for Service {
 
     fn insert(&self, conn: &Connection) -> Result<i64> {
         let (offering, team) = references(conn, self)?;
-        conn.execute(
+        conn.execute_cached(
             "INSERT INTO service (name, offering_id, team_id, environment, region, data_classification, in_scope)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -77,7 +78,7 @@ impl Stored for Service {
 
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
         let (offering, team) = references(conn, self)?;
-        conn.execute(
+        conn.execute_cached(
             "UPDATE service SET offering_id = ?2, team_id = ?3, environment = ?4, region = ?5,
                     data_classification = ?6, in_scope = ?7
              WHERE id = ?1",
@@ -107,7 +108,7 @@ fn references(conn: &Connection, s: &Service) -> Result<(i64, Option<i64>)> {
 }
 
 fn find(conn: &Connection, name: &str) -> Result<Option<ServiceRow>> {
-    conn.query_row(&format!("{SELECT} WHERE s.name = ?1"), [name], row)
+    conn.query_row_cached(&format!("{SELECT} WHERE s.name = ?1"), [name], row)
         .optional()
         .context("look up a service")
 }
@@ -137,7 +138,7 @@ pub struct Filter<'a> {
 /// Services matching `filter`, by name.
 pub fn list(conn: &Connection, filter: &Filter<'_>) -> Result<Vec<ServiceRow>> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "{SELECT} WHERE (?1 IS NULL OR t.name = ?1) AND (?2 IS NULL OR o.category = ?2)
                         AND (?3 = 0 OR s.in_scope = 1)
              ORDER BY s.name"

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::db::Connection;
-use crate::db::evidence::{self, Linked};
+use crate::db::evidence::{self, LinkState};
 use crate::db::{catalogs, scans};
 use crate::error::Result;
 use crate::estate::matrix::Matrix;
@@ -63,7 +63,7 @@ pub struct Gap<'a> {
     /// The evidence concerned: expiring evidence, or the scan of a failed or manual check.
     pub evidence: Option<i64>,
     /// What exactly is wrong.
-    pub detail: Cow<'static, str>,
+    pub detail: Cow<'a, str>,
 }
 
 /// Options of a gap search.
@@ -81,22 +81,58 @@ pub struct Options<'a> {
 
 /// Finds the gaps of a catalogue, calling `each` per gap in control order. Streams: one control's
 /// row is derived at a time.
-pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>) -> Result<()>) -> Result<()> {
+pub fn find(conn: &Connection, opts: &Options<'_>, each: impl FnMut(&Gap<'_>) -> Result<()>) -> Result<()> {
     let m = Matrix::load(conn, opts.catalog)?;
-    let linked = evidence::linked_in_catalog(conn, m.catalog_id)?;
+    find_in(conn, &m, opts, each)
+}
+
+/// As [`find`], over a matrix the caller has loaded already (for `opts.catalog`).
+pub fn find_in(
+    conn: &Connection,
+    m: &Matrix,
+    opts: &Options<'_>,
+    mut each: impl FnMut(&Gap<'_>) -> Result<()>,
+) -> Result<()> {
+    let linked = evidence::link_states_in_catalog(conn, m.catalog_id)?;
     let open = scans::current_open(conn, m.catalog_id, opts.today)?;
-    let none: Vec<Linked> = Vec::new();
+    let none: Vec<LinkState> = Vec::new();
     let mut emit = |gap: Gap<'_>| -> Result<()> {
         if opts.team.is_none() || gap.team == opts.team {
             each(&gap)?;
         }
         Ok(())
     };
+    // With a team, only the cells that team can own are derived: its services', and on a control
+    // the services with a decision of their own (which may name another owner); every service
+    // when the team owns the control organisation-wide.
+    let all: Vec<usize> = (0..m.services.len()).collect();
+    let team_services: Option<Vec<usize>> = opts.team.map(|t| {
+        let ids = m
+            .services
+            .iter()
+            .filter(|s| s.service.team.as_deref() == Some(t))
+            .map(|s| s.id);
+        m.positions(ids)
+    });
     catalogs::for_each_control(conn, m.catalog_id, None, |c| {
         if c.control.withdrawn {
             return Ok(());
         }
-        let row = m.row(&c);
+        let row = match &team_services {
+            None => m.row(&c),
+            Some(mine) => {
+                let inputs = m.inputs(&c);
+                if inputs.owner() == opts.team {
+                    m.row_of(&c, &all)
+                } else {
+                    let mut shown = inputs.decided_services();
+                    shown.extend_from_slice(mine);
+                    shown.sort_unstable();
+                    shown.dedup();
+                    m.row_of(&c, &shown)
+                }
+            }
+        };
         let gap = |kind, service, responsibility, team, evidence, detail| Gap {
             kind,
             control: &c.control.key,
@@ -107,7 +143,7 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
             evidence,
             detail,
         };
-        if row.cells.is_empty() && row.organisation == Responsibility::Undetermined {
+        if m.services.is_empty() && row.organisation == Responsibility::Undetermined {
             emit(gap(
                 GapKind::Undetermined,
                 None,
@@ -132,6 +168,9 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
             }
         }
         let org_evidence = linked.get(&(c.id, 0)).unwrap_or(&none);
+        // Why the organisation-wide evidence alone does not count: the same for every service
+        // without evidence of its own, so said once per control.
+        let org_only = std::cell::OnceCell::new();
         for cell in &row.cells {
             let service = Some(cell.service.service.name.as_str());
             let r = cell.effective.responsibility;
@@ -166,18 +205,25 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
             }
             let own = linked.get(&(c.id, cell.service.id)).unwrap_or(&none);
             let all = || own.iter().chain(org_evidence);
-            if !all().any(|l| counts(l.evidence.status, l.evidence.valid_until, opts.today)) {
+            if !all().any(|l| counts(l.status, l.valid_until, opts.today)) {
                 emit(gap(
                     GapKind::NoEvidence,
                     service,
                     r,
                     team,
                     None,
-                    why_no_evidence(all(), opts.today),
+                    if own.is_empty() {
+                        Cow::Borrowed(
+                            org_only
+                                .get_or_init(|| why_no_evidence(org_evidence.iter(), opts.today))
+                                .as_ref(),
+                        )
+                    } else {
+                        why_no_evidence(all(), opts.today)
+                    },
                 ))?;
             }
-            for l in all() {
-                let e = &l.evidence;
+            for e in all() {
                 if e.status == ReviewStatus::Accepted
                     && freshness(e.valid_until, opts.today, opts.within_days) == Freshness::Expiring
                 {
@@ -196,6 +242,20 @@ pub fn find(conn: &Connection, opts: &Options<'_>, mut each: impl FnMut(&Gap<'_>
         }
         Ok(())
     })
+}
+
+/// Says why linked evidence does not count (or that there is none).
+fn why_no_evidence<'a>(linked: impl Iterator<Item = &'a LinkState>, today: Day) -> Cow<'static, str> {
+    let reasons: Vec<String> = linked
+        .map(|e| match (e.status, e.valid_until) {
+            (ReviewStatus::Accepted, Some(d)) if d < today => format!("evidence {} expired on {d}", e.id),
+            (status, _) => format!("evidence {} is {status}", e.id),
+        })
+        .collect();
+    if reasons.is_empty() {
+        return "no evidence linked".into();
+    }
+    format!("no accepted, unexpired evidence: {}", reasons.join("; ")).into()
 }
 
 /// How an open observation reads as a gap.
@@ -223,21 +283,4 @@ impl AsGap for scans::Open {
             )
         }
     }
-}
-
-/// Says why linked evidence does not count (or that there is none).
-fn why_no_evidence<'a>(linked: impl Iterator<Item = &'a Linked>, today: Day) -> Cow<'static, str> {
-    let reasons: Vec<String> = linked
-        .map(|l| {
-            let e = &l.evidence;
-            match (e.status, e.valid_until) {
-                (ReviewStatus::Accepted, Some(d)) if d < today => format!("evidence {} expired on {d}", e.id),
-                (status, _) => format!("evidence {} is {status}", e.id),
-            }
-        })
-        .collect();
-    if reasons.is_empty() {
-        return "no evidence linked".into();
-    }
-    format!("no accepted, unexpired evidence: {}", reasons.join("; ")).into()
 }

@@ -160,11 +160,12 @@ impl Live {
         let title: Arc<str> = c.control.title.as_str().into();
         let family: Arc<str> = c.control.family.as_str().into();
         let org_evidence = self.linked.get(&(c.id, 0)).unwrap_or(&none);
+        let inputs = self.matrix.inputs(c);
         self.shown
             .iter()
             .map(|&i| {
                 let service = &self.matrix.services[i];
-                let cell = self.matrix.cell(c, service);
+                let cell = inputs.cell(service);
                 let result = self
                     .results
                     .get(&(c.id, service.id))

@@ -11,7 +11,7 @@ use crate::db::implementations::{self, Implementation};
 use crate::db::services::{self, ServiceRow};
 use crate::error::Result;
 use crate::model::derive::{self, Effective, Override, OwnerSource, RuleBook};
-use crate::model::{Catalog, Responsibility, RuleScope};
+use crate::model::{Catalog, Category, Responsibility, Rule, RuleScope};
 
 /// Everything the derivation needs for one catalogue.
 pub struct Matrix {
@@ -23,9 +23,36 @@ pub struct Matrix {
     pub rules: RuleBook,
     /// In-scope services, by name: the roll-up runs over these.
     pub services: Vec<ServiceRow>,
-    decisions: HashMap<(i64, i64), Implementation>,
+    /// The sparse decisions, by control: a control without any costs one lookup.
+    decisions: HashMap<i64, Decisions>,
     /// What the provider's documents say, by (control, offering).
     provider: super::provider::ProviderWords,
+    /// In-scope services by row id: their position in `services`.
+    index: HashMap<i64, usize>,
+    /// In-scope services that derive alike (the same offering): the first one's position and how
+    /// many there are. A control's roll-up derives one service of each group, not every service.
+    groups: Vec<(usize, usize)>,
+    /// Per in-scope service (as `services`): its group.
+    group_of: Vec<usize>,
+}
+
+/// A control's decisions: organisation-wide, and per service by service row id.
+#[derive(Debug, Default)]
+struct Decisions {
+    org: Option<Implementation>,
+    own: HashMap<i64, Implementation>,
+}
+
+/// What one control's cells are derived from, looked up once: its decisions and its rule for each
+/// category. [`Matrix::row`] and the pair streams derive every cell of a control through one.
+pub struct ControlInputs<'a> {
+    matrix: &'a Matrix,
+    /// The control's row id, for the provider's word.
+    control_id: i64,
+    org: Option<&'a Implementation>,
+    own: Option<&'a HashMap<i64, Implementation>>,
+    /// The rule for each category, in `Category::ALL` order.
+    rules: Vec<Option<&'a Rule>>,
 }
 
 /// The derived state of one control on one service.
@@ -62,11 +89,29 @@ impl Matrix {
             ..Default::default()
         };
         let services = services::list(conn, &filter)?;
-        let decisions = implementations::for_catalog(conn, catalog_id)?
-            .into_iter()
-            .map(|i| ((i.control_id, i.service_id.unwrap_or(0)), i))
-            .collect();
+        let mut decisions: HashMap<i64, Decisions> = HashMap::new();
+        for i in implementations::for_catalog(conn, catalog_id)? {
+            let at = decisions.entry(i.control_id).or_default();
+            match i.service_id {
+                None => at.org = Some(i),
+                Some(s) => {
+                    at.own.insert(s, i);
+                }
+            }
+        }
         let provider = super::provider::ProviderWords::load(conn, catalog_id)?;
+        let index = services.iter().enumerate().map(|(at, s)| (s.id, at)).collect();
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut group_by_offering: HashMap<&str, usize> = HashMap::new();
+        let mut group_of = Vec::with_capacity(services.len());
+        for (at, s) in services.iter().enumerate() {
+            let g = *group_by_offering.entry(&s.service.offering).or_insert_with(|| {
+                groups.push((at, 0));
+                groups.len() - 1
+            });
+            groups[g].1 += 1;
+            group_of.push(g);
+        }
         Ok(Matrix {
             catalog_id,
             catalog,
@@ -74,22 +119,71 @@ impl Matrix {
             services,
             decisions,
             provider,
+            index,
+            groups,
+            group_of,
         })
     }
 
-    fn decision(&self, control_id: i64, service_id: Option<i64>) -> Option<&Implementation> {
-        self.decisions.get(&(control_id, service_id.unwrap_or(0)))
+    /// What `control`'s cells are derived from, looked up once for all its cells.
+    pub fn inputs<'a>(&'a self, control: &'a ControlRow) -> ControlInputs<'a> {
+        let decisions = self.decisions.get(&control.id);
+        let rules = Category::ALL
+            .iter()
+            .map(|&category| self.rules.find(&control.control.key, &control.control.family, category))
+            .collect();
+        ControlInputs {
+            matrix: self,
+            control_id: control.id,
+            org: decisions.and_then(|d| d.org.as_ref()),
+            own: decisions.map(|d| &d.own).filter(|own| !own.is_empty()),
+            rules,
+        }
     }
 
     /// The derived state of `control` on `service` (which need not be in scope).
     pub fn cell<'a>(&'a self, control: &'a ControlRow, service: &'a ServiceRow) -> Cell<'a> {
-        let org = self.decision(control.id, None);
-        let own = self.decision(control.id, Some(service.id));
-        let rule = self
-            .rules
-            .find(&control.control.key, &control.control.family, service.category);
-        let word = self.provider.word(control.id, service.id);
-        let effective = derive::effective_with_provider(as_override(own), as_override(org), word, rule);
+        self.inputs(control).cell(service)
+    }
+
+    /// The derived state of `control` across the in-scope services.
+    pub fn row<'a>(&'a self, control: &'a ControlRow) -> Row<'a> {
+        let inputs = self.inputs(control);
+        let cells: Vec<Cell<'a>> = self.services.iter().map(|s| inputs.cell(s)).collect();
+        let organisation = match (cells.is_empty(), as_override(inputs.org)) {
+            // With no services in scope, an organisation-wide decision still says something.
+            (true, Some(o)) => o.responsibility,
+            _ => derive::rollup(cells.iter().map(|c| c.effective.responsibility)),
+        };
+        inputs.row_with(organisation, cells)
+    }
+
+    /// As [`Matrix::row`], with cells only for the in-scope services at positions `shown` (of
+    /// `services`, in that order); the roll-up is still over every in-scope service. Costs what
+    /// the shown cells cost, not what the estate does.
+    pub fn row_of<'a>(&'a self, control: &'a ControlRow, shown: &[usize]) -> Row<'a> {
+        let inputs = self.inputs(control);
+        let cells = shown.iter().map(|&i| inputs.cell(&self.services[i])).collect();
+        inputs.row_with(inputs.organisation(), cells)
+    }
+
+    /// The positions (in `services`) of the in-scope services whose row id is in `ids`.
+    pub fn positions(&self, ids: impl IntoIterator<Item = i64>) -> Vec<usize> {
+        let mut at: Vec<usize> = ids.into_iter().filter_map(|id| self.index.get(&id).copied()).collect();
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+}
+
+impl<'a> ControlInputs<'a> {
+    /// The derived state of the control on `service` (which need not be in scope).
+    pub fn cell(&self, service: &'a ServiceRow) -> Cell<'a> {
+        let org = self.org;
+        let own = self.own.and_then(|m| m.get(&service.id));
+        let word = self.matrix.provider.word(self.control_id, service.id);
+        let effective =
+            derive::effective_with_provider(as_override(own), as_override(org), word, self.rule(service.category));
         let owner = derive::effective_owner(
             own.and_then(|i| i.owner.as_deref()),
             org.and_then(|i| i.owner.as_deref()),
@@ -102,19 +196,56 @@ impl Matrix {
         }
     }
 
-    /// The derived state of `control` across the in-scope services.
-    pub fn row<'a>(&'a self, control: &'a ControlRow) -> Row<'a> {
-        let cells: Vec<Cell<'a>> = self.services.iter().map(|s| self.cell(control, s)).collect();
-        let org = self.decision(control.id, None);
-        let organisation = match (cells.is_empty(), as_override(org)) {
+    fn rule(&self, category: Category) -> Option<&'a Rule> {
+        let at = Category::ALL.iter().position(|&c| c == category).unwrap_or(0);
+        self.rules.get(at).copied().flatten()
+    }
+
+    /// The control's organisation-wide owner, if assigned.
+    pub fn owner(&self) -> Option<&'a str> {
+        self.org.and_then(|i| i.owner.as_deref())
+    }
+
+    /// The in-scope services (positions in `services`) with a decision of their own on this control.
+    pub fn decided_services(&self) -> Vec<usize> {
+        self.matrix
+            .positions(self.own.into_iter().flat_map(|own| own.keys().copied()))
+    }
+
+    /// The roll-up over every in-scope service without deriving each: the roll-up only asks
+    /// which values occur, so each group of alike services (one offering) counts once with the
+    /// value of a service without a decision of its own, and each own decision counts as itself.
+    pub fn organisation(&self) -> Responsibility {
+        let m = self.matrix;
+        if let (true, Some(o)) = (m.services.is_empty(), as_override(self.org)) {
             // With no services in scope, an organisation-wide decision still says something.
-            (true, Some(o)) => o.responsibility,
-            _ => derive::rollup(cells.iter().map(|c| c.effective.responsibility)),
-        };
+            return o.responsibility;
+        }
+        let mut decided = vec![0usize; m.groups.len()];
+        let mut values = Vec::new();
+        for (id, i) in self.own.into_iter().flatten() {
+            if let (Some(&at), Some(o)) = (m.index.get(id), as_override(Some(i))) {
+                decided[m.group_of[at]] += 1;
+                values.push(o.responsibility);
+            }
+        }
+        for (g, &(first, count)) in m.groups.iter().enumerate() {
+            if count > decided[g] {
+                let service = &m.services[first];
+                let rule = self.rule(service.category);
+                // The provider's word is per offering, like the group.
+                let word = m.provider.word(self.control_id, service.id);
+                values.push(derive::effective_with_provider(None, as_override(self.org), word, rule).responsibility);
+            }
+        }
+        derive::rollup(values)
+    }
+
+    fn row_with(&self, organisation: Responsibility, cells: Vec<Cell<'a>>) -> Row<'a> {
         Row {
             organisation,
-            owner: org.and_then(|i| i.owner.as_deref()),
-            org_override: as_override(org),
+            owner: self.owner(),
+            org_override: as_override(self.org),
             cells,
         }
     }

@@ -1,16 +1,21 @@
 //! `evidence add` (one piece from flags) and `evidence import` (many from a CSV): both go through
 //! the same drafts, so a row and a command line are checked alike.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::json;
 
 use super::Add;
-use super::draft::{COLUMNS, FLAGS, Spec, draft, save, store_file};
+use super::draft::{COLUMNS, FLAGS, Spec, draft, draft_for, save, store_file};
 use crate::commands::Ctx;
+use crate::commands::responsibility::target;
 use crate::commands::{open_input, source_name};
+use crate::db::catalogs::ControlRow;
+use crate::db::services::{self, ServiceRow};
 use crate::error::Result;
 use crate::evidence::Store;
 use crate::import::CsvFile;
@@ -96,6 +101,9 @@ pub(super) fn import(ctx: &mut Ctx, file: &Path) -> Result<()> {
     let csv = CsvFile::read(&source, input, IMPORT_COLUMNS)?;
     let base = file.parent().unwrap_or(Path::new(""));
     let mut drafts = Vec::new();
+    // Rows name the same controls and services again and again: each name is resolved once.
+    let mut controls: HashMap<(String, Option<String>), Rc<ControlRow>> = HashMap::new();
+    let mut services: HashMap<String, Rc<ServiceRow>> = HashMap::new();
     for row in csv.rows() {
         let cell = |c: &str| Some(row.get(c)).filter(|v| !v.is_empty());
         let collected = cell("collected")
@@ -117,7 +125,26 @@ pub(super) fn import(ctx: &mut Ctx, file: &Path) -> Result<()> {
             expires: cell("expires"),
             names: &COLUMNS,
         };
-        drafts.push((row.line(), draft(ctx, &spec).map_err(|e| e.at(row.location()))?));
+        let named = (spec.control.to_string(), spec.catalog.map(str::to_string));
+        let control = match controls.get(&named) {
+            Some(c) => c.clone(),
+            None => {
+                let (c, _) = target(ctx, spec.control, spec.catalog, None).map_err(|e| e.at(row.location()))?;
+                controls.entry(named).or_insert(Rc::new(c)).clone()
+            }
+        };
+        let service = match spec.service {
+            None => None,
+            Some(name) => Some(match services.get(name) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = services::get(ctx.db.conn(), name).map_err(|e| e.at(row.location()))?;
+                    services.entry(name.to_string()).or_insert(Rc::new(s)).clone()
+                }
+            }),
+        };
+        let d = draft_for(ctx, &spec, control, service).map_err(|e| e.at(row.location()))?;
+        drafts.push((row.line(), d));
     }
     let store = Store::beside(ctx.db.path());
     for (line, d) in &mut drafts {

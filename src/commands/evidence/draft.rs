@@ -2,6 +2,7 @@
 //! draft, its file stored, and saved with its links and audit entries.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde_json::json;
 
@@ -69,16 +70,27 @@ pub(super) const COLUMNS: Names = Names {
 
 /// Evidence checked and ready to store: nothing is written until every draft is good.
 pub(super) struct Draft {
-    pub(super) control: ControlRow,
-    pub(super) service: Option<ServiceRow>,
+    pub(super) control: Rc<ControlRow>,
+    pub(super) service: Option<Rc<ServiceRow>>,
     pub(super) file: Option<PathBuf>,
     pub(super) evidence: Evidence,
 }
 
 /// Checks a spec against the database without writing anything.
 pub(super) fn draft(ctx: &Ctx, spec: &Spec<'_>) -> Result<Draft> {
-    let names = spec.names;
     let (control, service) = target(ctx, spec.control, spec.catalog, spec.service)?;
+    draft_for(ctx, spec, Rc::new(control), service.map(Rc::new))
+}
+
+/// As [`draft`], with the control and service the spec names already resolved (an import
+/// resolves each name once, however many rows repeat it).
+pub(super) fn draft_for(
+    ctx: &Ctx,
+    spec: &Spec<'_>,
+    control: Rc<ControlRow>,
+    service: Option<Rc<ServiceRow>>,
+) -> Result<Draft> {
+    let names = spec.names;
     let collected = spec.collected.unwrap_or(ctx.today);
     let valid_until = spec
         .expires

@@ -67,8 +67,8 @@ impl Matrix {
                     // Withdrawn controls stay in the catalogue for history, not in the matrix.
                     return Ok(());
                 }
-                let row = m.row(&c);
-                let cells: Vec<CellView<'_>> = shown.iter().map(|&i| CellView::from(&row.cells[i])).collect();
+                let row = m.row_of(&c, &shown);
+                let cells: Vec<CellView<'_>> = row.cells.iter().map(CellView::from).collect();
                 let item = ControlView {
                     key: &c.control.key,
                     title: &c.control.title,
@@ -100,14 +100,14 @@ impl Matrix {
                 // Withdrawn controls stay in the catalogue for history, not in the matrix.
                 return Ok(());
             }
-            let row = m.row(&c);
+            let row = m.row_of(&c, &shown);
             let mut cells = vec![
                 c.control.key.clone(),
                 c.control.title.clone(),
                 row.organisation.to_string(),
             ];
-            for &i in &shown {
-                let e = &row.cells[i].effective;
+            for cell in &row.cells {
+                let e = &cell.effective;
                 let mark = match e.provenance {
                     Provenance::Rule | Provenance::None => "",
                     Provenance::Provider => "+",
