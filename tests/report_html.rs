@@ -236,7 +236,7 @@ fn scope_flags_select_what_the_page_shows() {
             "/templates/control-evaluation.json"
         )))
         .replace(
-            "\"sections\": [\"cover\", \"summary\", \"matrix\", \"controls\", \"findings\", \"evidence\", \"signoff\"]",
+            "\"sections\": [\"cover\", \"summary\", \"matrix\", \"controls\", \"findings\", \"checks\", \"evidence\", \"signoff\"]",
             "\"sections\": [\"findings\", \"controls\"]",
         ),
     );
