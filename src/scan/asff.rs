@@ -182,7 +182,14 @@ fn check_id(raw: &Raw) -> Option<String> {
             None => rule.to_string(),
         });
     }
-    present(raw.generator_id.as_deref()).map(str::to_string)
+    // A consolidated control finding's generator is `security-control/<ID>`: the check is the ID,
+    // as `Compliance.SecurityControlId` would name it.
+    present(raw.generator_id.as_deref()).map(|g| {
+        g.strip_prefix("security-control/")
+            .filter(|id| !id.is_empty())
+            .unwrap_or(g)
+            .to_string()
+    })
 }
 
 /// The outcome (docs/scanners.md, "ASFF"): `Compliance.Status` for control findings; a finding

@@ -361,3 +361,41 @@ fn the_callers_error_stops_the_read_and_comes_back_unchanged() {
         assert_eq!(seen, ["a", "b"]);
     }
 }
+
+/// The check a finding is about, whichever field names it: the consolidated generator
+/// `security-control/ID` names the same check as `Compliance.SecurityControlId`, so the
+/// two forms of one control's findings supersede each other.
+#[test]
+fn the_check_id_is_the_same_whichever_field_names_it() {
+    let finding = |compliance: &str, rest: &str| {
+        String::from(
+            r#"{"Id":"x","UpdatedAt":"2024-01-02T03:04:05Z","Resources":[{"Id":"r"}],"Compliance":{"Status":"PASSED""#,
+        ) + compliance
+            + "},"
+            + rest
+            + "}"
+    };
+    let cases = [
+        (finding("", r#""GeneratorId":"security-control/RDS.2""#), "RDS.2"),
+        (
+            finding(
+                r#","SecurityControlId":"RDS.2""#,
+                r#""GeneratorId":"security-control/RDS.2""#,
+            ),
+            "RDS.2",
+        ),
+        (finding("", r#""GeneratorId":"security-control/""#), "security-control/"),
+        (finding("", r#""GeneratorId":"prowler-check11""#), "prowler-check11"),
+        (
+            finding(
+                "",
+                r#""GeneratorId":"aws-foundational-security-best-practices/v/1.0.0/S3.2","ProductFields":{"ControlId":"S3.2"}"#,
+            ),
+            "S3.2",
+        ),
+    ];
+    for (text, want) in cases {
+        let (findings, _) = read_text(Format::Asff, &text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(findings[0].check_id, want, "{text}");
+    }
+}
