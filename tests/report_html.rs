@@ -864,6 +864,23 @@ fn the_page_shows_automated_checks_and_the_plan_of_action() {
         page.contains("id=\"ctrl-RA-5\""),
         "the check links to a control row that exists"
     );
+    // The failure is on an account no service claims: an organisation-wide finding of the
+    // whole organisation's report, not of one team's.
+    let findings = &page[page.find("<section id=\"findings\"").expect("findings")..];
+    let findings = &findings[..findings.find("</section>").expect("section end")];
+    let failed = "check Config.1 failed on aws-account:123456789123 (scan 1)";
+    assert_eq!(findings.matches(failed).count(), 2, "RA-5 and SA-11: {findings}");
+    assert!(findings.contains("<td class=\"kind kind-failed-check\">failed-check</td>"));
+    let team = html(
+        &env,
+        &db,
+        "team.html",
+        &["--catalog", "nist-800-53", "--team", "web", "--date", "2026-12-04"],
+    );
+    assert!(
+        !team.contains(failed),
+        "a team's report leaves organisation-wide observations out"
+    );
 
     let srm = html(&env, &db, "srm.html", &["--evaluation", "1", "--date", "2026-12-04"]);
     assert!(

@@ -101,8 +101,15 @@ impl<'o> Assembly<'o> {
         if let Source::Live { today, .. } = &opts.source {
             for list in crate::db::scans::current_open(conn, catalog_id, *today)?.into_values() {
                 for o in list {
-                    if let Some(service) = o.service.clone() {
-                        open_checks.entry((o.control.clone(), service)).or_default().push(o);
+                    // Observations on no service count organisation-wide, in a report of the
+                    // whole organisation (not one narrowed to a team).
+                    match o.service.clone() {
+                        Some(service) => open_checks.entry((o.control.clone(), service)).or_default().push(o),
+                        None if opts.team.is_none() => open_checks
+                            .entry((o.control.clone(), String::new()))
+                            .or_default()
+                            .push(o),
+                        None => {}
                     }
                 }
             }
@@ -114,15 +121,16 @@ impl<'o> Assembly<'o> {
                 .all()
                 .filter(|o| matches!(o.status.as_str(), "failed" | "manual"))
             {
-                if let Some(service) = o.service.clone() {
+                if o.service.is_some() || opts.team.is_none() {
+                    let service = o.service.clone();
                     open_checks
-                        .entry((o.control.clone(), service.clone()))
+                        .entry((o.control.clone(), service.clone().unwrap_or_default()))
                         .or_default()
                         .push(crate::db::scans::Open {
                             control_id: 0,
                             control: o.control.clone(),
                             service_id: None,
-                            service: Some(service),
+                            service,
                             check: o.check.clone(),
                             resource: o.resource.clone(),
                             scan: o.scan,
@@ -196,7 +204,7 @@ impl<'o> Assembly<'o> {
             if !self.open_checks.is_empty()
                 && let Some(open) = self.open_checks.get(&(info.key.clone(), p.service.to_string()))
             {
-                check_findings(p, open, &mut control_findings);
+                check_findings(p.responsibility, &p.service, open, &mut control_findings);
             }
             if p.responsibility.customer_has_a_part() {
                 let team = p.owner.as_deref().unwrap_or("(no owner)");
@@ -216,6 +224,11 @@ impl<'o> Assembly<'o> {
                 line.satisfied += u64::from(p.result == ResultValue::Satisfied);
                 line.failing += u64::from(p.result.is_failing());
             }
+        }
+        if !self.open_checks.is_empty()
+            && let Some(open) = self.open_checks.get(&(info.key.clone(), String::new()))
+        {
+            check_findings(line_responsibility(&kept), "", open, &mut control_findings);
         }
         self.findings.extend(control_findings.finish(&info.key));
         let line = control_line(info, &kept);

@@ -135,11 +135,17 @@ pub(super) fn pair_findings(p: &Pair, out: &mut Findings) {
 
 /// What a reviewer should see of scanners' current failed and manual observations on one pair:
 /// on a shared or customer pair each is a finding; a failure on an inherited pair is listed as
-/// the provider's scope, not the customer's gap.
-pub(super) fn check_findings(p: &Pair, open: &[crate::db::scans::Open], out: &mut Findings) {
-    let service = &*p.service;
+/// the provider's scope, not the customer's gap. `service` is empty for observations on no
+/// service (account-wide or unclaimed resources), which take the control's organisation-wide
+/// `responsibility`.
+pub(super) fn check_findings(
+    responsibility: Responsibility,
+    service: &str,
+    open: &[crate::db::scans::Open],
+    out: &mut Findings,
+) {
     for o in open {
-        let kind = match (o.status.as_str(), p.responsibility) {
+        let kind = match (o.status.as_str(), responsibility) {
             ("failed", r) if r.customer_has_a_part() => "failed-check",
             ("failed", Responsibility::Inherited) => "provider-scope",
             ("manual", r) if r.customer_has_a_part() => "manual-check",
