@@ -333,3 +333,28 @@ pub enum Paper {
     /// US Letter, 8.5 x 11 in.
     Letter,
 }
+
+/// `n` as a share of `total`, in whole percent ("<1%" and ">99%" near the ends), as every
+/// format of the report says it.
+pub(crate) fn percent(n: u64, total: u64) -> String {
+    if total == 0 {
+        return "n/a".into();
+    }
+    let p = (n.saturating_mul(100) + total / 2) / total;
+    if p == 0 && n > 0 {
+        "<1%".into()
+    } else if p == 100 && n < total {
+        ">99%".into()
+    } else {
+        format!("{p}%")
+    }
+}
+
+/// `s` with its first letter in upper case.
+pub(crate) fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(f) => f.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

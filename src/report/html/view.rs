@@ -10,7 +10,7 @@ use super::facets::Collected;
 use super::href::{Anchors, member_href, safe_href};
 use crate::model::Responsibility;
 use crate::model::evaluation::ResultValue;
-use crate::report::data::{EvidenceLine, ReportData};
+use crate::report::data::{EvidenceLine, ReportData, capitalise, percent};
 
 /// The template's context.
 #[derive(Debug, Serialize)]
@@ -419,28 +419,5 @@ fn bar(label: &str, count: u64, total: u64, class: String) -> Bar {
         percent: percent(count, total),
         width,
         class,
-    }
-}
-
-/// `n` as a share of `total`, in whole percent ("<1%" and ">99%" near the ends), as the PDF says it.
-fn percent(n: u64, total: u64) -> String {
-    if total == 0 {
-        return "n/a".into();
-    }
-    let p = (n.saturating_mul(100) + total / 2) / total;
-    if p == 0 && n > 0 {
-        "<1%".into()
-    } else if p == 100 && n < total {
-        ">99%".into()
-    } else {
-        format!("{p}%")
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(f) => f.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

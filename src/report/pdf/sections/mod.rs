@@ -15,7 +15,7 @@ use super::canvas::Canvas;
 use super::fonts::Font;
 use super::style::{CUSTOMER, INHERITED, INK, MUTED, NAVY, RULE, Rgb, SHARED, Style, TRACK, UNDETERMINED};
 use super::text::{clean, fit, text_width, wrap};
-use crate::report::data::{Paper, ReportData};
+use crate::report::data::{Paper, ReportData, capitalise, percent};
 
 pub(super) struct Renderer<'a> {
     d: &'a ReportData,
@@ -25,29 +25,6 @@ pub(super) struct Renderer<'a> {
 
 fn heading_or<'t>(text: &'t str, default: &'t str) -> &'t str {
     if text.trim().is_empty() { default } else { text }
-}
-
-/// `n` as a share of `total`, in whole percent ("<1%" and ">99%" near the ends).
-fn percent(n: u64, total: u64) -> String {
-    if total == 0 {
-        return "n/a".into();
-    }
-    let p = (n.saturating_mul(100) + total / 2) / total;
-    if p == 0 && n > 0 {
-        "<1%".into()
-    } else if p == 100 && n < total {
-        ">99%".into()
-    } else {
-        format!("{p}%")
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(f) => f.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
