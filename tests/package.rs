@@ -4,7 +4,8 @@ use std::io::{Read, Write};
 
 use crate::common::{Env, rejects_unchanged};
 
-fn demo() -> (Env, String) {
+/// The demo estate in `d/` and its database path (also the HTML report tests' start).
+pub(crate) fn demo() -> (Env, String) {
     let env = Env::new();
     env.run(["demo", "--out", "d"]).success();
     let db = env.path().join("d/demo.db").to_str().expect("path").to_string();

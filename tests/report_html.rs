@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::{Env, rejects_unchanged};
-use crate::package::members;
+use crate::package::{demo, members, signed_package};
 
 fn arg(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -15,14 +15,6 @@ fn arg(path: &Path) -> &str {
 
 fn read(path: &Path) -> String {
     String::from_utf8(std::fs::read(path).expect("the page")).expect("UTF-8")
-}
-
-/// The demo estate: evidence (a file among it), results, a closed evaluation.
-fn demo() -> (Env, String) {
-    let env = Env::new();
-    env.run(["demo", "--out", "d"]).success();
-    let db = arg(&env.path().join("d/demo.db")).to_string();
-    (env, db)
 }
 
 /// Writes the page with `extra` arguments and returns it.
@@ -501,24 +493,8 @@ fn decoded(path: &str) -> String {
 
 #[test]
 fn the_packaged_page_links_each_file_to_its_member_and_is_in_the_digest() {
-    let (env, db) = demo();
-    env.run(["key", "generate", "--out", "assessor.key"]).success();
-    let zip = env.path().join("q4.zip");
-    env.run([
-        "--db",
-        &db,
-        "package",
-        "--evaluation",
-        "1",
-        "--sign",
-        "assessor.key",
-        "--out",
-        arg(&zip),
-        "--date",
-        "2026-12-01",
-    ])
-    .success();
-    let all = members(&zip);
+    let (env, zip, all) = signed_package();
+    let db = arg(&env.path().join("d/demo.db")).to_string();
     let get = |name: &str| all.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()).expect(name);
     let digest = String::from_utf8(get("digest.txt")).expect("UTF-8");
     let page = get("report.html");
