@@ -1,8 +1,7 @@
 //! Plumbing every layer may stand on, with no knowledge of the domain: writing output files
-//! safely ([`files`]), base64 ([`base64`]), the clock ([`clock`]), hex encoding ([`hex`]), printing for people and
+//! safely ([`files`]), the clock ([`clock`]), hex encoding ([`hex`]), printing for people and
 //! scripts ([`output`]) and cells a spreadsheet opens safely ([`spreadsheet`]).
 
-pub(crate) mod base64;
 pub(crate) mod clock;
 pub(crate) mod files;
 pub(crate) mod hex;

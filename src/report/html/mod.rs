@@ -14,6 +14,7 @@ mod view;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 pub use self::facets::{Collected, Facets};
@@ -178,7 +179,7 @@ pub fn build_checked(
 /// The page's Content-Security-Policy: nothing may load, styles are inline, and the only script
 /// that runs is the page's own, by hash.
 fn policy() -> String {
-    let hash = crate::support::base64::encode(&Sha256::digest(SCRIPT.as_bytes()));
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
     format!(
         "default-src 'none'; script-src 'sha256-{hash}'; style-src 'unsafe-inline'; img-src data:; \
          base-uri 'none'; form-action 'none'"

@@ -1,3 +1,4 @@
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::*;
@@ -71,7 +72,7 @@ fn the_policy_allows_exactly_the_pages_script() {
         .and_then(|s| s.split("</script>").next())
         .expect("a script");
     assert_eq!(html.matches("<script").count(), 1);
-    let hash = crate::support::base64::encode(&Sha256::digest(script.as_bytes()));
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
     let policy = format!(
         "default-src &#39;none&#39;; script-src &#39;sha256-{}&#39;;",
         hash.replace('=', "&#61;")
