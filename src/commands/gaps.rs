@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::estate::gaps::{self, Gap, GapKind};
+use crate::estate::gaps::{self, GapKind, Run};
 use crate::model::evidence::Span;
 use crate::support::output;
 
@@ -47,29 +47,39 @@ impl Gaps {
         let mut kinds = BTreeSet::new();
         let mut listed: Vec<Vec<String>> = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
+        let mut listed_json = false;
         if ctx.json {
             // Streamed: one gap per line inside one JSON array.
             out.write_all(b"[")?;
         }
-        gaps::find(conn, &opts, |g| {
-            total += 1;
+        gaps::find(conn, &opts, |run| {
+            let g = run.gap;
+            total += run.count() as u64;
             kinds.insert(g.kind);
             if ctx.json {
-                out.write_all(if total == 1 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut out, g).map_err(std::io::Error::from)?;
-                return Ok(());
+                return run.each(|g| {
+                    out.write_all(if listed_json { b",\n  " } else { b"\n  " })?;
+                    listed_json = true;
+                    serde_json::to_writer(&mut out, g).map_err(std::io::Error::from)?;
+                    Ok(())
+                });
             }
             if listed.len() < LIST_AT_MOST {
-                listed.push(vec![
-                    g.kind.as_str().to_string(),
-                    g.control.to_string(),
-                    g.service.unwrap_or("(organisation)").to_string(),
-                    g.responsibility.to_string(),
-                    g.team.unwrap_or_default().to_string(),
-                    g.detail.to_string(),
-                ]);
+                run.each(|g| {
+                    if listed.len() < LIST_AT_MOST {
+                        listed.push(vec![
+                            g.kind.as_str().to_string(),
+                            g.control.to_string(),
+                            g.service.unwrap_or("(organisation)").to_string(),
+                            g.responsibility.to_string(),
+                            g.team.unwrap_or_default().to_string(),
+                            g.detail.to_string(),
+                        ]);
+                    }
+                    Ok(())
+                })?;
             }
-            group(&mut groups, g);
+            group(&mut groups, run);
             Ok(())
         })?;
         // Overdue POA&M items: a plan that slipped is a gap too.
@@ -200,9 +210,10 @@ struct Group {
     detail: String,
 }
 
-/// Counts `g` into its group. Gaps arrive control by control, so only the groups of the current
+/// Counts `run` into its group. Gaps arrive control by control, so only the groups of the current
 /// control (at most one per kind, at the end of the list) need searching.
-fn group(groups: &mut Vec<Group>, g: &Gap<'_>) {
+fn group(groups: &mut Vec<Group>, run: &Run<'_, '_>) {
+    let g = run.gap;
     let recent = groups.len().saturating_sub(4);
     let found = groups[recent..]
         .iter_mut()
@@ -223,11 +234,12 @@ fn group(groups: &mut Vec<Group>, g: &Gap<'_>) {
             groups.last_mut().expect("just pushed")
         }
     };
-    x.count += 1;
-    match g.service {
-        Some(s) if x.services.len() < 3 => x.services.push(s.to_string()),
-        Some(_) => {}
-        None => x.organisation = true,
+    x.count += run.count() as u64;
+    if run.services.is_empty() {
+        x.organisation = true;
+    }
+    for s in run.services.iter().take(3usize.saturating_sub(x.services.len())) {
+        x.services.push(s.to_string());
     }
     if let Some(t) = g.team
         && !x.teams.contains(t)

@@ -410,17 +410,56 @@ pub struct LinkState {
     pub valid_until: Option<Day>,
 }
 
+/// The states of a catalogue's linked evidence (see [`link_states_in_catalog`]): one sorted list,
+/// each control a slice of it, so that reading millions of pairs allocates nothing and looks in
+/// one control's few links at a time.
+#[derive(Debug, Default)]
+pub struct LinkStates {
+    /// Sorted by (control, service or 0, evidence number), without repeats.
+    states: Vec<(i64, i64, LinkState)>,
+    /// Where each control's links start and end in `states`.
+    controls: rustc_hash::FxHashMap<i64, (usize, usize)>,
+}
+
+/// One control's linked evidence, sorted by (service or 0, evidence number).
+#[derive(Debug, Clone, Copy)]
+pub struct ControlLinks<'a>(&'a [(i64, i64, LinkState)]);
+
+impl LinkStates {
+    /// The evidence linked to `control`.
+    pub fn of_control(&self, control: i64) -> ControlLinks<'_> {
+        let (from, to) = self.controls.get(&control).copied().unwrap_or((0, 0));
+        ControlLinks(&self.states[from..to])
+    }
+}
+
+impl<'a> ControlLinks<'a> {
+    /// The evidence linked on `service` (0: organisation-wide), by number.
+    pub fn on(self, service: i64) -> impl ExactSizeIterator<Item = &'a LinkState> + Clone {
+        let from = self.0.partition_point(|&(_, s, _)| s < service);
+        let to = from + self.0[from..].partition_point(|&(_, s, _)| s == service);
+        self.0[from..to].iter().map(|(_, _, l)| l)
+    }
+}
+
+/// The links a team's cells can need: organisation-wide ones, those on the team's services, and
+/// every link of a control on which some decision names the team as owner. All when `?2` is NULL.
+const TEAM_LINKS: &str = "(?2 IS NULL OR l.service_id IS NULL
+    OR l.service_id IN (SELECT s.id FROM service s JOIN team t ON t.id = s.team_id WHERE t.name = ?2)
+    OR l.control_id IN (SELECT i.control_id FROM implementation i JOIN team t ON t.id = i.owner_team_id
+                        WHERE t.name = ?2))";
+
 /// As [`linked_in_catalog`], only what decides whether each piece counts, by number within each
 /// (control, service or 0). Read from two indexes (the links and the review states), never from
-/// the evidence rows with their texts.
-pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64) -> Result<HashMap<(i64, i64), Vec<LinkState>>> {
+/// the evidence rows with their texts. With `team`, only the links the team's cells can need.
+pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64, team: Option<&str>) -> Result<LinkStates> {
     let mut stmt = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT l.control_id, coalesce(l.service_id, 0), l.evidence_id
-             FROM control c JOIN evidence_link l ON l.control_id = c.id WHERE c.catalog_id = ?1",
-        )
+             FROM control c JOIN evidence_link l ON l.control_id = c.id WHERE c.catalog_id = ?1 AND {TEAM_LINKS}"
+        ))
         .context("read linked evidence")?;
-    let mut rows = stmt.query([catalog_id]).context("read linked evidence")?;
+    let mut rows = stmt.query(params![catalog_id, team]).context("read linked evidence")?;
     let mut links: Vec<((i64, i64), i64)> = Vec::new();
     while let Some(r) = rows.next().context("read linked evidence")? {
         let at = (
@@ -431,13 +470,13 @@ pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64) -> Result<Hash
     }
     // A scan is evidence for each (control, service) pair it observed, as in `linked_in_catalog`.
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT DISTINCT o.control_id, o.service_id, s.evidence_id
-             FROM control c JOIN observation o ON o.control_id = c.id JOIN scan s ON s.id = o.scan_id
-             WHERE c.catalog_id = ?1 AND o.service_id IS NOT NULL",
-        )
+        .prepare_cached(&format!(
+            "SELECT DISTINCT l.control_id, l.service_id, s.evidence_id
+             FROM control c JOIN observation l ON l.control_id = c.id JOIN scan s ON s.id = l.scan_id
+             WHERE c.catalog_id = ?1 AND l.service_id IS NOT NULL AND {TEAM_LINKS}"
+        ))
         .context("read scan evidence")?;
-    let mut rows = stmt.query([catalog_id]).context("read scan evidence")?;
+    let mut rows = stmt.query(params![catalog_id, team]).context("read scan evidence")?;
     while let Some(r) = rows.next().context("read scan evidence")? {
         let at = (
             r.get(0).context("read scan evidence")?,
@@ -445,7 +484,8 @@ pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64) -> Result<Hash
         );
         links.push((at, r.get(2).context("read scan evidence")?));
     }
-    let mut states: HashMap<i64, (ReviewStatus, Option<Day>)> = HashMap::with_capacity(links.len());
+    let mut states: rustc_hash::FxHashMap<i64, (ReviewStatus, Option<Day>)> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(links.len(), Default::default());
     let state = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(ReviewStatus, Option<Day>)> { Ok((r.get(0)?, r.get(1)?)) };
     if links.len() < 2_000 {
         // A few links: look each piece up.
@@ -470,19 +510,26 @@ pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64) -> Result<Hash
             );
         }
     }
-    let mut out: HashMap<(i64, i64), Vec<LinkState>> = HashMap::new();
-    for (at, id) in links {
+    links.sort_unstable();
+    links.dedup();
+    let mut out = LinkStates {
+        states: Vec::with_capacity(links.len()),
+        controls: rustc_hash::FxHashMap::default(),
+    };
+    for ((control, service), id) in links {
         if let Some(&(status, valid_until)) = states.get(&id) {
-            out.entry(at).or_default().push(LinkState {
-                id,
-                status,
-                valid_until,
-            });
+            let end = out.states.len();
+            out.controls.entry(control).or_insert((end, end)).1 = end + 1;
+            out.states.push((
+                control,
+                service,
+                LinkState {
+                    id,
+                    status,
+                    valid_until,
+                },
+            ));
         }
-    }
-    for links in out.values_mut() {
-        links.sort_unstable_by_key(|l| l.id);
-        links.dedup_by_key(|l| l.id);
     }
     Ok(out)
 }

@@ -79,29 +79,131 @@ pub struct Options<'a> {
     pub team: Option<&'a str>,
 }
 
-/// Finds the gaps of a catalogue, calling `each` per gap in control order. Streams: one control's
-/// row is derived at a time.
-pub fn find(conn: &Connection, opts: &Options<'_>, each: impl FnMut(&Gap<'_>) -> Result<()>) -> Result<()> {
-    let m = Matrix::load(conn, opts.catalog)?;
-    find_in(conn, &m, opts, each)
+/// Gaps alike but for their service, found together: the same control, kind, responsibility,
+/// team, evidence and detail on each of `services`, in service order. A gap with no service (the
+/// organisation's) comes alone, with no services.
+#[derive(Debug)]
+pub struct Run<'r, 'a> {
+    /// The first gap of the run: its service is the first of `services`.
+    pub gap: &'r Gap<'a>,
+    /// The services of the run, the first gap's included; empty for an organisation-wide gap.
+    pub services: &'r [&'a str],
 }
 
-/// As [`find`], over a matrix the caller has loaded already (for `opts.catalog`).
+impl<'a> Run<'_, 'a> {
+    /// How many gaps the run holds (never none).
+    pub fn count(&self) -> usize {
+        self.services.len().max(1)
+    }
+
+    /// Calls `each` with every gap of the run, in order.
+    pub fn each(&self, mut each: impl FnMut(&Gap<'a>) -> Result<()>) -> Result<()> {
+        if self.services.len() <= 1 {
+            return each(self.gap);
+        }
+        let mut gap = self.gap.clone();
+        for &service in self.services {
+            gap.service = Some(service);
+            each(&gap)?;
+        }
+        Ok(())
+    }
+}
+
+/// Finds the gaps of a catalogue, calling `each` per run of alike gaps in control order (see
+/// [`Run`]). Streams: one control's row is derived at a time.
+pub fn find(conn: &Connection, opts: &Options<'_>, each: impl FnMut(&Run<'_, '_>) -> Result<()>) -> Result<()> {
+    let m = Matrix::load(conn, opts.catalog)?;
+    find_runs(conn, &m, opts, each)
+}
+
+/// As [`find`], one gap at a time, over a matrix the caller has loaded already (for `opts.catalog`).
 pub fn find_in(
     conn: &Connection,
     m: &Matrix,
     opts: &Options<'_>,
     mut each: impl FnMut(&Gap<'_>) -> Result<()>,
 ) -> Result<()> {
-    let linked = evidence::link_states_in_catalog(conn, m.catalog_id)?;
-    let open = scans::current_open(conn, m.catalog_id, opts.today)?;
-    let none: Vec<LinkState> = Vec::new();
-    let mut emit = |gap: Gap<'_>| -> Result<()> {
-        if opts.team.is_none() || gap.team == opts.team {
-            each(&gap)?;
+    find_runs(conn, m, opts, |run| run.each(&mut each))
+}
+
+/// Gathers a control's gaps into runs for `each`, keeping only a team's when asked. Only the gaps
+/// that come from the organisation's evidence alone ([`Runs::alike`]) join runs, so a run is never
+/// longer than a stretch of services whose gaps would have come one after another anyway.
+struct Runs<'e, 'a, F> {
+    each: &'e mut F,
+    team: Option<&'a str>,
+    pending: Option<Gap<'a>>,
+    services: Vec<&'a str>,
+}
+
+impl<'a, F: FnMut(&Run<'_, '_>) -> Result<()>> Runs<'_, 'a, F> {
+    fn wanted(&self, gap: &Gap<'_>) -> bool {
+        self.team.is_none() || gap.team == self.team
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if let Some(gap) = self.pending.take() {
+            (self.each)(&Run {
+                gap: &gap,
+                services: &self.services,
+            })?;
+            self.services.clear();
         }
         Ok(())
-    };
+    }
+
+    /// A gap that joins no run.
+    fn one(&mut self, gap: Gap<'a>) -> Result<()> {
+        if !self.wanted(&gap) {
+            return Ok(());
+        }
+        self.flush()?;
+        let service: Vec<&str> = gap.service.into_iter().collect();
+        (self.each)(&Run {
+            gap: &gap,
+            services: &service,
+        })
+    }
+
+    /// A gap on a service that joins the run before it when alike.
+    fn alike(&mut self, gap: Gap<'a>) -> Result<()> {
+        let Some(service) = gap.service else {
+            return self.one(gap);
+        };
+        if !self.wanted(&gap) {
+            return Ok(());
+        }
+        let joins = self.pending.as_ref().is_some_and(|p| {
+            p.kind == gap.kind
+                && p.responsibility == gap.responsibility
+                && p.evidence == gap.evidence
+                && p.team == gap.team
+                && same_text(&p.detail, &gap.detail)
+        });
+        if !joins {
+            self.flush()?;
+            self.pending = Some(gap);
+        }
+        self.services.push(service);
+        Ok(())
+    }
+}
+
+/// Whether two texts are equal, first by where they are (the detail a control's alike gaps share).
+fn same_text(a: &str, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
+}
+
+/// As [`find_in`], by runs of alike gaps.
+pub fn find_runs(
+    conn: &Connection,
+    m: &Matrix,
+    opts: &Options<'_>,
+    mut each: impl FnMut(&Run<'_, '_>) -> Result<()>,
+) -> Result<()> {
+    let linked = evidence::link_states_in_catalog(conn, m.catalog_id, opts.team)?;
+    let open = scans::current_open(conn, m.catalog_id, opts.today)?;
     // With a team, only the cells that team can own are derived: its services', and on a control
     // the services with a decision of their own (which may name another owner); every service
     // when the team owns the control organisation-wide.
@@ -118,21 +220,20 @@ pub fn find_in(
         if c.control.withdrawn {
             return Ok(());
         }
-        let row = match &team_services {
-            None => m.row(&c),
+        let inputs = m.inputs(&c);
+        let shown: Cow<'_, [usize]> = match &team_services {
+            None => Cow::Borrowed(&all),
+            Some(_) if inputs.owner() == opts.team => Cow::Borrowed(&all),
             Some(mine) => {
-                let inputs = m.inputs(&c);
-                if inputs.owner() == opts.team {
-                    m.row_of(&c, &all)
-                } else {
-                    let mut shown = inputs.decided_services();
-                    shown.extend_from_slice(mine);
-                    shown.sort_unstable();
-                    shown.dedup();
-                    m.row_of(&c, &shown)
-                }
+                let mut shown = inputs.decided_services();
+                shown.extend_from_slice(mine);
+                shown.sort_unstable();
+                shown.dedup();
+                Cow::Owned(shown)
             }
         };
+        let organisation = inputs.organisation();
+        let owner = inputs.owner();
         let gap = |kind, service, responsibility, team, evidence, detail| Gap {
             kind,
             control: &c.control.key,
@@ -143,40 +244,48 @@ pub fn find_in(
             evidence,
             detail,
         };
-        if m.services.is_empty() && row.organisation == Responsibility::Undetermined {
-            emit(gap(
+        let mut runs = Runs {
+            each: &mut each,
+            team: opts.team,
+            pending: None,
+            services: Vec::new(),
+        };
+        if m.services.is_empty() && organisation == Responsibility::Undetermined {
+            runs.one(gap(
                 GapKind::Undetermined,
                 None,
-                row.organisation,
-                row.owner,
+                organisation,
+                owner,
                 None,
                 "no services in scope and no organisation-wide decision".into(),
             ))?;
         }
         // Observations on no service (account-wide, unclaimed resources) fall to the
         // organisation's value of the control.
-        if row.organisation.customer_has_a_part() {
+        if organisation.customer_has_a_part() {
             for o in open.get(&(c.id, 0)).into_iter().flatten() {
-                emit(gap(
+                runs.one(gap(
                     o.kind(),
                     None,
-                    row.organisation,
-                    row.owner,
+                    organisation,
+                    owner,
                     Some(o.evidence),
                     o.detail().into(),
                 ))?;
             }
         }
-        let org_evidence = linked.get(&(c.id, 0)).unwrap_or(&none);
+        let links = linked.of_control(c.id);
+        let org_evidence = links.on(0);
         // Why the organisation-wide evidence alone does not count: the same for every service
         // without evidence of its own, so said once per control.
         let org_only = std::cell::OnceCell::new();
-        for cell in &row.cells {
+        for &at in shown.iter() {
+            let cell = inputs.cell(&m.services[at]);
             let service = Some(cell.service.service.name.as_str());
             let r = cell.effective.responsibility;
             let team = cell.owner.map(|(t, _)| t);
             if r == Responsibility::Undetermined {
-                emit(gap(
+                runs.one(gap(
                     GapKind::Undetermined,
                     service,
                     r,
@@ -190,7 +299,7 @@ pub fn find_in(
                 continue;
             }
             if team.is_none() {
-                emit(gap(
+                runs.one(gap(
                     GapKind::NoOwner,
                     service,
                     r,
@@ -201,27 +310,24 @@ pub fn find_in(
             }
             // A failure on an inherited pair is the provider's scope (skipped above), not a gap.
             for o in open.get(&(c.id, cell.service.id)).into_iter().flatten() {
-                emit(gap(o.kind(), service, r, team, Some(o.evidence), o.detail().into()))?;
+                runs.one(gap(o.kind(), service, r, team, Some(o.evidence), o.detail().into()))?;
             }
-            let own = linked.get(&(c.id, cell.service.id)).unwrap_or(&none);
-            let all = || own.iter().chain(org_evidence);
+            let own = links.on(cell.service.id);
+            let all = || own.clone().chain(org_evidence.clone());
             if !all().any(|l| counts(l.status, l.valid_until, opts.today)) {
-                emit(gap(
-                    GapKind::NoEvidence,
-                    service,
-                    r,
-                    team,
-                    None,
-                    if own.is_empty() {
-                        Cow::Borrowed(
-                            org_only
-                                .get_or_init(|| why_no_evidence(org_evidence.iter(), opts.today))
-                                .as_ref(),
-                        )
-                    } else {
-                        why_no_evidence(all(), opts.today)
-                    },
-                ))?;
+                if own.len() == 0 {
+                    let why: &str = org_only.get_or_init(|| why_no_evidence(org_evidence.clone(), opts.today));
+                    runs.alike(gap(GapKind::NoEvidence, service, r, team, None, Cow::Borrowed(why)))?;
+                } else {
+                    runs.one(gap(
+                        GapKind::NoEvidence,
+                        service,
+                        r,
+                        team,
+                        None,
+                        why_no_evidence(all(), opts.today),
+                    ))?;
+                }
             }
             for e in all() {
                 if e.status == ReviewStatus::Accepted
@@ -229,7 +335,7 @@ pub fn find_in(
                 {
                     let until = e.valid_until.map(|d| d.to_string()).unwrap_or_default();
                     let left = e.valid_until.map_or(0, |d| opts.today.days_until(d));
-                    emit(gap(
+                    runs.one(gap(
                         GapKind::ExpiringEvidence,
                         service,
                         r,
@@ -240,7 +346,7 @@ pub fn find_in(
                 }
             }
         }
-        Ok(())
+        runs.flush()
     })
 }
 
@@ -281,6 +387,148 @@ impl AsGap for scans::Open {
                 "check {} on {} needs a manual check (scan {}): add evidence by hand",
                 self.check, self.resource, self.scan
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap<'a>(kind: GapKind, service: Option<&'a str>, team: Option<&'a str>, detail: &'a str) -> Gap<'a> {
+        Gap {
+            kind,
+            control: "AC-2",
+            title: "Account Management",
+            service,
+            responsibility: Responsibility::Customer,
+            team,
+            evidence: None,
+            detail: Cow::Borrowed(detail),
+        }
+    }
+
+    /// A gap as owned text, to compare.
+    fn seen(g: &Gap<'_>) -> String {
+        format!("{:?} {:?} {:?} {}", g.kind, g.service, g.team, g.detail)
+    }
+
+    /// Feeds `gaps` (true: may join a run) through [`Runs`] and returns the runs' lengths and,
+    /// expanded, every gap they hold.
+    fn through(gaps: &[(bool, Gap<'_>)], team: Option<&str>) -> (Vec<usize>, Vec<String>) {
+        let mut lengths = Vec::new();
+        let mut out = Vec::new();
+        let mut each = |run: &Run<'_, '_>| -> Result<()> {
+            lengths.push(run.count());
+            run.each(|g| {
+                out.push(seen(g));
+                Ok(())
+            })
+        };
+        let mut runs = Runs {
+            each: &mut each,
+            team,
+            pending: None,
+            services: Vec::new(),
+        };
+        for (alike, g) in gaps {
+            if *alike {
+                runs.alike(g.clone()).expect("alike");
+            } else {
+                runs.one(g.clone()).expect("one");
+            }
+        }
+        runs.flush().expect("flush");
+        (lengths, out)
+    }
+
+    #[test]
+    fn runs_hold_exactly_the_gaps_in_their_order() {
+        use GapKind::*;
+        let why = "no evidence linked";
+        let other = String::from("no evidence linked");
+        // (what, the team asked for, the gaps (true: may join a run), the runs' lengths)
+        type Case<'a> = (&'a str, Option<&'a str>, Vec<(bool, Gap<'a>)>, Vec<usize>);
+        let cases: Vec<Case<'_>> = vec![
+            ("nothing", None, vec![], vec![]),
+            (
+                "alike gaps on three services are one run",
+                None,
+                vec![
+                    (true, gap(NoEvidence, Some("a"), Some("t1"), why)),
+                    (true, gap(NoEvidence, Some("b"), Some("t1"), why)),
+                    (true, gap(NoEvidence, Some("c"), Some("t1"), why)),
+                ],
+                vec![3],
+            ),
+            (
+                "a gap of another kind in between ends the run, keeping the order",
+                None,
+                vec![
+                    (true, gap(NoEvidence, Some("a"), Some("t1"), why)),
+                    (false, gap(ExpiringEvidence, Some("a"), Some("t1"), "expires")),
+                    (true, gap(NoEvidence, Some("b"), Some("t1"), why)),
+                ],
+                vec![1, 1, 1],
+            ),
+            (
+                "another team ends the run",
+                None,
+                vec![
+                    (true, gap(NoEvidence, Some("a"), Some("t1"), why)),
+                    (true, gap(NoEvidence, Some("b"), Some("t2"), why)),
+                    (true, gap(NoEvidence, Some("c"), Some("t2"), why)),
+                ],
+                vec![1, 2],
+            ),
+            (
+                "the same words elsewhere still join",
+                None,
+                vec![
+                    (true, gap(NoEvidence, Some("a"), None, why)),
+                    (true, gap(NoEvidence, Some("b"), None, &other)),
+                ],
+                vec![2],
+            ),
+            (
+                "other words end the run",
+                None,
+                vec![
+                    (true, gap(NoEvidence, Some("a"), None, why)),
+                    (true, gap(NoEvidence, Some("b"), None, "evidence 3 is pending")),
+                ],
+                vec![1, 1],
+            ),
+            (
+                "an organisation-wide gap stands alone",
+                None,
+                vec![
+                    (true, gap(FailedCheck, None, Some("t1"), "check failed")),
+                    (true, gap(NoEvidence, Some("a"), Some("t1"), why)),
+                ],
+                vec![1, 1],
+            ),
+            (
+                "with a team, the others' gaps are left out and do not split a run",
+                Some("t1"),
+                vec![
+                    (true, gap(NoEvidence, Some("a"), Some("t1"), why)),
+                    (true, gap(NoEvidence, Some("b"), Some("t2"), why)),
+                    (false, gap(NoOwner, Some("c"), None, "no owner")),
+                    (true, gap(NoEvidence, Some("d"), Some("t1"), why)),
+                ],
+                vec![2],
+            ),
+        ];
+        for (name, team, gaps, lengths) in cases {
+            let (got_lengths, got) = through(&gaps, team);
+            let want: Vec<String> = gaps
+                .iter()
+                .filter(|(_, g)| team.is_none() || g.team == team)
+                .map(|(_, g)| seen(g))
+                .collect();
+            assert_eq!(got, want, "{name}: the gaps");
+            assert_eq!(got_lengths, lengths, "{name}: the runs");
         }
     }
 }
