@@ -279,6 +279,15 @@ pub fn find_runs(
         // Why the organisation-wide evidence alone does not count: the same for every service
         // without evidence of its own, so said once per control.
         let org_only = std::cell::OnceCell::new();
+        // What the organisation-wide evidence says is the same on every service: decided once.
+        let expiring = |e: &LinkState| {
+            e.status == ReviewStatus::Accepted
+                && freshness(e.valid_until, opts.today, opts.within_days) == Freshness::Expiring
+        };
+        let org_counts = org_evidence
+            .clone()
+            .any(|l| counts(l.status, l.valid_until, opts.today));
+        let org_expiring: Vec<&LinkState> = org_evidence.clone().filter(|e| expiring(e)).collect();
         for &at in shown.iter() {
             let cell = inputs.cell(&m.services[at]);
             let service = Some(cell.service.service.name.as_str());
@@ -314,7 +323,7 @@ pub fn find_runs(
             }
             let own = links.on(cell.service.id);
             let all = || own.clone().chain(org_evidence.clone());
-            if !all().any(|l| counts(l.status, l.valid_until, opts.today)) {
+            if !org_counts && !own.clone().any(|l| counts(l.status, l.valid_until, opts.today)) {
                 if own.len() == 0 {
                     let why: &str = org_only.get_or_init(|| why_no_evidence(org_evidence.clone(), opts.today));
                     runs.alike(gap(GapKind::NoEvidence, service, r, team, None, Cow::Borrowed(why)))?;
@@ -329,21 +338,17 @@ pub fn find_runs(
                     ))?;
                 }
             }
-            for e in all() {
-                if e.status == ReviewStatus::Accepted
-                    && freshness(e.valid_until, opts.today, opts.within_days) == Freshness::Expiring
-                {
-                    let until = e.valid_until.map(|d| d.to_string()).unwrap_or_default();
-                    let left = e.valid_until.map_or(0, |d| opts.today.days_until(d));
-                    runs.one(gap(
-                        GapKind::ExpiringEvidence,
-                        service,
-                        r,
-                        team,
-                        Some(e.id),
-                        format!("evidence {} expires on {until} ({left} days)", e.id).into(),
-                    ))?;
-                }
+            for e in own.filter(|e| expiring(e)).chain(org_expiring.iter().copied()) {
+                let until = e.valid_until.map(|d| d.to_string()).unwrap_or_default();
+                let left = e.valid_until.map_or(0, |d| opts.today.days_until(d));
+                runs.one(gap(
+                    GapKind::ExpiringEvidence,
+                    service,
+                    r,
+                    team,
+                    Some(e.id),
+                    format!("evidence {} expires on {until} ({left} days)", e.id).into(),
+                ))?;
             }
         }
         runs.flush()
