@@ -442,47 +442,49 @@ impl<'a> ControlLinks<'a> {
     }
 }
 
-/// The links a team's cells can need: organisation-wide ones, those on the team's services, and
-/// every link of a control on which some decision names the team as owner. All when `?2` is NULL.
-const TEAM_LINKS: &str = "(?2 IS NULL OR l.service_id IS NULL
-    OR l.service_id IN (SELECT s.id FROM service s JOIN team t ON t.id = s.team_id WHERE t.name = ?2)
-    OR l.control_id IN (SELECT i.control_id FROM implementation i JOIN team t ON t.id = i.owner_team_id
-                        WHERE t.name = ?2))";
-
 /// As [`linked_in_catalog`], only what decides whether each piece counts, by number within each
 /// (control, service or 0). Read from two indexes (the links and the review states), never from
-/// the evidence rows with their texts. With `team`, only the links the team's cells can need.
-pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64, team: Option<&str>) -> Result<LinkStates> {
+/// the evidence rows with their texts. Only the links `keep(control, service or 0)` wants are read
+/// on, and only their evidence's states decoded.
+pub fn link_states_in_catalog(
+    conn: &Connection,
+    catalog_id: i64,
+    keep: impl Fn(i64, i64) -> bool,
+) -> Result<LinkStates> {
     let mut stmt = conn
-        .prepare_cached(&format!(
+        .prepare_cached(
             "SELECT l.control_id, coalesce(l.service_id, 0), l.evidence_id
-             FROM control c JOIN evidence_link l ON l.control_id = c.id WHERE c.catalog_id = ?1 AND {TEAM_LINKS}"
-        ))
+             FROM control c JOIN evidence_link l ON l.control_id = c.id WHERE c.catalog_id = ?1",
+        )
         .context("read linked evidence")?;
-    let mut rows = stmt.query(params![catalog_id, team]).context("read linked evidence")?;
+    let mut rows = stmt.query([catalog_id]).context("read linked evidence")?;
     let mut links: Vec<((i64, i64), i64)> = Vec::new();
     while let Some(r) = rows.next().context("read linked evidence")? {
         let at = (
             r.get(0).context("read linked evidence")?,
             r.get(1).context("read linked evidence")?,
         );
-        links.push((at, r.get(2).context("read linked evidence")?));
+        if keep(at.0, at.1) {
+            links.push((at, r.get(2).context("read linked evidence")?));
+        }
     }
     // A scan is evidence for each (control, service) pair it observed, as in `linked_in_catalog`.
     let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT DISTINCT l.control_id, l.service_id, s.evidence_id
-             FROM control c JOIN observation l ON l.control_id = c.id JOIN scan s ON s.id = l.scan_id
-             WHERE c.catalog_id = ?1 AND l.service_id IS NOT NULL AND {TEAM_LINKS}"
-        ))
+        .prepare_cached(
+            "SELECT DISTINCT o.control_id, o.service_id, s.evidence_id
+             FROM control c JOIN observation o ON o.control_id = c.id JOIN scan s ON s.id = o.scan_id
+             WHERE c.catalog_id = ?1 AND o.service_id IS NOT NULL",
+        )
         .context("read scan evidence")?;
-    let mut rows = stmt.query(params![catalog_id, team]).context("read scan evidence")?;
+    let mut rows = stmt.query([catalog_id]).context("read scan evidence")?;
     while let Some(r) = rows.next().context("read scan evidence")? {
         let at = (
             r.get(0).context("read scan evidence")?,
             r.get(1).context("read scan evidence")?,
         );
-        links.push((at, r.get(2).context("read scan evidence")?));
+        if keep(at.0, at.1) {
+            links.push((at, r.get(2).context("read scan evidence")?));
+        }
     }
     let mut states: rustc_hash::FxHashMap<i64, (ReviewStatus, Option<Day>)> =
         rustc_hash::FxHashMap::with_capacity_and_hasher(links.len(), Default::default());
@@ -502,12 +504,13 @@ pub fn link_states_in_catalog(conn: &Connection, catalog_id: i64, team: Option<&
         let mut stmt = conn
             .prepare_cached("SELECT status, valid_until, id FROM evidence INDEXED BY evidence_status")
             .context("read evidence states")?;
+        let wanted: rustc_hash::FxHashSet<i64> = links.iter().map(|&(_, id)| id).collect();
         let mut rows = stmt.query([]).context("read evidence states")?;
         while let Some(r) = rows.next().context("read evidence states")? {
-            states.insert(
-                r.get(2).context("read evidence states")?,
-                state(r).context("read evidence states")?,
-            );
+            let id = r.get(2).context("read evidence states")?;
+            if wanted.contains(&id) {
+                states.insert(id, state(r).context("read evidence states")?);
+            }
         }
     }
     links.sort_unstable();

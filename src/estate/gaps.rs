@@ -202,8 +202,6 @@ pub fn find_runs(
     opts: &Options<'_>,
     mut each: impl FnMut(&Run<'_, '_>) -> Result<()>,
 ) -> Result<()> {
-    let linked = evidence::link_states_in_catalog(conn, m.catalog_id, opts.team)?;
-    let open = scans::current_open(conn, m.catalog_id, opts.today)?;
     // With a team, only the cells that team can own are derived: its services', and on a control
     // the services with a decision of their own (which may name another owner); every service
     // when the team owns the control organisation-wide.
@@ -216,6 +214,19 @@ pub fn find_runs(
             .map(|s| s.id);
         m.positions(ids)
     });
+    // And only the evidence those cells can use: organisation-wide, on the team's services, and
+    // all of a control on which a decision names the team as owner.
+    let linked = match (&team_services, opts.team) {
+        (Some(mine), Some(team)) => {
+            let services: rustc_hash::FxHashSet<i64> = mine.iter().map(|&at| m.services[at].id).collect();
+            let controls: rustc_hash::FxHashSet<i64> = m.controls_owned_by(team).collect();
+            evidence::link_states_in_catalog(conn, m.catalog_id, |control, service| {
+                service == 0 || services.contains(&service) || controls.contains(&control)
+            })?
+        }
+        _ => evidence::link_states_in_catalog(conn, m.catalog_id, |_, _| true)?,
+    };
+    let open = scans::current_open(conn, m.catalog_id, opts.today)?;
     catalogs::for_each_control(conn, m.catalog_id, None, |c| {
         if c.control.withdrawn {
             return Ok(());

@@ -167,6 +167,20 @@ impl Matrix {
         inputs.row_with(inputs.organisation(), cells)
     }
 
+    /// The controls (row ids) on which a decision, organisation-wide or on one service, names
+    /// `team` as owner.
+    pub fn controls_owned_by<'a>(&'a self, team: &'a str) -> impl Iterator<Item = i64> + 'a {
+        self.decisions
+            .iter()
+            .filter(move |(_, d)| {
+                d.org
+                    .iter()
+                    .chain(d.own.values())
+                    .any(|i| i.owner.as_deref() == Some(team))
+            })
+            .map(|(&control, _)| control)
+    }
+
     /// The positions (in `services`) of the in-scope services whose row id is in `ids`.
     pub fn positions(&self, ids: impl IntoIterator<Item = i64>) -> Vec<usize> {
         let mut at: Vec<usize> = ids.into_iter().filter_map(|id| self.index.get(&id).copied()).collect();
