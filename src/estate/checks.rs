@@ -96,6 +96,11 @@ impl Checks {
         self.by_control.is_empty()
     }
 
+    /// Whether any observation counts for control `key` (on any service or none).
+    pub fn observes(&self, key: &str) -> bool {
+        self.by_control.get(key).is_some_and(|o| !o.is_empty())
+    }
+
     /// Every observation that counts, whatever its control.
     pub fn all(&self) -> impl Iterator<Item = &Counted> {
         self.by_control.values().flatten()

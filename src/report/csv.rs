@@ -4,7 +4,12 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 use std::io::Write;
+use std::ops::Range;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHasher};
 
 use super::assemble::Options;
 use crate::db::Connection;
@@ -14,7 +19,14 @@ use crate::estate::control::{ControlLine, control_line, via};
 use crate::estate::pairs::{self, ControlInfo};
 use crate::evidence::FileCheck;
 use crate::model::evaluation::{FileProblem, Pair};
+#[cfg(test)]
 use crate::support::spreadsheet::neutralise;
+
+mod record;
+#[cfg(test)]
+mod rows_tests;
+
+use record::{Fields, Sink};
 
 /// The UTF-8 byte-order mark written before a CSV by default: without it Excel and LibreOffice
 /// read the file in a legacy code page (`Zürich` opens as `ZÃ¼rich`).
@@ -58,22 +70,46 @@ const SERVICE_ONLY: &[&str] = &[
 
 /// Writes the CSV of `opts` at `level` with `columns` to `out`; with `files`, evidence whose
 /// stored file fails that check does not count and its evidence cells say so, e.g. `3 (altered)`.
+/// The pairs are derived on this thread and written on another, so the two halves of the work
+/// share the machine's cores; the rows come out in the same order.
 pub fn write_checked(
     conn: &Connection,
     opts: &Options<'_>,
     level: Level,
     columns: &[String],
     mut files: Option<&mut FileCheck>,
-    out: impl Write,
+    out: impl Write + Send,
 ) -> Result<()> {
     let mut rows = Rows::start(conn, opts, level, columns, out)?;
-    pairs::for_each_control_owned(conn, &opts.source, |info, mut all| {
-        if let Some(check) = files.as_deref_mut() {
-            check.mark(&mut all)?;
+    std::thread::scope(|scope| {
+        // Two controls waiting at most: memory stays that of a few controls' pairs (a control of
+        // an estate of 5,000 services is about a megabyte and a half of them).
+        let (send, receive) = std::sync::mpsc::sync_channel::<(ControlInfo, Vec<Pair>)>(2);
+        let writer = scope.spawn(move || -> Result<()> {
+            for (info, pairs) in receive {
+                rows.add(&info, &pairs)?;
+            }
+            rows.finish()
+        });
+        let mut writer_gone = false;
+        let derived = pairs::for_each_control_owned(conn, &opts.source, |info, mut all| {
+            if let Some(check) = files.as_deref_mut() {
+                check.mark(&mut all)?;
+            }
+            send.send((info.clone(), all)).map_err(|_| {
+                writer_gone = true;
+                Error::Invalid("the CSV writer stopped".into())
+            })
+        });
+        drop(send);
+        let written = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match derived {
+            // The writer stopped on an error of its own: that one says what went wrong.
+            Err(_) if writer_gone => written,
+            Err(e) => Err(e),
+            Ok(()) => written,
         }
-        rows.add(info, &all)
-    })?;
-    rows.finish()
+    })
 }
 
 /// A CSV report being written, control by control, from pairs handed in (by [`write_checked`],
@@ -83,9 +119,62 @@ pub struct Rows<'a, W: Write> {
     level: Level,
     columns: &'a [String],
     catalog: String,
-    w: csv::Writer<W>,
+    fields: Fields,
+    out: Sink<W>,
     /// Scanners' observations that count, read only when a checks column is asked for.
     checks: Checks,
+    /// Service level: the columns in runs of what they depend on.
+    runs: Vec<Run>,
+    /// Service level: the rendered runs of this control's pairs, by run and a hash of what they
+    /// depend on, with a pair they were rendered from (by its position among the kept pairs).
+    rendered: FxHashMap<(usize, u64), (usize, Range<usize>)>,
+    /// The bytes of `rendered`.
+    arena: Vec<u8>,
+    /// Service level: the rendered runs of the service columns of each service, by run and the
+    /// address of the service's name, which is kept alive here (so the address is not reused)
+    /// with what else they show.
+    services: FxHashMap<(usize, usize), ServiceRun>,
+}
+
+/// The service columns of a run as rendered for a service (kept with what they were made of).
+struct ServiceRun {
+    service: Arc<str>,
+    offering: Arc<str>,
+    category: crate::model::Category,
+    bytes: Vec<u8>,
+}
+
+/// Services remembered at most: live pairs share a service's name across controls, so this holds
+/// every service of a large estate; pairs read back from a snapshot do not, and then the memory
+/// is dropped whenever it is full.
+const SERVICES_KEPT: usize = 1 << 16;
+
+/// A run of consecutive service-level columns that depend on the same thing.
+struct Run {
+    kind: Depends,
+    columns: Range<usize>,
+}
+
+/// What a service-level column depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depends {
+    /// The control alone (catalog, control, title, family): rendered once per control.
+    Control,
+    /// The service (service, offering, category): rendered for each pair.
+    Service,
+    /// The rest of the pair (responsibility, owner, results, evidence, ...): pairs of one control
+    /// that agree on it share one rendering.
+    Pair,
+}
+
+impl Depends {
+    fn of(column: &str) -> Depends {
+        match column {
+            "catalog" | "control" | "title" | "family" => Depends::Control,
+            "service" | "offering" | "category" => Depends::Service,
+            _ => Depends::Pair,
+        }
+    }
 }
 
 impl<'a, W: Write> Rows<'a, W> {
@@ -112,22 +201,45 @@ impl<'a, W: Write> Rows<'a, W> {
                 )));
             }
         }
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(out);
-        w.write_record(columns).map_err(csv_error)?;
+        let fields = Fields::new();
+        let mut out = Sink::new(out);
+        // The header row names the columns as they are: they are known names, never formulas.
+        let start = out.buf.len();
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                out.buf.push(b',');
+            }
+            fields.raw(&mut out.buf, c.as_bytes());
+        }
+        record::end(&mut out.buf, start);
         let checks = if columns.iter().any(|c| c.starts_with("checks_")) {
             Checks::load(conn, &opts.source)?
         } else {
             Checks::default()
         };
+        let mut runs: Vec<Run> = Vec::new();
+        for (i, c) in columns.iter().enumerate() {
+            let kind = Depends::of(c);
+            match runs.last_mut() {
+                Some(run) if run.kind == kind => run.columns.end = i + 1,
+                _ => runs.push(Run {
+                    kind,
+                    columns: i..i + 1,
+                }),
+            }
+        }
         Ok(Rows {
             opts,
             level,
             columns,
             catalog: opts.source.catalog().to_string(),
-            w,
+            fields,
+            out,
             checks,
+            runs,
+            rendered: FxHashMap::default(),
+            arena: Vec::new(),
+            services: FxHashMap::default(),
         })
     }
 
@@ -148,43 +260,182 @@ impl<'a, W: Write> Rows<'a, W> {
                     Some(n) => n,
                     None => control_cell(c, catalog, info, &kept, &line, &evidence),
                 });
-                write_row(&mut self.w, row)
-            }
-            Level::Service => {
-                for p in kept {
-                    let evidence = evidence_cells(std::iter::once(p));
-                    let tally = self.checks.tally(&info.key, &BTreeSet::from([&*p.service]), false);
-                    let row = columns.iter().map(|c| match checks_cell(c, &tally) {
-                        Some(n) => n,
-                        None => pair_cell(c, catalog, info, p, &evidence),
-                    });
-                    write_row(&mut self.w, row)?;
+                let buf = &mut self.out.buf;
+                let start = buf.len();
+                for (i, cell) in row.enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    self.fields.cell(buf, &cell);
                 }
-                Ok(())
+                record::end(buf, start);
+                self.out.spill()
             }
+            Level::Service => self.add_pairs(info, &kept),
         }
+    }
+
+    /// The service-level rows of `kept`, one per pair. What depends on the control alone is
+    /// rendered once; the rest of a pair is rendered once for all the pairs that agree on it
+    /// ([`same_rest`]), unless the checks columns count observations per service.
+    fn add_pairs(&mut self, info: &ControlInfo, kept: &[&Pair]) -> Result<()> {
+        let Some(first) = kept.first() else { return Ok(()) };
+        let (catalog, columns, fields) = (self.catalog.as_str(), self.columns, &self.fields);
+        let none = (String::new(), String::new(), String::new(), "no");
+        let heads: Vec<Vec<u8>> = self
+            .runs
+            .iter()
+            .map(|run| {
+                let mut head = Vec::new();
+                if run.kind == Depends::Control {
+                    render(fields, &mut head, &columns[run.columns.clone()], |c| {
+                        pair_cell(c, catalog, info, first, &none)
+                    });
+                }
+                head
+            })
+            .collect();
+        // Observations on a service make the checks columns differ per service: no sharing then.
+        let per_service = self.checks.observes(&info.key);
+        self.rendered.clear();
+        self.arena.clear();
+        for (at, p) in kept.iter().enumerate() {
+            let buf = &mut self.out.buf;
+            let start = buf.len();
+            for (r, run) in self.runs.iter().enumerate() {
+                if run.columns.start > 0 {
+                    buf.push(b',');
+                }
+                let columns = &columns[run.columns.clone()];
+                match run.kind {
+                    Depends::Control => buf.extend_from_slice(&heads[r]),
+                    Depends::Service => {
+                        let key = (r, Arc::as_ptr(&p.service).cast::<u8>() as usize);
+                        match self.services.get(&key) {
+                            Some(run)
+                                if Arc::ptr_eq(&run.service, &p.service)
+                                    && run.offering == p.offering
+                                    && run.category == p.category =>
+                            {
+                                buf.extend_from_slice(&run.bytes);
+                            }
+                            _ => {
+                                let mut bytes = Vec::new();
+                                render(fields, &mut bytes, columns, |c| pair_cell(c, catalog, info, p, &none));
+                                buf.extend_from_slice(&bytes);
+                                if self.services.len() >= SERVICES_KEPT {
+                                    self.services.clear();
+                                }
+                                let run = ServiceRun {
+                                    service: p.service.clone(),
+                                    offering: p.offering.clone(),
+                                    category: p.category,
+                                    bytes,
+                                };
+                                self.services.insert(key, run);
+                            }
+                        }
+                    }
+                    Depends::Pair if per_service => {
+                        let shown = BTreeSet::from([&*p.service]);
+                        let tally = self.checks.tally(&info.key, &shown, false);
+                        rest(fields, buf, columns, catalog, info, p, &tally);
+                    }
+                    Depends::Pair => {
+                        let key = (r, rest_hash(p));
+                        match self.rendered.get(&key) {
+                            Some((seen, bytes)) if same_rest(kept[*seen], p) => {
+                                buf.extend_from_slice(&self.arena[bytes.clone()]);
+                            }
+                            known => {
+                                let from = buf.len();
+                                rest(fields, buf, columns, catalog, info, p, &Tally::default());
+                                if known.is_none() {
+                                    let at_arena = self.arena.len();
+                                    self.arena.extend_from_slice(&buf[from..]);
+                                    self.rendered.insert(key, (at, at_arena..self.arena.len()));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            record::end(buf, start);
+            self.out.spill()?;
+        }
+        Ok(())
     }
 
     /// Flushes what is written.
     pub fn finish(mut self) -> Result<()> {
-        self.w.flush().map_err(|e| Error::io("report", e))?;
-        Ok(())
+        self.out.finish()
     }
 }
 
-/// Writes one record, cell by cell, each neutralised; borrowed cells are never copied.
-fn write_row<'a, W: Write>(w: &mut csv::Writer<W>, row: impl Iterator<Item = Cow<'a, str>>) -> Result<()> {
-    for cell in row {
-        w.write_field(neutralise(&cell).as_bytes()).map_err(csv_error)?;
+/// Appends the cells of `columns`, separated by commas, each neutralised.
+fn render<'c>(fields: &Fields, out: &mut Vec<u8>, columns: &'c [String], cell: impl Fn(&'c str) -> Cow<'c, str>) {
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        fields.cell(out, &cell(c));
     }
-    w.write_record(None::<&[u8]>).map_err(csv_error)
 }
 
-fn csv_error(e: csv::Error) -> Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io("report", io),
-        other => Error::Invalid(format!("CSV: {other:?}")),
+/// Appends the pair-dependent cells of `columns` for `p`, with `tally` for the checks columns.
+fn rest(
+    fields: &Fields,
+    out: &mut Vec<u8>,
+    columns: &[String],
+    catalog: &str,
+    info: &ControlInfo,
+    p: &Pair,
+    tally: &Tally,
+) {
+    let evidence = evidence_cells(std::iter::once(p));
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let cell = match checks_cell(c, tally) {
+            Some(n) => n,
+            None => pair_cell(c, catalog, info, p, &evidence),
+        };
+        fields.cell(out, &cell);
     }
+}
+
+/// Whether the pair-dependent cells of `a` and `b` are the same: everything they are made of is
+/// (the checks columns aside, which the caller keeps apart). Shared texts compare by address
+/// first, evidence by identity (a piece is one shared value however many pairs show it).
+fn same_rest(a: &Pair, b: &Pair) -> bool {
+    a.responsibility == b.responsibility
+        && a.result == b.result
+        && a.provenance == b.provenance
+        && a.rationale == b.rationale
+        && a.owner == b.owner
+        && a.status == b.status
+        && a.note == b.note
+        && a.statement == b.statement
+        && a.evidence.len() == b.evidence.len()
+        && a.evidence.iter().zip(&b.evidence).all(|(x, y)| Arc::ptr_eq(x, y))
+}
+
+/// A hash of what [`same_rest`] compares, by address where texts are shared: pairs that agree
+/// mostly hash alike; [`same_rest`] decides.
+fn rest_hash(p: &Pair) -> u64 {
+    let mut h = FxHasher::default();
+    p.responsibility.hash(&mut h);
+    std::mem::discriminant(&p.result).hash(&mut h);
+    Arc::as_ptr(&p.provenance).cast::<u8>().hash(&mut h);
+    Arc::as_ptr(&p.rationale).cast::<u8>().hash(&mut h);
+    // Live pairs share an owner's text per service, not per team: hashed by what it says.
+    p.owner.as_deref().hash(&mut h);
+    (p.status.len(), p.note.len(), p.statement.len()).hash(&mut h);
+    for e in &p.evidence {
+        Arc::as_ptr(e).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// The passed or failed checks of a row, for the checks columns.

@@ -241,9 +241,61 @@ pub(crate) fn writable_dir(path: &Path) -> bool {
     }
 }
 
+/// A file being written that asks the system, every few megabytes, to start writing what it
+/// was given to disk: the sync before the rename then waits for the last few megabytes, not for
+/// all of a large report, and the disk works while the report is still being made.
+pub(crate) struct WritingAhead<'f> {
+    file: &'f File,
+    written: u64,
+    started: u64,
+}
+
+/// How much is written before the system is asked to start writing it to disk.
+const AHEAD: u64 = 8 << 20;
+
+impl Write for WritingAhead<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= AHEAD {
+            start_writeback(self.file, self.started, self.written - self.started);
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl io::Seek for WritingAhead<'_> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let at = self.file.seek(to)?;
+        // Writing goes on from here (a zip writer goes back to finish an entry's header).
+        self.written = at;
+        self.started = at;
+        Ok(at)
+    }
+}
+
+/// Asks Linux to start writing back `len` bytes of `file` from `from` without waiting for them
+/// (its answer to "don't need" for dirty pages); pages being written stay cached. A refusal
+/// only loses the head start, so it is ignored.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, from: u64, len: u64) {
+    let _ = rustix::fs::fadvise(file, from, std::num::NonZeroU64::new(len), rustix::fs::Advice::DontNeed);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_: &File, _: u64, _: u64) {}
+
 /// Writes `path` through `fill`; the file is created owner-only (it holds customer data). The
 /// path passes [`check_output`] first.
-pub(crate) fn write_atomically(path: &Path, fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<u64> {
+pub(crate) fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<WritingAhead<'_>>) -> Result<()>,
+) -> Result<u64> {
     check_output(path, true)?;
     let dir = path
         .parent()
@@ -256,7 +308,11 @@ pub(crate) fn write_atomically(path: &Path, fill: impl FnOnce(&mut BufWriter<&Fi
     let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
     let file = create_temp(dir, &name, &tmp).map_err(|e| Error::io(path.display(), e))?;
     let result = (|| {
-        let mut w = BufWriter::new(&file);
+        let mut w = BufWriter::new(WritingAhead {
+            file: &file,
+            written: 0,
+            started: 0,
+        });
         fill(&mut w)?;
         w.flush().map_err(|e| Error::io(path.display(), e))?;
         drop(w);

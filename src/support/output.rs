@@ -51,6 +51,20 @@ impl Write for Out {
     }
 }
 
+impl Out {
+    /// Writes `text` that already passed through [`crate::text::block`] whole characters at a
+    /// time, so the filter would let it through as it is: a writer of gigabytes filters each
+    /// distinct piece once instead of every byte again.
+    pub(crate) fn write_filtered(&mut self, text: &[u8]) -> io::Result<()> {
+        if !self.0.get_ref().filter.passes(b"") {
+            // A character is held back half-written: the filter has to see what follows.
+            return self.0.write_all(text);
+        }
+        self.0.flush()?;
+        self.0.get_mut().out.write_all(text)
+    }
+}
+
 impl Drop for Out {
     fn drop(&mut self) {
         let done = self.0.flush().and_then(|()| {

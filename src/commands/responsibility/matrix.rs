@@ -3,30 +3,17 @@
 
 use std::io::Write;
 
-use serde::Serialize;
 use serde_json::json;
 
 use super::Matrix;
+use super::matrix_json::{CellPieces, ControlView};
 use crate::commands::Ctx;
 use crate::db::catalogs;
 use crate::db::services::{self, ServiceRow};
 use crate::error::{Error, Result};
-use crate::estate::matrix::{self, CellView};
-use crate::model::Responsibility;
+use crate::estate::matrix;
 use crate::model::derive::Provenance;
 use crate::support::output;
-
-/// One control's row as `matrix --json` streams it: serialised straight from borrowed fields, so
-/// a million cells cost no intermediate JSON values.
-#[derive(Serialize)]
-struct ControlView<'a> {
-    key: &'a str,
-    title: &'a str,
-    family: &'a str,
-    organisation: Responsibility,
-    owner: Option<&'a str>,
-    services: Vec<CellView<'a>>,
-}
 
 impl Matrix {
     /// Prints the matrix as a table or streams it as JSON, control by control.
@@ -61,6 +48,9 @@ impl Matrix {
             let head = head.to_string();
             // Stream: the head object without its closing brace, then one control at a time.
             write!(out, "{},\"controls\":[", &head[..head.len() - 1])?;
+            let mut pieces = CellPieces::new(shown.iter().map(|&i| &m.services[i]))?;
+            // Written in blocks of about a megabyte, each control's pieces filtered already.
+            let mut block = Vec::with_capacity(8 << 20);
             let mut first = true;
             catalogs::for_each_control(conn, m.catalog_id, None, |c| {
                 if c.control.withdrawn {
@@ -68,22 +58,26 @@ impl Matrix {
                     return Ok(());
                 }
                 let row = m.row_of(&c, &shown);
-                let cells: Vec<CellView<'_>> = row.cells.iter().map(CellView::from).collect();
                 let item = ControlView {
                     key: &c.control.key,
                     title: &c.control.title,
                     family: &c.control.family,
                     organisation: row.organisation,
                     owner: row.owner,
-                    services: cells,
+                    services: Vec::new(),
                 };
                 if !first {
-                    out.write_all(b",")?;
+                    block.push(b',');
                 }
                 first = false;
-                serde_json::to_writer(&mut out, &item).map_err(std::io::Error::from)?;
+                pieces.control(&mut block, &item, &row.cells)?;
+                if block.len() >= 1 << 20 {
+                    out.write_filtered(&block)?;
+                    block.clear();
+                }
                 Ok(())
             })?;
+            out.write_filtered(&block)?;
             writeln!(out, "]}}")?;
             return Ok(());
         }

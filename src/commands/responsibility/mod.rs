@@ -17,6 +17,7 @@ use crate::model::Responsibility;
 use crate::support::output;
 
 mod matrix;
+mod matrix_json;
 mod show;
 mod todo;
 
