@@ -416,6 +416,43 @@ mod tests {
         assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
     }
 
+    /// Version 12 writes the CHECKs on evidence's kind and status as comparisons: they still
+    /// accept every kind and status and refuse anything else.
+    #[test]
+    fn evidence_checks_accept_and_refuse_the_same_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db, _) = Db::create_or_upgrade(&dir.path().join("c.db")).expect("create");
+        let conn = db.conn();
+        let add = |kind: &str, status: &str| {
+            let file = kind == "file" || kind == "scan";
+            conn.execute(
+                "INSERT INTO evidence (kind, title, sha256, size, url, note, collected_on, submitted_by, submitted_at, status)
+                 VALUES (?1, 't', ?2, ?3, ?4, 'n', '2026-01-01', 'a', 't', ?5)",
+                rusqlite::params![
+                    kind,
+                    file.then(|| "a".repeat(64)),
+                    file.then_some(1),
+                    (kind == "url").then_some("https://example.com"),
+                    status
+                ],
+            )
+        };
+        for kind in ["file", "url", "note", "scan"] {
+            for status in ["pending", "accepted", "rejected"] {
+                add(kind, status).unwrap_or_else(|e| panic!("{kind} {status}: {e}"));
+            }
+        }
+        for (kind, status) in [
+            ("File", "pending"),
+            ("link", "pending"),
+            ("note", "Pending"),
+            ("note", "done"),
+            ("", ""),
+        ] {
+            assert!(add(kind, status).is_err(), "{kind:?} {status:?} refused");
+        }
+    }
+
     /// A version 6 database with evidence of every kind, links and reviews, upgraded to the
     /// latest: the evidence rows are the same values, links and reviews still point at them, the
     /// indexes are back and the foreign keys still hold.
