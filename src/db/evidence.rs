@@ -126,6 +126,26 @@ pub struct Link {
     pub linked_at: String,
 }
 
+/// Links evidence added in this transaction (so it has no links yet) to a control and service.
+pub fn link_new(
+    conn: &Connection,
+    evidence: i64,
+    control: i64,
+    service: Option<i64>,
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    // A plain insert: `link`'s guard against a second link reads the table it writes, which
+    // SQLite does through a temporary table at every row.
+    conn.execute_cached(
+        "INSERT INTO evidence_link (evidence_id, control_id, service_id, linked_by, linked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![evidence, control, service, by, at],
+    )
+    .context("link evidence")?;
+    Ok(())
+}
+
 /// Links evidence to a control (and service); returns false when that link already exists.
 pub fn link(conn: &Connection, evidence: i64, control: i64, service: Option<i64>, by: &str, at: &str) -> Result<bool> {
     let n = conn

@@ -20,6 +20,10 @@ mod embedded {
 /// Marks a SQLite file as a ctrlmap database (`PRAGMA application_id`, "ctmp").
 const APPLICATION_ID: i64 = 0x6374_6d70;
 
+/// The page cache of a write transaction, in KiB as `PRAGMA cache_size` takes it when negative:
+/// enough for the pages an import of tens of thousands of rows keeps coming back to.
+const WRITE_CACHE_KIB: i64 = -8192;
+
 /// An open ctrlmap database.
 pub struct Db {
     conn: Connection,
@@ -119,6 +123,7 @@ impl Db {
         let conn = Connection::open_with_flags(&uri, flags)
             .map_err(|e| Error::Database(format!("cannot open {}: {e}", path.display())))?;
         conn.busy_timeout(busy_timeout()?).context("set the busy timeout")?;
+        stable_plans(&conn)?;
         Ok(Db {
             conn,
             path: path.to_path_buf(),
@@ -144,6 +149,7 @@ impl Db {
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| Error::Database(format!("cannot open {}: {e}", path.display())))?;
         conn.busy_timeout(busy_timeout()?).context("set the busy timeout")?;
+        stable_plans(&conn)?;
         conn.pragma_update(None, "foreign_keys", true)
             .context("enable foreign keys")?;
         Ok(Db {
@@ -279,6 +285,12 @@ impl Db {
                 self.path.display()
             )));
         }
+        // A bulk write (an import of 50,000 rows) dirties more pages than SQLite's default cache
+        // of 2 MiB holds: the indexes it inserts into at random would be written out to the WAL
+        // and read back again and again before the commit. A small write never fills it.
+        self.conn
+            .pragma_update(None, "cache_size", WRITE_CACHE_KIB)
+            .context("size the page cache")?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -337,6 +349,19 @@ impl Deref for Writer<'_> {
     }
 }
 
+/// Turns on SQLite's query planner stability guarantee: a statement's plan never depends on the
+/// values bound to it. Without it SQLite (3.54) marks a statement whose plan looked at a bound
+/// value, e.g. `k.id = ?1` carried over from `c.catalog_id = ?1` through a join, and
+/// re-prepares it whenever its bindings are cleared, which the statement cache does each time a
+/// statement goes back into it: every cached join would be parsed and planned again at every
+/// use, a quarter of a catalogue import's time. No query of ours gains from a value-dependent
+/// plan (no `LIKE ?`, no partial index matched against a bound value, no `sqlite_stat4`).
+fn stable_plans(conn: &Connection) -> Result<()> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .context("keep query plans independent of bound values")?;
+    Ok(())
+}
+
 /// The newest migration version compiled into this binary.
 fn latest_known_version() -> i64 {
     embedded::migrations::runner()
@@ -371,6 +396,61 @@ mod tests {
             .expect("query")
             .collect::<rusqlite::Result<_>>()
             .expect("rows")
+    }
+
+    /// A cached statement that joins on a bound value is planned once, not again at every use
+    /// (the statement cache clears its bindings each time it takes it back).
+    #[test]
+    fn cached_joins_are_not_prepared_again_at_every_use() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db, _) = Db::create_or_upgrade(&dir.path().join("c.db")).expect("create");
+        let conn = db.conn();
+        let sql = "SELECT c.id, k.key FROM control c JOIN catalog k ON k.id = c.catalog_id
+                   WHERE c.catalog_id = ?1 AND c.key = ?2";
+        for i in 0..20 {
+            let mut stmt = conn.prepare_cached(sql).expect("prepare");
+            let mut rows = stmt.query(rusqlite::params![i % 3, format!("AC-{i}")]).expect("query");
+            while rows.next().expect("step").is_some() {}
+        }
+        let stmt = conn.prepare_cached(sql).expect("prepare");
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
+
+    /// Version 12 writes the CHECKs on evidence's kind and status as comparisons: they still
+    /// accept every kind and status and refuse anything else.
+    #[test]
+    fn evidence_checks_accept_and_refuse_the_same_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db, _) = Db::create_or_upgrade(&dir.path().join("c.db")).expect("create");
+        let conn = db.conn();
+        let add = |kind: &str, status: &str| {
+            let file = kind == "file" || kind == "scan";
+            conn.execute(
+                "INSERT INTO evidence (kind, title, sha256, size, url, note, collected_on, submitted_by, submitted_at, status)
+                 VALUES (?1, 't', ?2, ?3, ?4, 'n', '2026-01-01', 'a', 't', ?5)",
+                rusqlite::params![
+                    kind,
+                    file.then(|| "a".repeat(64)),
+                    file.then_some(1),
+                    (kind == "url").then_some("https://example.com"),
+                    status
+                ],
+            )
+        };
+        for kind in ["file", "url", "note", "scan"] {
+            for status in ["pending", "accepted", "rejected"] {
+                add(kind, status).unwrap_or_else(|e| panic!("{kind} {status}: {e}"));
+            }
+        }
+        for (kind, status) in [
+            ("File", "pending"),
+            ("link", "pending"),
+            ("note", "Pending"),
+            ("note", "done"),
+            ("", ""),
+        ] {
+            assert!(add(kind, status).is_err(), "{kind:?} {status:?} refused");
+        }
     }
 
     /// A version 6 database with evidence of every kind, links and reviews, upgraded to the

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::rc::Rc;
 
 use serde::Serialize;
-use serde_json::json;
 
 use super::Add;
 use super::draft::{COLUMNS, FLAGS, Spec, draft, draft_for, save, store_file};
@@ -153,9 +152,8 @@ pub(super) fn import(ctx: &mut Ctx, file: &Path) -> Result<()> {
     let written = ctx.db.write(&ctx.actor, |w| {
         let mut done = Imported::default();
         for (line, d) in &drafts {
-            let from = json!(format!("{source} line {line}"));
-            let (id, _) =
-                save(w, d, Some(("imported_from", from))).map_err(|e| e.at(format!("{source} line {line}")))?;
+            let from = format!("{source} line {line}");
+            let (id, _) = save(w, d, Some(&from)).map_err(|e| e.at(&from))?;
             done.added += 1;
             match d.evidence.kind {
                 // Drafts are never scans (those come from `scan import`); counted with files.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::clean;
 use crate::commands::Ctx;
@@ -170,15 +170,16 @@ pub(super) fn store_file(store: &Store, d: &mut Draft) -> Result<Option<Put>> {
     Ok(Some(put))
 }
 
-/// Records a draft: the evidence row, its link and the audit entry. Returns the new id and the
-/// earlier evidence with the same content.
-pub(super) fn save(w: &Writer<'_>, d: &Draft, extra: Option<(&str, serde_json::Value)>) -> Result<(i64, Vec<i64>)> {
+/// Records a draft: the evidence row, its link and the audit entry (saying which file and line
+/// an import read it from, when it did). Returns the new id and the earlier evidence with the
+/// same content.
+pub(super) fn save(w: &Writer<'_>, d: &Draft, imported_from: Option<&str>) -> Result<(i64, Vec<i64>)> {
     let same = match &d.evidence.sha256 {
         Some(sha) => store_db::with_hash(w, sha)?,
         None => Vec::new(),
     };
     let id = store_db::insert(w, &d.evidence)?;
-    store_db::link(
+    store_db::link_new(
         w,
         id,
         d.control.id,
@@ -186,13 +187,120 @@ pub(super) fn save(w: &Writer<'_>, d: &Draft, extra: Option<(&str, serde_json::V
         w.actor(),
         &d.evidence.submitted_at,
     )?;
-    let mut details = serde_json::to_value(&d.evidence).map_err(std::io::Error::from)?;
-    details["id"] = json!(id);
-    details["control"] = json!(format!("{}:{}", d.control.catalog, d.control.control.key));
-    details["service"] = json!(d.service.as_ref().map(|s| s.service.name.clone()));
-    if let Some((key, value)) = extra {
-        details[key] = value;
-    }
-    w.audit("evidence.add", &format!("evidence:{id}"), details)?;
+    let control = format!("{}:{}", d.control.catalog, d.control.control.key);
+    let service = d.service.as_ref().map(|s| s.service.name.as_str());
+    w.audit_text(
+        "evidence.add",
+        &format!("evidence:{id}"),
+        &added_details(&d.evidence, id, &control, service, imported_from),
+    )?;
     Ok((id, same))
+}
+
+/// The audit details of added evidence `id`: the evidence, its control and service, and where an
+/// import read it, as JSON text with the keys in sorted order (the text a JSON tree of the same
+/// members gives, written without building one).
+fn added_details(e: &Evidence, id: i64, control: &str, service: Option<&str>, imported_from: Option<&str>) -> String {
+    #[derive(Serialize)]
+    struct Added<'a> {
+        collected_on: Day,
+        control: &'a str,
+        id: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        imported_from: Option<&'a str>,
+        kind: EvidenceKind,
+        media_type: Option<&'a str>,
+        note: &'a str,
+        original_name: Option<&'a str>,
+        service: Option<&'a str>,
+        sha256: Option<&'a str>,
+        size: Option<i64>,
+        status: ReviewStatus,
+        submitted_at: &'a str,
+        submitted_by: &'a str,
+        title: &'a str,
+        url: Option<&'a str>,
+        valid_until: Option<Day>,
+    }
+    serde_json::to_string(&Added {
+        collected_on: e.collected_on,
+        control,
+        id,
+        imported_from,
+        kind: e.kind,
+        media_type: e.media_type.as_deref(),
+        note: &e.note,
+        original_name: e.original_name.as_deref(),
+        service,
+        sha256: e.sha256.as_deref(),
+        size: e.size,
+        status: e.status,
+        submitted_at: &e.submitted_at,
+        submitted_by: &e.submitted_by,
+        title: &e.title,
+        url: e.url.as_deref(),
+        valid_until: e.valid_until,
+    })
+    .expect("texts, numbers and dates serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// How the details were written before: the evidence as a JSON tree, with members added.
+    fn as_a_tree(e: &Evidence, id: i64, control: &str, service: Option<&str>, imported_from: Option<&str>) -> String {
+        let mut details = serde_json::to_value(e).expect("evidence serialises");
+        details["id"] = json!(id);
+        details["control"] = json!(control);
+        details["service"] = json!(service);
+        if let Some(from) = imported_from {
+            details["imported_from"] = json!(from);
+        }
+        details.to_string()
+    }
+
+    #[test]
+    fn added_details_are_those_of_a_json_tree() {
+        let day = |t: &str| Day::parse(t).expect("a day");
+        let texts = [
+            "plain",
+            "quote \" and backslash \\",
+            "comma, semicolon; newline\nand\r\ttab",
+            "=SUM(A1) +1 -1 @x \tlead",
+            "non-ASCII: é ü 中文 \u{202E}rtl \u{200B}zw",
+            "control \u{1} \u{1b}[31m \u{7f}",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let file = i % 2 == 0;
+            let e = Evidence {
+                id: 0,
+                kind: [EvidenceKind::File, EvidenceKind::Url, EvidenceKind::Note][i % 3],
+                title: text.to_string(),
+                sha256: file.then(|| "ab".repeat(32)),
+                size: file.then_some(i64::MAX),
+                media_type: file.then(|| "application/pdf".to_string()),
+                original_name: file.then(|| format!("{text}.pdf")),
+                url: (i % 3 == 1).then(|| format!("https://example.com/{text}")),
+                note: text.to_string(),
+                collected_on: day("2026-01-31"),
+                valid_until: (i % 2 == 1).then(|| day("2027-02-28")),
+                submitted_by: format!("actor {text}"),
+                submitted_at: "2026-12-04T19:00:00Z".to_string(),
+                status: [ReviewStatus::Pending, ReviewStatus::Accepted, ReviewStatus::Rejected][i % 3],
+            };
+            for service in [None, Some(*text)] {
+                for from in [None, Some(format!("{text}.csv line {i}"))] {
+                    let control = format!("nist-800-53:AC-{i}{text}");
+                    assert_eq!(
+                        added_details(&e, 40 + i as i64, &control, service, from.as_deref()),
+                        as_a_tree(&e, 40 + i as i64, &control, service, from.as_deref()),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -2,8 +2,7 @@
 //! ([`crate::text`]) applied to every text that will be stored: each error names the document
 //! and the JSON path at fault.
 
-use serde_json::{Map, Value};
-
+use super::json::{Obj, Seq, Str};
 use crate::error::{Error, Result};
 use crate::text::Kind;
 
@@ -20,47 +19,47 @@ impl Doc<'_> {
         Error::Invalid(format!("{}: {path}: {message}", self.source))
     }
 
-    /// The object at `path`, which must be present.
-    pub(super) fn object<'v>(&self, v: Option<&'v Value>, path: &str) -> Result<&'v Map<String, Value>> {
+    /// The members of the object at `path`, which must be present.
+    pub(super) fn object<'v, T>(&self, v: Option<&'v Obj<T>>, path: &str) -> Result<&'v T> {
         match v {
-            Some(Value::Object(o)) => Ok(o),
+            Some(o) if o.object => Ok(&o.fields),
             Some(_) => Err(self.error(path, "must be an object")),
             None => Err(self.error(path, "is missing")),
         }
     }
 
     /// The array at `path`; a missing one is empty.
-    pub(super) fn array<'v>(&self, v: Option<&'v Value>, path: &str) -> Result<&'v [Value]> {
+    pub(super) fn array<'v, T>(&self, v: Option<&'v Seq<T>>, path: &str) -> Result<&'v [T]> {
         match v {
             None => Ok(&[]),
-            Some(Value::Array(a)) => Ok(a),
-            Some(_) => Err(self.error(path, "must be an array")),
+            Some(Seq::Items(a)) => Ok(a),
+            Some(Seq::Other) => Err(self.error(path, "must be an array")),
         }
     }
 
     /// The string at `path`, trimmed, which must be present and not blank, checked as `kind`.
-    pub(super) fn required(&self, kind: Kind, v: Option<&Value>, path: &str) -> Result<String> {
+    pub(super) fn required(&self, kind: Kind, v: Option<&Str<'_>>, path: &str) -> Result<String> {
         match v {
-            Some(Value::String(s)) if !s.trim().is_empty() => {
+            Some(Str::Text(s)) if !s.trim().is_empty() => {
                 let s = s.trim();
                 self.check(kind, s, path)?;
                 Ok(s.to_string())
             }
-            Some(Value::String(_)) => Err(self.error(path, "must not be empty")),
-            Some(_) => Err(self.error(path, "must be a string")),
+            Some(Str::Text(_)) => Err(self.error(path, "must not be empty")),
+            Some(Str::Null | Str::Other) => Err(self.error(path, "must be a string")),
             None => Err(self.error(path, "is missing")),
         }
     }
 
     /// The string at `path`, trimmed and checked as `kind`, or `None` when there is none.
-    pub(super) fn optional(&self, kind: Kind, v: Option<&Value>, path: &str) -> Result<Option<String>> {
+    pub(super) fn optional(&self, kind: Kind, v: Option<&Str<'_>>, path: &str) -> Result<Option<String>> {
         match v {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => {
+            None | Some(Str::Null) => Ok(None),
+            Some(Str::Text(s)) => {
                 self.check(kind, s.trim(), path)?;
                 Ok(Some(s.trim().to_string()))
             }
-            Some(_) => Err(self.error(path, "must be a string")),
+            Some(Str::Other) => Err(self.error(path, "must be a string")),
         }
     }
 
@@ -75,14 +74,17 @@ impl Doc<'_> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use std::collections::HashMap;
 
     use super::*;
 
     #[test]
     fn texts_follow_the_rules_for_their_kind_and_name_their_path() {
         let doc = Doc { source: "c.json" };
-        let v = json!({ "ok": "  AC-1 ", "esc": "a\u{1b}[31m", "blank": " ", "num": 3, "prose": "two\nlines" });
+        let text =
+            serde_json::json!({ "ok": "  AC-1 ", "esc": "a\u{1b}[31m", "blank": " ", "num": 3, "prose": "two\nlines" })
+                .to_string();
+        let v: HashMap<String, Str<'_>> = serde_json::from_str(&text).expect("an object");
         assert_eq!(doc.required(Kind::Name, v.get("ok"), "x.ok").expect("fine"), "AC-1");
         let err = doc.required(Kind::Line, v.get("esc"), "x.esc").expect_err("escape");
         assert_eq!(

@@ -10,15 +10,15 @@
 //! parameter insertion is bounded ([`params`]).
 
 mod doc;
+mod json;
 mod names;
 mod params;
-
-use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::model::Control;
 use crate::text::Kind;
 use doc::Doc;
+use json::{Node, Obj, Part, Prop, Root, Str};
 use names::{Holder, LOOK_ALIKE, Taken, id_clash};
 use params::{Params, STATEMENT_MAX};
 
@@ -68,7 +68,8 @@ impl OscalCatalog {
 
 /// Reads an OSCAL catalog from `bytes` (named `source` in messages).
 pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
-    let root: Value = serde_json::from_slice(&super::json_text(source, bytes)?).map_err(|e| {
+    let text = super::json_text(source, bytes)?;
+    let root: Obj<Root<'_>> = serde_json::from_slice(&text).map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
         Error::Invalid(format!(
             "{source}: {what} at line {}, column {}: {e}",
@@ -76,11 +77,8 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
             e.column()
         ))
     })?;
-    let Some(catalog) = root.get("catalog") else {
-        let found = root
-            .as_object()
-            .and_then(|o| o.keys().next().cloned())
-            .unwrap_or_default();
+    let Some(catalog) = &root.fields.catalog else {
+        let found = root.fields.first_key.unwrap_or_default();
         let hint = match found.as_str() {
             "profile" => "an OSCAL profile, not a resolved catalog: resolve it first (e.g. with oscal-cli or trestle)",
             "system-security-plan" => "an OSCAL system security plan, not a catalog",
@@ -93,15 +91,17 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         };
         return Err(Error::Invalid(format!("{source}: {hint}")));
     };
+    // A `catalog` that is not an object has no members, as a generic JSON tree would say.
+    let catalog = &catalog.fields;
     let doc = Doc { source };
-    let metadata = doc.object(catalog.get("metadata"), "catalog.metadata")?;
-    let title = doc.required(Kind::Line, metadata.get("title"), "catalog.metadata.title")?;
+    let metadata = doc.object(catalog.metadata.as_ref(), "catalog.metadata")?;
+    let title = doc.required(Kind::Line, metadata.title.as_ref(), "catalog.metadata.title")?;
     let version = doc
-        .optional(Kind::Line, metadata.get("version"), "catalog.metadata.version")?
+        .optional(Kind::Line, metadata.version.as_ref(), "catalog.metadata.version")?
         .unwrap_or_default();
     let oscal_version = doc.required(
         Kind::Line,
-        metadata.get("oscal-version"),
+        metadata.oscal_version.as_ref(),
         "catalog.metadata.oscal-version",
     )?;
     if !["1.0.", "1.1.", "1.2."].iter().any(|v| oscal_version.starts_with(v)) {
@@ -110,7 +110,7 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
             &format!("OSCAL {oscal_version} is not supported: ctrlmap reads OSCAL 1.0 to 1.2"),
         ));
     }
-    doc.required(Kind::Line, catalog.get("uuid"), "catalog.uuid")?;
+    doc.required(Kind::Line, catalog.uuid.as_ref(), "catalog.uuid")?;
     let mut reader = Reader {
         doc,
         params: Params::default(),
@@ -162,16 +162,18 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn collect_params(&mut self, node: &Value, path: &str) -> Result<()> {
+    fn collect_params(&mut self, node: &Node<'_>, path: &str) -> Result<()> {
         let doc = self.doc;
         for (i, p) in doc
-            .array(node.get("params"), &format!("{path}.params"))?
+            .array(node.params.as_ref(), &format!("{path}.params"))?
             .iter()
             .enumerate()
         {
+            // A parameter that is not an object has no members: its id is missing.
+            let p = &p.fields;
             let at = format!("{path}.params[{i}]");
             let id_path = format!("{at}.id");
-            let id = doc.required(Kind::Name, p.get("id"), &id_path)?;
+            let id = doc.required(Kind::Name, p.id.as_ref(), &id_path)?;
             self.param_ids
                 .take(Holder {
                     name: id.clone(),
@@ -181,25 +183,29 @@ impl Reader<'_> {
                 .map_err(|first| doc.error(&id_path, &id_clash("parameter id", &id, &first)))?;
             self.params.define(doc, &id, p, &at)?;
         }
-        for key in ["groups", "controls"] {
-            for (i, child) in doc.array(node.get(key), &format!("{path}.{key}"))?.iter().enumerate() {
-                self.collect_params(child, &format!("{path}.{key}[{i}]"))?;
+        for (key, children) in [("groups", &node.groups), ("controls", &node.controls)] {
+            for (i, child) in doc
+                .array(children.as_ref(), &format!("{path}.{key}"))?
+                .iter()
+                .enumerate()
+            {
+                self.collect_params(&child.fields, &format!("{path}.{key}[{i}]"))?;
             }
         }
         Ok(())
     }
 
-    fn groups(&mut self, node: &Value, path: &str, family: &str) -> Result<()> {
+    fn groups(&mut self, node: &Node<'_>, path: &str, family: &str) -> Result<()> {
         let doc = self.doc;
         for (i, g) in doc
-            .array(node.get("groups"), &format!("{path}.groups"))?
+            .array(node.groups.as_ref(), &format!("{path}.groups"))?
             .iter()
             .enumerate()
         {
             let at = format!("{path}.groups[{i}]");
-            doc.object(Some(g), &at)?;
+            let g = doc.object(Some(g), &at)?;
             let title_path = format!("{at}.title");
-            let title = doc.required(Kind::Line, g.get("title"), &title_path)?;
+            let title = doc.required(Kind::Line, g.title.as_ref(), &title_path)?;
             let taken = self.families.take(Holder {
                 name: title.clone(),
                 path: title_path.clone(),
@@ -224,17 +230,17 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn controls_of(&mut self, node: &Value, path: &str, family: &str, parent: Option<&str>) -> Result<()> {
+    fn controls_of(&mut self, node: &Node<'_>, path: &str, family: &str, parent: Option<&str>) -> Result<()> {
         let doc = self.doc;
         for (i, c) in doc
-            .array(node.get("controls"), &format!("{path}.controls"))?
+            .array(node.controls.as_ref(), &format!("{path}.controls"))?
             .iter()
             .enumerate()
         {
             let at = format!("{path}.controls[{i}]");
-            doc.object(Some(c), &at)?;
+            let c = doc.object(Some(c), &at)?;
             let id_path = format!("{at}.id");
-            let id = doc.required(Kind::Name, c.get("id"), &id_path)?;
+            let id = doc.required(Kind::Name, c.id.as_ref(), &id_path)?;
             self.ids
                 .take(Holder {
                     name: id.clone(),
@@ -242,21 +248,22 @@ impl Reader<'_> {
                     owner: id.clone(),
                 })
                 .map_err(|first| doc.error(&id_path, &id_clash("control id", &id, &first)))?;
-            let title = doc.required(Kind::Line, c.get("title"), &format!("{at}.title"))?;
-            let props = doc.array(c.get("props"), &format!("{at}.props"))?;
+            let title = doc.required(Kind::Line, c.title.as_ref(), &format!("{at}.title"))?;
+            let props = doc.array(c.props.as_ref(), &format!("{at}.props"))?;
             // The plain prop of a name wins over a classed one (`AC-2` over zero-padded `AC-02`).
-            let prop = |name: &str| -> Option<(usize, &Value)> {
+            let prop = |name: &str| -> Option<(usize, &Prop<'_>)> {
                 let mut matching = props
                     .iter()
+                    .map(|p| &p.fields)
                     .enumerate()
-                    .filter(|(_, p)| p.get("name").and_then(Value::as_str) == Some(name));
+                    .filter(|(_, p)| p.name.as_ref().and_then(Str::as_str) == Some(name));
                 let first = matching.clone().next();
-                matching.find(|(_, p)| p.get("class").is_none()).or(first)
+                matching.find(|(_, p)| p.class.is_none()).or(first)
             };
             let (key, key_path) = match prop("label") {
                 Some((l, label)) => {
                     let key_path = format!("{at}.props[{l}].value");
-                    (doc.required(Kind::Name, label.get("value"), &key_path)?, key_path)
+                    (doc.required(Kind::Name, label.value.as_ref(), &key_path)?, key_path)
                 }
                 None => {
                     let key = id.to_uppercase();
@@ -272,11 +279,11 @@ impl Reader<'_> {
                 })
                 .map_err(|first| doc.error(&key_path, &key_clash(&id, &key, &first)))?;
             let withdrawn = prop("status")
-                .and_then(|(_, p)| p.get("value"))
-                .and_then(Value::as_str)
+                .and_then(|(_, p)| p.value.as_ref())
+                .and_then(Str::as_str)
                 .is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
             let sort_id = match prop("sort-id") {
-                Some((i, p)) => Some(doc.required(Kind::Name, p.get("value"), &format!("{at}.props[{i}].value"))?),
+                Some((i, p)) => Some(doc.required(Kind::Name, p.value.as_ref(), &format!("{at}.props[{i}].value"))?),
                 None => None,
             };
             self.sort_ids.push(sort_id);
@@ -296,16 +303,17 @@ impl Reader<'_> {
     }
 
     /// The control's statement part, flattened: each item on its own line with its label.
-    fn statement(&mut self, control: &Value, path: &str) -> Result<String> {
+    fn statement(&mut self, control: &Node<'_>, path: &str) -> Result<String> {
         let doc = self.doc;
         let mut lines = Vec::new();
         let mut chars = 0;
         for (i, part) in doc
-            .array(control.get("parts"), &format!("{path}.parts"))?
+            .array(control.parts.as_ref(), &format!("{path}.parts"))?
             .iter()
             .enumerate()
         {
-            if part.get("name").and_then(Value::as_str) == Some("statement") {
+            let part = &part.fields;
+            if part.name.as_ref().and_then(Str::as_str) == Some("statement") {
                 self.flatten(part, &format!("{path}.parts[{i}]"), 0, &mut lines, &mut chars)?;
             }
         }
@@ -326,23 +334,28 @@ impl Reader<'_> {
     /// holds so far, so insertion never builds more than the statement may hold.
     fn flatten(
         &mut self,
-        part: &Value,
+        part: &Part<'_>,
         path: &str,
         depth: usize,
         lines: &mut Vec<String>,
         chars: &mut usize,
     ) -> Result<()> {
         let doc = self.doc;
-        let props = doc.array(part.get("props"), &format!("{path}.props"))?;
+        let props = doc.array(part.props.as_ref(), &format!("{path}.props"))?;
         let label = match props
             .iter()
-            .position(|p| p.get("name").and_then(Value::as_str) == Some("label") && p.get("class").is_none())
+            .map(|p| &p.fields)
+            .position(|p| p.name.as_ref().and_then(Str::as_str) == Some("label") && p.class.is_none())
         {
-            Some(l) => doc.optional(Kind::Line, props[l].get("value"), &format!("{path}.props[{l}].value"))?,
+            Some(l) => doc.optional(
+                Kind::Line,
+                props[l].fields.value.as_ref(),
+                &format!("{path}.props[{l}].value"),
+            )?,
             None => None,
         };
         let prose_path = format!("{path}.prose");
-        let prose = match doc.optional(Kind::Prose, part.get("prose"), &prose_path)? {
+        let prose = match doc.optional(Kind::Prose, part.prose.as_ref(), &prose_path)? {
             Some(prose) => {
                 let room = STATEMENT_MAX.saturating_sub(*chars);
                 self.params.insert(doc, &prose, &prose_path, room)?.0
@@ -360,11 +373,12 @@ impl Reader<'_> {
             lines.push(line);
         }
         for (i, child) in doc
-            .array(part.get("parts"), &format!("{path}.parts"))?
+            .array(part.parts.as_ref(), &format!("{path}.parts"))?
             .iter()
             .enumerate()
         {
-            if child.get("name").and_then(Value::as_str) == Some("item") {
+            let child = &child.fields;
+            if child.name.as_ref().and_then(Str::as_str) == Some("item") {
                 self.flatten(child, &format!("{path}.parts[{i}]"), depth + 1, lines, chars)?;
             }
         }

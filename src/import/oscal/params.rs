@@ -10,9 +10,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use super::doc::Doc;
+use super::json::{Param, Seq, Str};
 use crate::error::Result;
 use crate::text::Kind;
 
@@ -53,7 +52,7 @@ pub(super) struct Params {
 impl Params {
     /// Records parameter `id` (already checked unique), defined at `path` as JSON `p`; its texts
     /// are checked as one-line texts.
-    pub(super) fn define(&mut self, doc: Doc<'_>, id: &str, p: &Value, path: &str) -> Result<()> {
+    pub(super) fn define(&mut self, doc: Doc<'_>, id: &str, p: &Param<'_>, path: &str) -> Result<()> {
         let text = describe(doc, p, id, path)?;
         self.order.push(id.to_string());
         self.defs.insert(
@@ -253,8 +252,8 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
 
 /// A parameter as readers see it, before insertion: its values, or `[Selection: ...]`, or
 /// `[Assignment: label]`. Each text in it is checked as one line.
-fn describe(doc: Doc<'_>, p: &Value, id: &str, path: &str) -> Result<String> {
-    let strings = |list: Option<&Value>, at: &str| -> Result<Vec<String>> {
+fn describe(doc: Doc<'_>, p: &Param<'_>, id: &str, path: &str) -> Result<String> {
+    let strings = |list: Option<&Seq<Str<'_>>>, at: &str| -> Result<Vec<String>> {
         let mut out = Vec::new();
         for (i, v) in doc.array(list, at)?.iter().enumerate() {
             let at = format!("{at}[{i}]");
@@ -264,19 +263,20 @@ fn describe(doc: Doc<'_>, p: &Value, id: &str, path: &str) -> Result<String> {
         }
         Ok(out)
     };
-    let values = strings(p.get("values"), &format!("{path}.values"))?;
+    let values = strings(p.values.as_ref(), &format!("{path}.values"))?;
     if !values.is_empty() {
         return Ok(values.join(", "));
     }
-    if let Some(select) = p.get("select") {
-        let choices = strings(select.get("choice"), &format!("{path}.select.choice"))?;
-        let how = match select.get("how-many").and_then(Value::as_str) {
+    if let Some(select) = &p.select {
+        let select = &select.fields;
+        let choices = strings(select.choice.as_ref(), &format!("{path}.select.choice"))?;
+        let how = match select.how_many.as_ref().and_then(Str::as_str) {
             Some("one-or-more") => " (one or more)",
             _ => "",
         };
         return Ok(format!("[Selection{how}: {}]", choices.join("; ")));
     }
-    match doc.optional(Kind::Line, p.get("label"), &format!("{path}.label"))? {
+    match doc.optional(Kind::Line, p.label.as_ref(), &format!("{path}.label"))? {
         Some(label) => Ok(format!("[Assignment: {label}]")),
         None => Ok(format!("[{id}]")),
     }
@@ -284,8 +284,9 @@ fn describe(doc: Doc<'_>, p: &Value, id: &str, path: &str) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
+    use super::super::json::Obj;
     use super::*;
 
     const DOC: Doc<'static> = Doc { source: "t.json" };
@@ -293,8 +294,10 @@ mod tests {
     fn params(defs: &[(&str, Value)]) -> Params {
         let mut params = Params::default();
         for (i, (id, p)) in defs.iter().enumerate() {
+            let text = p.to_string();
+            let p: Obj<Param<'_>> = serde_json::from_str(&text).expect("a parameter");
             params
-                .define(DOC, id, p, &format!("catalog.params[{i}]"))
+                .define(DOC, id, &p.fields, &format!("catalog.params[{i}]"))
                 .expect("defined");
         }
         params
