@@ -442,7 +442,7 @@ pub struct LinkStates {
 }
 
 /// One control's linked evidence, sorted by (service or 0, evidence number).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ControlLinks<'a>(&'a [(i64, i64, LinkState)]);
 
 impl LinkStates {
@@ -454,6 +454,16 @@ impl LinkStates {
 }
 
 impl<'a> ControlLinks<'a> {
+    /// The services (row ids) with evidence of their own here, in order, each once.
+    pub fn services(self) -> impl Iterator<Item = i64> + 'a {
+        let mut last = 0;
+        self.0.iter().filter_map(move |&(_, s, _)| {
+            let new = s != 0 && s != last;
+            last = s;
+            new.then_some(s)
+        })
+    }
+
     /// The evidence linked on `service` (0: organisation-wide), by number.
     pub fn on(self, service: i64) -> impl ExactSizeIterator<Item = &'a LinkState> + Clone {
         let from = self.0.partition_point(|&(_, s, _)| s < service);

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::db::Connection;
-use crate::db::evidence::{self, LinkState};
+use crate::db::evidence::{self, ControlLinks, LinkState};
 use crate::db::{catalogs, scans};
 use crate::error::Result;
 use crate::estate::matrix::Matrix;
@@ -178,7 +178,8 @@ impl<'a, F: FnMut(&Run<'_, '_>) -> Result<()>> Runs<'_, 'a, F> {
             p.kind == gap.kind
                 && p.responsibility == gap.responsibility
                 && p.evidence == gap.evidence
-                && p.team == gap.team
+                // (with a team asked for, every gap kept is that team's)
+                && (self.team.is_some() || p.team == gap.team)
                 && same_text(&p.detail, &gap.detail)
         });
         if !joins {
@@ -227,6 +228,8 @@ pub fn find_runs(
         _ => evidence::link_states_in_catalog(conn, m.catalog_id, |_, _| true)?,
     };
     let open = scans::current_open(conn, m.catalog_id, opts.today)?;
+    let mut has_own = vec![0usize; m.services.len()];
+    let mut control_number = 0;
     catalogs::for_each_control(conn, m.catalog_id, None, |c| {
         if c.control.withdrawn {
             return Ok(());
@@ -287,6 +290,12 @@ pub fn find_runs(
         }
         let links = linked.of_control(c.id);
         let org_evidence = links.on(0);
+        // Which services have evidence of their own here, by position: most have none, and are
+        // then not searched for it.
+        control_number += 1;
+        for at in m.positions(links.services()) {
+            has_own[at] = control_number;
+        }
         // Why the organisation-wide evidence alone does not count: the same for every service
         // without evidence of its own, so said once per control.
         let org_only = std::cell::OnceCell::new();
@@ -332,7 +341,11 @@ pub fn find_runs(
             for o in open.get(&(c.id, cell.service.id)).into_iter().flatten() {
                 runs.one(gap(o.kind(), service, r, team, Some(o.evidence), o.detail().into()))?;
             }
-            let own = links.on(cell.service.id);
+            let own = if has_own[at] == control_number {
+                links.on(cell.service.id)
+            } else {
+                ControlLinks::default().on(cell.service.id)
+            };
             let all = || own.clone().chain(org_evidence.clone());
             if !org_counts && !own.clone().any(|l| counts(l.status, l.valid_until, opts.today)) {
                 if own.len() == 0 {
