@@ -121,7 +121,7 @@ pub(super) fn assemble(
             .map_err(lopdf_error)?
             .set("PageMode", lopdf::Object::Name(b"UseOutlines".to_vec()));
     }
-    compress_streams(&mut lo);
+    lo.compress();
     let placeholder = lopdf::Object::String(ID_PLACEHOLDER.to_vec(), lopdf::StringFormat::Hexadecimal);
     lo.trailer
         .set("ID", lopdf::Object::Array(vec![placeholder.clone(), placeholder]));
@@ -130,49 +130,6 @@ pub(super) fn assemble(
         .map_err(|e| Error::Invalid(format!("could not write the PDF: {e}")))?;
     set_document_id(&mut out)?;
     Ok(out)
-}
-
-/// Compresses the document's streams as `lopdf::Document::compress` does, each by lopdf's own
-/// `Stream::compress` (the same encoder, level and rule for keeping it), so the bytes are the
-/// same; but spread over the cores, since a large report's content streams take about a second
-/// at that (the best) level.
-fn compress_streams(lo: &mut lopdf::Document) {
-    let mut streams: Vec<&mut lopdf::Stream> = lo
-        .objects
-        .values_mut()
-        .filter_map(|o| match o {
-            lopdf::Object::Stream(s) if s.allows_compression => Some(s),
-            _ => None,
-        })
-        .collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    if cores < 2 || streams.len() < 2 {
-        for s in streams {
-            // As lopdf does: a stream that fails to compress stays as it is.
-            let _ = s.compress();
-        }
-        return;
-    }
-    // Largest first, each to the least loaded core.
-    streams.sort_by_key(|s| std::cmp::Reverse(s.content.len()));
-    let mut shares: Vec<(usize, Vec<&mut lopdf::Stream>)> = (0..cores).map(|_| (0, Vec::new())).collect();
-    for s in streams {
-        let share = shares
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("at least two cores");
-        share.0 += s.content.len();
-        share.1.push(s);
-    }
-    std::thread::scope(|scope| {
-        for (_, share) in shares {
-            scope.spawn(move || {
-                for s in share {
-                    let _ = s.compress();
-                }
-            });
-        }
-    });
 }
 
 /// Replaces the placeholder `/ID` in the trailer by the first 16 bytes of the file's SHA-256.
@@ -249,37 +206,6 @@ mod tests {
             assert!((h - height).abs() < 1.0, "{paper:?} height {h}");
             assert_footers(&page_texts(&bytes));
         }
-    }
-
-    #[test]
-    fn streams_compressed_on_several_cores_are_what_lopdf_writes() {
-        let mut doc = lopdf::Document::with_version("1.7");
-        for i in 0..40u32 {
-            let content: Vec<u8> = match i % 4 {
-                // Compressible, of many sizes.
-                0 => format!("BT /F1 {i} Tf (line {i}) Tj ET\n")
-                    .repeat(1 + i as usize * 50)
-                    .into_bytes(),
-                // Too short to gain: left as it is.
-                1 => b"q Q".to_vec(),
-                // Incompressible bytes.
-                2 => (0..4096u32)
-                    .map(|k| (k.wrapping_mul(2_654_435_761) >> 13) as u8)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let mut stream = lopdf::Stream::new(lopdf::Dictionary::new(), content);
-            // A font file, say: never compressed.
-            stream.allows_compression = i % 5 != 0;
-            doc.add_object(stream);
-        }
-        let mut theirs = doc.clone();
-        theirs.compress();
-        compress_streams(&mut doc);
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        theirs.save_to(&mut a).expect("save");
-        doc.save_to(&mut b).expect("save");
-        assert!(a == b, "the parallel compression writes other bytes");
     }
 
     #[test]
