@@ -30,9 +30,11 @@ pub struct Fingerprint {
 /// Bytes of JSON lines handed to the hashing thread at a time.
 const CHUNK: usize = 1 << 18;
 
-/// Chunks on their way to the hashing thread at most, and spare chunks kept for writing, so the
-/// memory the lines take stays a few chunks whichever thread falls behind.
-const IN_FLIGHT: usize = 4;
+/// Chunks on their way to the hashing thread at most, and spare chunks kept for writing: 4 MB,
+/// about the lines of one control over 5,000 services, so the hashing goes on while the next
+/// control's pairs are derived instead of holding up the writer; and a bound whichever thread
+/// falls behind.
+const IN_FLIGHT: usize = 16;
 
 fn json_value(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) -> Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(|e| std::io::Error::from(e).into())
