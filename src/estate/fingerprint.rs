@@ -2,174 +2,277 @@
 //! an evaluation closes, checked whenever its snapshot is read, and printed on every report, so a
 //! reviewer can tell that two reports rest on the same pairs.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
-use super::live::ByAddress;
 use crate::error::Result;
 use crate::model::evaluation::{EvidenceRef, Pair};
+use crate::model::{Category, Responsibility};
 
-/// Hashes pairs the same way at close and at report time: one canonical JSON line each. A second
-/// thread does the hashing, and for pairs handed over whole ([`Fingerprint::add_all`]) the
-/// serialising too, so a report over millions of pairs keeps both cores busy.
+/// Hashes pairs the same way at close and at report time: one canonical JSON line each. The
+/// caller's thread writes the lines, mostly by copying pieces it wrote before ([`LineWriter`]),
+/// and a second thread does nothing but hash them: the hashing (gigabytes on a large estate) runs
+/// beside the caller's own work, and no pair, nor the reference counts of its shared texts, is
+/// touched by two threads.
 pub struct Fingerprint {
+    writer: LineWriter,
     chunk: Vec<u8>,
-    to_hasher: Option<SyncSender<Work>>,
-    hasher: Option<JoinHandle<Result<String>>>,
-}
-
-/// What the hashing thread is given: JSON lines already written, or pairs to write and hash.
-enum Work {
-    Lines(Vec<u8>),
-    Pairs(Vec<Pair>),
+    to_hasher: Option<SyncSender<Vec<u8>>>,
+    /// Chunks the hashing thread is done with, to be written into again.
+    spare: Receiver<Vec<u8>>,
+    hasher: Option<JoinHandle<String>>,
 }
 
 /// Bytes of JSON lines handed to the hashing thread at a time.
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 1 << 18;
 
-fn json_line(out: &mut Vec<u8>, pair: &Pair) -> Result<()> {
-    serde_json::to_writer(&mut *out, pair).map_err(std::io::Error::from)?;
-    out.push(b'\n');
-    Ok(())
-}
-
-/// Writes the same JSON line as [`json_line`], byte for byte, but escapes each shared text (the
-/// control, service and rationale every pair repeats, and shared evidence) once: a string held by
-/// more than one pair is escaped the first time and copied after. The cache keeps a reference to
-/// each text it holds, so an address can never be reused for other text while it is cached.
-#[derive(Default)]
-struct LineWriter {
-    texts: HashMap<usize, (Arc<str>, Vec<u8>), ByAddress>,
-    evidence: HashMap<usize, (Arc<EvidenceRef>, Vec<u8>), ByAddress>,
-}
+/// Chunks on their way to the hashing thread at most, and spare chunks kept for writing: 4 MB,
+/// about the lines of one control over 5,000 services, so the hashing goes on while the next
+/// control's pairs are derived instead of holding up the writer; and a bound whichever thread
+/// falls behind.
+const IN_FLIGHT: usize = 16;
 
 fn json_value(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) -> Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(|e| std::io::Error::from(e).into())
 }
 
+/// Writes `text` as a JSON string, exactly as serde_json does: a text with nothing to escape (no
+/// control character, quote or backslash; serde_json escapes nothing else) is copied between
+/// quotes, any other goes through serde_json.
+fn json_str(out: &mut Vec<u8>, text: &str) -> Result<()> {
+    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        return json_value(out, text);
+    }
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
+fn json_optional(out: &mut Vec<u8>, text: Option<&Arc<str>>) -> Result<()> {
+    match text {
+        Some(t) => json_str(out, t),
+        None => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
+}
+
+/// Where a shared value lives, which identifies it while a reference to it is held.
+fn at<T: ?Sized>(value: &Arc<T>) -> usize {
+    Arc::as_ptr(value).cast::<u8>() as usize
+}
+
+fn at_optional(value: Option<&Arc<str>>) -> usize {
+    value.map_or(0, at)
+}
+
+/// Whether a value is held elsewhere too, so that other pairs are likely to repeat it and caching
+/// its JSON pays (a value held by this pair alone, as in a snapshot read back, is written as is).
+fn shared<T: ?Sized>(value: &Arc<T>) -> bool {
+    Arc::strong_count(value) > 1
+}
+
+/// JSON written once for texts that live at the addresses of its key; holding them keeps the
+/// addresses from being reused for other texts while the JSON is cached.
+struct Cached {
+    _texts: [Option<Arc<str>>; 3],
+    bytes: Vec<u8>,
+}
+
+/// Writes the same JSON line as serde_json writes for a [`Pair`], byte for byte, but writes the
+/// parts that pairs repeat once and copies them after: the control's fields (every pair of a
+/// control), a service's fields (every control repeats them), a derivation's responsibility,
+/// provenance and rationale, an owner, and a list of evidence. A part is cached only when its texts
+/// are shared ([`shared`]), keyed by where they live.
+#[derive(Default)]
+struct LineWriter {
+    /// `{"control_key":..,"control_title":..,"family":..` of the last control, and its texts.
+    control: Option<([Arc<str>; 3], Vec<u8>)>,
+    /// `,"service":..,"offering":..,"category":..,"service_team":..`.
+    services: FxHashMap<(usize, usize, usize, Category), Cached>,
+    /// `,"responsibility":..,"provenance":..,"rationale":..`.
+    cells: FxHashMap<(usize, usize, Responsibility), Cached>,
+    /// An owner's JSON.
+    owners: FxHashMap<usize, Cached>,
+    /// The last list of shared evidence and its JSON (without the brackets).
+    evidence_list: (Vec<Arc<EvidenceRef>>, Vec<u8>),
+    /// Each shared piece of evidence as JSON.
+    evidence: FxHashMap<usize, (Arc<EvidenceRef>, Vec<u8>)>,
+}
+
 impl LineWriter {
-    fn text(&mut self, out: &mut Vec<u8>, text: &Arc<str>) -> Result<()> {
-        if Arc::strong_count(text) == 1 {
-            return json_value(out, &**text);
-        }
-        let at = Arc::as_ptr(text).cast::<u8>() as usize;
-        if let Some((_, bytes)) = self.texts.get(&at) {
-            out.extend_from_slice(bytes);
-            return Ok(());
-        }
-        let mut bytes = Vec::new();
-        json_value(&mut bytes, &**text)?;
-        out.extend_from_slice(&bytes);
-        self.texts.insert(at, (Arc::clone(text), bytes));
-        Ok(())
-    }
-
-    fn optional(&mut self, out: &mut Vec<u8>, text: Option<&Arc<str>>) -> Result<()> {
-        match text {
-            Some(t) => self.text(out, t),
-            None => {
-                out.extend_from_slice(b"null");
-                Ok(())
-            }
-        }
-    }
-
-    fn evidence(&mut self, out: &mut Vec<u8>, e: &Arc<EvidenceRef>) -> Result<()> {
-        if Arc::strong_count(e) == 1 {
-            return json_value(out, &**e);
-        }
-        let at = Arc::as_ptr(e) as usize;
-        if let Some((_, bytes)) = self.evidence.get(&at) {
-            out.extend_from_slice(bytes);
-            return Ok(());
-        }
-        let mut bytes = Vec::new();
-        json_value(&mut bytes, &**e)?;
-        out.extend_from_slice(&bytes);
-        self.evidence.insert(at, (Arc::clone(e), bytes));
-        Ok(())
-    }
-
     /// One pair's line: the fields in `Pair`'s declaration order, as its derived `Serialize` writes them.
     fn line(&mut self, out: &mut Vec<u8>, p: &Pair) -> Result<()> {
-        out.extend_from_slice(b"{\"control_key\":");
-        self.text(out, &p.control_key)?;
-        out.extend_from_slice(b",\"control_title\":");
-        self.text(out, &p.control_title)?;
-        out.extend_from_slice(b",\"family\":");
-        self.text(out, &p.family)?;
-        out.extend_from_slice(b",\"service\":");
-        self.text(out, &p.service)?;
-        out.extend_from_slice(b",\"offering\":");
-        self.text(out, &p.offering)?;
-        out.extend_from_slice(b",\"category\":");
-        json_value(out, &p.category)?;
-        out.extend_from_slice(b",\"service_team\":");
-        self.optional(out, p.service_team.as_ref())?;
-        out.extend_from_slice(b",\"responsibility\":");
-        json_value(out, &p.responsibility)?;
-        out.extend_from_slice(b",\"provenance\":");
-        self.text(out, &p.provenance)?;
-        out.extend_from_slice(b",\"rationale\":");
-        self.text(out, &p.rationale)?;
-        out.extend_from_slice(b",\"owner\":");
-        self.optional(out, p.owner.as_ref())?;
+        self.control(out, p)?;
+        self.service(out, p)?;
+        self.cell(out, p)?;
         out.extend_from_slice(b",\"status\":");
-        json_value(out, &p.status)?;
+        json_str(out, &p.status)?;
         out.extend_from_slice(b",\"result\":");
-        json_value(out, &p.result)?;
+        json_str(out, p.result.as_str())?;
         out.extend_from_slice(b",\"note\":");
-        json_value(out, &p.note)?;
+        json_str(out, &p.note)?;
         out.extend_from_slice(b",\"evidence\":[");
-        for (i, e) in p.evidence.iter().enumerate() {
+        self.evidence_list(out, &p.evidence)?;
+        out.push(b']');
+        // Serialised only when recorded (`skip_serializing_if` on the field).
+        if !p.statement.is_empty() {
+            out.extend_from_slice(b",\"statement\":");
+            json_str(out, &p.statement)?;
+        }
+        out.extend_from_slice(b"}\n");
+        Ok(())
+    }
+
+    fn control(&mut self, out: &mut Vec<u8>, p: &Pair) -> Result<()> {
+        let texts = [&p.control_key, &p.control_title, &p.family];
+        if let Some((last, bytes)) = &self.control
+            && last.iter().zip(texts).all(|(a, b)| Arc::ptr_eq(a, b))
+        {
+            out.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let start = out.len();
+        out.extend_from_slice(b"{\"control_key\":");
+        json_str(out, &p.control_key)?;
+        out.extend_from_slice(b",\"control_title\":");
+        json_str(out, &p.control_title)?;
+        out.extend_from_slice(b",\"family\":");
+        json_str(out, &p.family)?;
+        if texts.iter().all(|t| shared(t)) {
+            self.control = Some((texts.map(Arc::clone), out[start..].to_vec()));
+        }
+        Ok(())
+    }
+
+    fn service(&mut self, out: &mut Vec<u8>, p: &Pair) -> Result<()> {
+        let team = p.service_team.as_ref();
+        let key = (at(&p.service), at(&p.offering), at_optional(team), p.category);
+        if let Some(cached) = self.services.get(&key) {
+            out.extend_from_slice(&cached.bytes);
+            return Ok(());
+        }
+        let start = out.len();
+        out.extend_from_slice(b",\"service\":");
+        json_str(out, &p.service)?;
+        out.extend_from_slice(b",\"offering\":");
+        json_str(out, &p.offering)?;
+        out.extend_from_slice(b",\"category\":");
+        json_str(out, p.category.as_str())?;
+        out.extend_from_slice(b",\"service_team\":");
+        json_optional(out, team)?;
+        if shared(&p.service) && shared(&p.offering) && team.is_none_or(shared) {
+            let texts = [Some(p.service.clone()), Some(p.offering.clone()), team.cloned()];
+            let bytes = out[start..].to_vec();
+            self.services.insert(key, Cached { _texts: texts, bytes });
+        }
+        Ok(())
+    }
+
+    fn cell(&mut self, out: &mut Vec<u8>, p: &Pair) -> Result<()> {
+        let key = (at(&p.provenance), at(&p.rationale), p.responsibility);
+        match self.cells.get(&key) {
+            Some(cached) => out.extend_from_slice(&cached.bytes),
+            None => {
+                let start = out.len();
+                out.extend_from_slice(b",\"responsibility\":");
+                json_str(out, p.responsibility.as_str())?;
+                out.extend_from_slice(b",\"provenance\":");
+                json_str(out, &p.provenance)?;
+                out.extend_from_slice(b",\"rationale\":");
+                json_str(out, &p.rationale)?;
+                if shared(&p.provenance) && shared(&p.rationale) {
+                    let texts = [Some(p.provenance.clone()), Some(p.rationale.clone()), None];
+                    let bytes = out[start..].to_vec();
+                    self.cells.insert(key, Cached { _texts: texts, bytes });
+                }
+            }
+        }
+        // The owner apart: its combinations with rationales would be many more.
+        out.extend_from_slice(b",\"owner\":");
+        let Some(owner) = &p.owner else {
+            out.extend_from_slice(b"null");
+            return Ok(());
+        };
+        if let Some(cached) = self.owners.get(&at(owner)) {
+            out.extend_from_slice(&cached.bytes);
+            return Ok(());
+        }
+        let start = out.len();
+        json_str(out, owner)?;
+        if shared(owner) {
+            let bytes = out[start..].to_vec();
+            self.owners.insert(
+                at(owner),
+                Cached {
+                    _texts: [Some(owner.clone()), None, None],
+                    bytes,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn evidence_list(&mut self, out: &mut Vec<u8>, list: &[Arc<EvidenceRef>]) -> Result<()> {
+        let (last, bytes) = &self.evidence_list;
+        if last.len() == list.len() && last.iter().zip(list).all(|(a, b)| Arc::ptr_eq(a, b)) {
+            out.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let start = out.len();
+        for (i, e) in list.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             self.evidence(out, e)?;
         }
-        out.push(b']');
-        // Serialised only when recorded (`skip_serializing_if` on the field).
-        if !p.statement.is_empty() {
-            out.extend_from_slice(b",\"statement\":");
-            json_value(out, &p.statement)?;
+        if list.iter().all(shared) {
+            self.evidence_list = (list.to_vec(), out[start..].to_vec());
         }
-        out.extend_from_slice(b"}\n");
+        Ok(())
+    }
+
+    fn evidence(&mut self, out: &mut Vec<u8>, e: &Arc<EvidenceRef>) -> Result<()> {
+        if !shared(e) {
+            return json_value(out, &**e);
+        }
+        if let Some((_, bytes)) = self.evidence.get(&at(e)) {
+            out.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let start = out.len();
+        json_value(out, &**e)?;
+        self.evidence.insert(at(e), (Arc::clone(e), out[start..].to_vec()));
         Ok(())
     }
 }
 
 impl Default for Fingerprint {
     fn default() -> Self {
-        let (to_hasher, work) = sync_channel::<Work>(4);
+        let (to_hasher, work) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (give_back, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let hasher = std::thread::spawn(move || {
             let mut sha = Sha256::new();
-            let mut lines = Vec::with_capacity(CHUNK + 4096);
-            let mut writer = LineWriter::default();
-            for item in work {
-                match item {
-                    Work::Lines(chunk) => sha.update(&chunk),
-                    Work::Pairs(pairs) => {
-                        for p in &pairs {
-                            writer.line(&mut lines, p)?;
-                            if lines.len() >= CHUNK {
-                                sha.update(&lines);
-                                lines.clear();
-                            }
-                        }
-                        sha.update(&lines);
-                        lines.clear();
-                    }
-                }
+            for mut chunk in work {
+                sha.update(&chunk);
+                chunk.clear();
+                // Dropped when the writer holds enough spares already.
+                let _ = give_back.try_send(chunk);
             }
-            Ok(crate::support::hex::encode(&sha.finalize()))
+            crate::support::hex::encode(&sha.finalize())
         });
         Fingerprint {
+            writer: LineWriter::default(),
             chunk: Vec::with_capacity(CHUNK + 4096),
             to_hasher: Some(to_hasher),
+            spare,
             hasher: Some(hasher),
         }
     }
@@ -178,44 +281,42 @@ impl Default for Fingerprint {
 impl Fingerprint {
     /// Adds a pair.
     pub fn add(&mut self, pair: &Pair) -> Result<()> {
-        json_line(&mut self.chunk, pair)?;
+        self.writer.line(&mut self.chunk, pair)?;
         if self.chunk.len() >= CHUNK {
-            self.flush()?;
+            self.flush();
         }
         Ok(())
     }
 
-    /// Adds pairs, in order, handing them to the hashing thread to serialise.
+    /// Adds pairs, in order.
     pub fn add_all(&mut self, pairs: Vec<Pair>) -> Result<()> {
-        self.flush()?;
-        self.send(Work::Pairs(pairs))
+        pairs.iter().try_for_each(|p| self.add(p))
     }
 
-    fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self) {
         if self.chunk.is_empty() {
-            return Ok(());
+            return;
         }
-        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK + 4096));
-        self.send(Work::Lines(chunk))
-    }
-
-    fn send(&mut self, work: Work) -> Result<()> {
-        match &self.to_hasher {
-            Some(tx) if tx.send(work).is_ok() => Ok(()),
-            // The thread stopped early: finish() says why.
-            _ => Ok(()),
+        let next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096));
+        let chunk = std::mem::replace(&mut self.chunk, next);
+        if let Some(tx) = &self.to_hasher {
+            // A send fails only if the thread stopped early: finish() says so.
+            let _ = tx.send(chunk);
         }
     }
 
     /// The hex digest.
     pub fn finish(mut self) -> Result<String> {
-        self.flush()?;
+        self.flush();
         // Closing the channel ends the hashing thread's loop.
         self.to_hasher = None;
         self.hasher
             .take()
             .and_then(|h| h.join().ok())
-            .unwrap_or_else(|| Err(std::io::Error::other("the fingerprint's hashing thread failed").into()))
+            .ok_or_else(|| std::io::Error::other("the fingerprint's hashing thread failed").into())
     }
 }
 
@@ -223,64 +324,145 @@ impl Fingerprint {
 mod tests {
     use std::sync::Arc;
 
-    use super::{LineWriter, json_line};
+    use sha2::{Digest, Sha256};
+
+    use super::{Fingerprint, LineWriter, json_str};
     use crate::model::evaluation::{EvidenceRef, Pair, ResultValue};
     use crate::model::{Category, Responsibility};
 
-    fn pair(shared: &Arc<str>, evidence: &Arc<EvidenceRef>, odd: &str, owner: Option<Arc<str>>) -> Pair {
-        Pair {
-            control_key: shared.clone(),
-            control_title: Arc::from(format!("Title with \"quotes\", a \\ and {odd}")),
-            family: shared.clone(),
-            service: Arc::from("svc-\u{e9}\u{1}\n"),
-            offering: shared.clone(),
-            category: Category::Container,
-            service_team: None,
-            responsibility: Responsibility::Shared,
-            provenance: Arc::from("rule"),
-            rationale: shared.clone(),
-            owner,
-            status: "implemented".into(),
-            result: ResultValue::PartiallySatisfied,
-            note: format!("note \u{7f} {odd}"),
-            evidence: vec![evidence.clone(), Arc::new(EvidenceRef::clone(evidence))],
-            statement: format!("statement <{odd}>"),
+    /// The line serde_json writes for a pair: what every fingerprint ever taken rests on.
+    fn serde_line(pair: &Pair) -> Vec<u8> {
+        let mut out = serde_json::to_vec(pair).expect("serde");
+        out.push(b'\n');
+        out
+    }
+
+    /// Texts that need escaping, or look as if they might.
+    const ODD: [&str; 12] = [
+        "",
+        "plain",
+        "\u{0}",
+        "tab\there",
+        "line\nbreak\r",
+        "\"quoted\"",
+        "back\\slash",
+        "=SUM(A1), +1, -1, @x",
+        "\u{7f} del",
+        "\u{2028}\u{2029} separators",
+        "日本語 é",
+        "\u{1f600} /slash/",
+    ];
+
+    fn evidence(id: i64, title: &str) -> Arc<EvidenceRef> {
+        Arc::new(EvidenceRef {
+            id,
+            title: title.into(),
+            sha256: (id % 2 == 0).then(|| "ab".repeat(32)),
+            collected: "2026-11-01".into(),
+            valid_until: (id % 3 == 0).then(|| "2026-12-01".into()),
+            status: "accepted".into(),
+            reviewer: Some("bob".into()),
+            counts: id % 2 == 1,
+            expired: id % 2 == 0,
+            problem: None,
+        })
+    }
+
+    /// Pairs as live derivation makes them (texts shared between pairs) and as a snapshot is read
+    /// back (every text its own), with every variant of each field and every odd text.
+    fn pairs() -> Vec<Pair> {
+        let shared: Vec<Arc<str>> = ODD.iter().map(|t| Arc::from(*t)).collect();
+        let org = evidence(1, "Org-wide \"policy\"");
+        let own = evidence(2, ODD[4]);
+        let mut pairs = Vec::new();
+        for (i, odd) in ODD.iter().enumerate() {
+            for (j, category) in Category::ALL.iter().enumerate() {
+                let pick = |k: usize| shared[(i + j + k) % shared.len()].clone();
+                let fresh = |k: usize| -> Arc<str> { Arc::from(&*pick(k)) };
+                let lone = (i + j) % 4 == 3;
+                let text = |k: usize| if lone { fresh(k) } else { pick(k) };
+                pairs.push(Pair {
+                    control_key: text(0),
+                    control_title: if j == 1 { fresh(1) } else { text(1) },
+                    family: text(2),
+                    service: text(3),
+                    offering: text(4),
+                    category: *category,
+                    service_team: (j != 2).then(|| text(5)),
+                    responsibility: Responsibility::ALL[(i + j) % Responsibility::ALL.len()],
+                    provenance: text(6),
+                    rationale: text(7),
+                    owner: (i % 2 == 0).then(|| text(8)),
+                    status: odd.to_string(),
+                    result: ResultValue::ALL[(i + j) % ResultValue::ALL.len()],
+                    note: ODD[(i + 3) % ODD.len()].to_string(),
+                    evidence: match (i + j) % 4 {
+                        0 => Vec::new(),
+                        1 => vec![org.clone()],
+                        2 => vec![own.clone(), org.clone()],
+                        _ => vec![evidence(3 + i as i64, odd), org.clone()],
+                    },
+                    statement: ODD[(i + j) % ODD.len()].to_string(),
+                });
+            }
+        }
+        // The same pairs again, so the cached parts are copied.
+        let again = pairs.clone();
+        pairs.extend(again);
+        pairs
+    }
+
+    #[test]
+    fn json_strings_are_written_as_serde_writes_them() {
+        let mut texts: Vec<String> = ODD.iter().map(|t| t.to_string()).collect();
+        texts.extend((0u8..=0x7f).map(|b| format!("a{}b", b as char)));
+        for text in &texts {
+            let mut ours = Vec::new();
+            json_str(&mut ours, text).expect("json");
+            assert_eq!(ours, serde_json::to_vec(text).expect("serde"), "{text:?}");
         }
     }
 
     #[test]
     fn the_caching_line_writer_writes_what_serde_writes() {
-        let shared: Arc<str> = Arc::from("shared \"text\" \u{2028} \t end");
-        let evidence = Arc::new(EvidenceRef {
-            id: 7,
-            title: "Scan \"7\"".into(),
-            sha256: Some("ab".repeat(32)),
-            collected: "2026-11-01".into(),
-            valid_until: None,
-            status: "accepted".into(),
-            reviewer: Some("bob".into()),
-            counts: true,
-            expired: false,
-            problem: None,
-        });
+        let pairs = pairs();
         let mut writer = LineWriter::default();
-        for (i, odd) in ["", "\u{0}", "日本", "\u{1f600}"].iter().enumerate() {
-            let owner = (i % 2 == 0).then(|| shared.clone());
-            let p = pair(&shared, &evidence, odd, owner);
-            let (mut ours, mut serde) = (Vec::new(), Vec::new());
-            writer.line(&mut ours, &p).expect("line");
-            json_line(&mut serde, &p).expect("serde");
+        for (i, p) in pairs.iter().enumerate() {
+            let mut ours = Vec::new();
+            writer.line(&mut ours, p).expect("line");
             assert_eq!(
                 String::from_utf8_lossy(&ours),
-                String::from_utf8_lossy(&serde),
-                "case {i}"
+                String::from_utf8_lossy(&serde_line(p)),
+                "pair {i}"
             );
         }
-        assert!(!writer.texts.is_empty(), "shared texts are cached");
+        assert!(!writer.services.is_empty(), "shared service fields are cached");
+        assert!(!writer.cells.is_empty(), "shared derivations are cached");
+        assert!(writer.control.is_some(), "a shared control is cached");
+        assert!(!writer.evidence.is_empty(), "shared evidence is cached");
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_sha256_of_the_serde_lines() {
+        // Enough pairs for several chunks, so the hashing thread's spare chunks are reused.
+        let pairs: Vec<Pair> = pairs().into_iter().cycle().take(20_000).collect();
+        let mut expected = Sha256::new();
+        for p in &pairs {
+            expected.update(serde_line(p));
+        }
+        let mut one_by_one = Fingerprint::default();
+        for p in &pairs {
+            one_by_one.add(p).expect("add");
+        }
+        let mut all = Fingerprint::default();
+        all.add_all(pairs).expect("add");
+        let expected = crate::support::hex::encode(&expected.finalize());
+        assert_eq!(one_by_one.finish().expect("digest"), expected);
+        assert_eq!(all.finish().expect("digest"), expected);
         assert_eq!(
-            writer.evidence.len(),
-            1,
-            "the shared evidence is cached, the lone copy is not"
+            Fingerprint::default().finish().expect("digest"),
+            crate::support::hex::encode(&Sha256::digest(b"")),
+            "no pairs, the hash of nothing"
         );
     }
 }

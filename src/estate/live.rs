@@ -3,7 +3,8 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use super::matrix::Matrix;
@@ -14,29 +15,10 @@ use crate::error::{Error, Result};
 use crate::model::evaluation::{EvidenceRef, Pair, ResultValue};
 use crate::model::evidence::{Day, ReviewStatus, counts};
 
-/// Hashes keys made of addresses (as [`Live::share`] uses): a few multiplications instead of
-/// SipHash, which showed in profiles at millions of lookups. The keys are addresses, not input.
-#[derive(Default)]
-pub(crate) struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-/// A map keyed by addresses.
-pub(crate) type ByAddress = BuildHasherDefault<AddressHasher>;
+/// A map keyed by addresses (as [`Live::share`] uses) or internal ids: FxHash, a few
+/// multiplications instead of SipHash, which showed in profiles at millions of lookups. The keys
+/// are addresses and ids, not input.
+pub(crate) type ByAddress = rustc_hash::FxBuildHasher;
 
 /// A service's name, offering name and team, shareable.
 type ServiceNames = (Arc<str>, Arc<str>, Option<Arc<str>>);
@@ -50,11 +32,11 @@ pub(super) struct Live {
     names: Vec<ServiceNames>,
     /// Evidence as pairs show it, by (control, service id or 0 for organisation-wide); each
     /// piece is made once however many links it has.
-    linked: HashMap<(i64, i64), Vec<Arc<EvidenceRef>>>,
-    results: HashMap<(i64, i64), Recorded>,
-    statuses: HashMap<(i64, i64), String>,
+    linked: FxHashMap<(i64, i64), Vec<Arc<EvidenceRef>>>,
+    results: FxHashMap<(i64, i64), Recorded>,
+    statuses: FxHashMap<(i64, i64), String>,
     /// Recorded implementation statements, by (control, service id or 0 for organisation-wide).
-    statements: HashMap<(i64, i64), String>,
+    statements: FxHashMap<(i64, i64), String>,
     /// Rationales, provenances and owners, shared by where the borrowed text lives.
     shared: RefCell<HashMap<(usize, usize), Arc<str>, ByAddress>>,
 }
@@ -91,8 +73,8 @@ impl Live {
         };
         let linked = evidence_db::linked_in_catalog(conn, matrix.catalog_id)?;
         let results = match evaluation {
-            Some(e) => evaluations::results(conn, e.id)?,
-            None => HashMap::new(),
+            Some(e) => evaluations::results(conn, e.id)?.into_iter().collect(),
+            None => FxHashMap::default(),
         };
         let implementations = crate::db::implementations::for_catalog(conn, matrix.catalog_id)?;
         let statements = implementations
@@ -155,37 +137,36 @@ impl Live {
     }
 
     pub(super) fn pairs(&self, c: &catalogs::ControlRow) -> Vec<Pair> {
-        let none = Vec::new();
         let key: Arc<str> = c.control.key.as_str().into();
         let title: Arc<str> = c.control.title.as_str().into();
         let family: Arc<str> = c.control.family.as_str().into();
-        let org_evidence = self.linked.get(&(c.id, 0)).unwrap_or(&none);
+        // What a service takes from the organisation-wide decisions, unless it has its own: looked
+        // up once per control, not once per pair.
+        let mut org_evidence: Vec<Arc<EvidenceRef>> = self.linked.get(&(c.id, 0)).cloned().unwrap_or_default();
+        org_evidence.sort_by_key(|e| e.id);
+        org_evidence.dedup_by_key(|e| e.id);
+        let org_result = self.results.get(&(c.id, 0));
+        let org_status = self.statuses.get(&(c.id, 0));
+        let org_statement = self.statements.get(&(c.id, 0));
         let inputs = self.matrix.inputs(c);
         self.shown
             .iter()
             .map(|&i| {
                 let service = &self.matrix.services[i];
+                let at = (c.id, service.id);
                 let cell = inputs.cell(service);
-                let result = self
-                    .results
-                    .get(&(c.id, service.id))
-                    .or_else(|| self.results.get(&(c.id, 0)));
-                let own = self.linked.get(&(c.id, service.id)).unwrap_or(&none);
-                let mut evidence: Vec<Arc<EvidenceRef>> = own.iter().chain(org_evidence).cloned().collect();
-                evidence.sort_by_key(|e| e.id);
-                evidence.dedup_by_key(|e| e.id);
-                let status = self
-                    .statuses
-                    .get(&(c.id, service.id))
-                    .or_else(|| self.statuses.get(&(c.id, 0)))
-                    .cloned()
-                    .unwrap_or_default();
-                let statement = self
-                    .statements
-                    .get(&(c.id, service.id))
-                    .or_else(|| self.statements.get(&(c.id, 0)))
-                    .cloned()
-                    .unwrap_or_default();
+                let result = self.results.get(&at).or(org_result);
+                let evidence = match self.linked.get(&at) {
+                    None => org_evidence.clone(),
+                    Some(own) => {
+                        let mut evidence: Vec<Arc<EvidenceRef>> = own.iter().chain(&org_evidence).cloned().collect();
+                        evidence.sort_by_key(|e| e.id);
+                        evidence.dedup_by_key(|e| e.id);
+                        evidence
+                    }
+                };
+                let status = self.statuses.get(&at).or(org_status).cloned().unwrap_or_default();
+                let statement = self.statements.get(&at).or(org_statement).cloned().unwrap_or_default();
                 let (name, offering, team) = &self.names[i];
                 Pair {
                     control_key: key.clone(),

@@ -1,6 +1,9 @@
 //! Builds [`ReportData`] from the pairs of a source (live or frozen): one pass, control by control.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::data::{
     CategoryColumn, CheckLine, EvaluationLine, EvidenceLine, FAILING_SHOWN, FailingCheck, Finding, PoamLine,
@@ -22,6 +25,13 @@ use crate::model::evaluation::{Pair, ResultValue, combine};
 use crate::model::evidence::Day;
 use crate::model::poam::ItemStatus;
 use crate::model::{Category, Responsibility};
+
+/// Scanners' open observations: control key -> service name (empty: on no service) -> list.
+type OpenChecks = FxHashMap<String, FxHashMap<String, Vec<crate::db::scans::Open>>>;
+
+/// Pairs of a control below which the fingerprint's lines are written in line, not on a thread
+/// of their own (starting one costs more than writing a few lines).
+const LINES_APART: usize = 512;
 
 /// What to report on.
 #[derive(Debug, Clone)]
@@ -70,22 +80,28 @@ pub struct Assembly<'o> {
     catalog: crate::model::Catalog,
     evaluation: Option<Evaluation>,
     book: RuleBook,
-    fingerprint: Fingerprint,
+    /// Lent to the thread that writes a control's lines while [`Assembly::add`] runs.
+    fingerprint: Option<Fingerprint>,
     controls: Vec<ControlLine>,
     findings: Vec<Finding>,
     // Hashed while pairs stream in (millions of lookups), sorted once at the end.
-    services: HashMap<String, ServiceLine>,
+    services: FxHashMap<String, ServiceLine>,
+    /// Services already listed, by where their shared name lives (held, so the address stays
+    /// theirs): most pairs are told apart from new services without reading their names.
+    listed: FxHashMap<usize, Arc<str>>,
     evidence: BTreeMap<i64, (EvidenceLine, BTreeSet<String>)>,
-    teams: HashMap<String, TeamLine>,
+    /// The evidence of the control being added, each piece once however many pairs show it.
+    seen: FxHashSet<i64>,
+    teams: FxHashMap<String, TeamLine>,
     by_responsibility: BTreeMap<Responsibility, u64>,
     by_result: BTreeMap<ResultValue, u64>,
     shared_or_customer: u64,
     with_counting: u64,
     /// Per category: control title -> responsibilities seen on services of that category.
     per_category: BTreeMap<Category, Vec<(String, Responsibility)>>,
-    /// Scanners' current failed and manual observations, by (control key, service name); live
-    /// reports only (a closed evaluation's snapshot holds what it froze).
-    open_checks: HashMap<(String, String), Vec<crate::db::scans::Open>>,
+    /// Scanners' current failed and manual observations, by control key, then service name
+    /// (empty for observations on no service).
+    open_checks: OpenChecks,
     /// Scanners' observations that count for the report (frozen ones for a closed evaluation).
     checks: Checks,
     check_lines: Vec<CheckLine>,
@@ -97,16 +113,23 @@ impl<'o> Assembly<'o> {
         let (catalog_key, evaluation) = (opts.source.catalog().to_string(), opts.source.evaluation().cloned());
         let (catalog_id, catalog) = catalogs::get(conn, &catalog_key)?;
         let book = RuleBook::new(catalogs::rules(conn, catalog_id)?);
-        let mut open_checks: HashMap<(String, String), Vec<crate::db::scans::Open>> = HashMap::new();
+        let mut open_checks = OpenChecks::default();
         if let Source::Live { today, .. } = &opts.source {
             for list in crate::db::scans::current_open(conn, catalog_id, *today)?.into_values() {
                 for o in list {
                     // Observations on no service count organisation-wide, in a report of the
                     // whole organisation (not one narrowed to a team).
                     match o.service.clone() {
-                        Some(service) => open_checks.entry((o.control.clone(), service)).or_default().push(o),
+                        Some(service) => open_checks
+                            .entry(o.control.clone())
+                            .or_default()
+                            .entry(service)
+                            .or_default()
+                            .push(o),
                         None if opts.team.is_none() => open_checks
-                            .entry((o.control.clone(), String::new()))
+                            .entry(o.control.clone())
+                            .or_default()
+                            .entry(String::new())
                             .or_default()
                             .push(o),
                         None => {}
@@ -124,7 +147,9 @@ impl<'o> Assembly<'o> {
                 if o.service.is_some() || opts.team.is_none() {
                     let service = o.service.clone();
                     open_checks
-                        .entry((o.control.clone(), service.clone().unwrap_or_default()))
+                        .entry(o.control.clone())
+                        .or_default()
+                        .entry(service.clone().unwrap_or_default())
                         .or_default()
                         .push(crate::db::scans::Open {
                             control_id: 0,
@@ -139,7 +164,7 @@ impl<'o> Assembly<'o> {
                         });
                 }
             }
-            for list in open_checks.values_mut() {
+            for list in open_checks.values_mut().flat_map(|m| m.values_mut()) {
                 list.sort_by(|a, b| (&a.status, &a.check, &a.resource).cmp(&(&b.status, &b.check, &b.resource)));
             }
         }
@@ -148,12 +173,14 @@ impl<'o> Assembly<'o> {
             catalog,
             evaluation,
             book,
-            fingerprint: Fingerprint::default(),
+            fingerprint: Some(Fingerprint::default()),
             controls: Vec::new(),
             findings: Vec::new(),
-            services: HashMap::new(),
+            services: FxHashMap::default(),
+            listed: FxHashMap::default(),
             evidence: BTreeMap::new(),
-            teams: HashMap::new(),
+            seen: FxHashSet::default(),
+            teams: FxHashMap::default(),
             by_responsibility: BTreeMap::new(),
             by_result: BTreeMap::new(),
             shared_or_customer: 0,
@@ -167,21 +194,61 @@ impl<'o> Assembly<'o> {
 
     /// Adds one control's pairs, in catalogue order.
     pub fn add(&mut self, info: &ControlInfo, all: Vec<Pair>) -> Result<()> {
-        let present = !all.is_empty();
-        let kept_pairs: Vec<Pair> = all.into_iter().filter(|p| self.opts.keeps(p)).collect();
-        let kept: Vec<&Pair> = kept_pairs.iter().collect();
+        let kept: Vec<&Pair> = all.iter().filter(|p| self.opts.keeps(p)).collect();
+        let mut fingerprint = self
+            .fingerprint
+            .take()
+            .ok_or_else(|| std::io::Error::other("the fingerprint's line writer failed"))?;
+        if kept.len() < LINES_APART {
+            kept.iter().try_for_each(|p| fingerprint.add(p))?;
+            self.fingerprint = Some(fingerprint);
+            self.roll_up(info, !all.is_empty(), &kept);
+            return Ok(());
+        }
+        // The fingerprint's lines of these pairs are written on the other core while this one
+        // rolls them up; both only read the pairs (nor do they touch their reference counts).
+        let (written, ()) = std::thread::scope(|s| {
+            let lines = s.spawn(|| {
+                let written = kept.iter().try_for_each(|p| fingerprint.add(p));
+                (fingerprint, written)
+            });
+            (lines.join(), self.roll_up(info, !all.is_empty(), &kept))
+        });
+        let (fingerprint, written) =
+            written.map_err(|_| std::io::Error::other("the fingerprint's line writer failed"))?;
+        self.fingerprint = Some(fingerprint);
+        written
+    }
+
+    /// Rolls one control's kept pairs up into the report's lines, findings and counts.
+    fn roll_up(&mut self, info: &ControlInfo, present: bool, kept: &[&Pair]) {
         let mut control_findings = Findings::default();
-        for p in &kept {
-            if !self.services.contains_key(&*p.service) {
-                let line = ServiceLine {
-                    name: p.service.to_string(),
-                    offering: p.offering.to_string(),
-                    category: p.category.to_string(),
-                    team: p.service_team.as_deref().unwrap_or_default().to_string(),
-                };
-                self.services.insert(p.service.to_string(), line);
+        // This control's open observations, looked up once.
+        let open = self.open_checks.get(&info.key);
+        self.seen.clear();
+        for p in kept {
+            let shared = Arc::strong_count(&p.service) > 1;
+            let at = Arc::as_ptr(&p.service).cast::<u8>() as usize;
+            if !(shared && self.listed.contains_key(&at)) {
+                if !self.services.contains_key(&*p.service) {
+                    let line = ServiceLine {
+                        name: p.service.to_string(),
+                        offering: p.offering.to_string(),
+                        category: p.category.to_string(),
+                        team: p.service_team.as_deref().unwrap_or_default().to_string(),
+                    };
+                    self.services.insert(p.service.to_string(), line);
+                }
+                if shared {
+                    self.listed.insert(at, Arc::clone(&p.service));
+                }
             }
             for e in &p.evidence {
+                // Every pair of a control may show the same organisation-wide evidence: its line
+                // is made (from the first pair that shows it) and the control noted once.
+                if !self.seen.insert(e.id) {
+                    continue;
+                }
                 let entry = self.evidence.entry(e.id).or_insert_with(|| {
                     (
                         EvidenceLine {
@@ -201,10 +268,8 @@ impl<'o> Assembly<'o> {
                 entry.1.insert(info.key.clone());
             }
             pair_findings(p, &mut control_findings);
-            if !self.open_checks.is_empty()
-                && let Some(open) = self.open_checks.get(&(info.key.clone(), p.service.to_string()))
-            {
-                check_findings(p.responsibility, &p.service, open, &mut control_findings);
+            if let Some(list) = open.and_then(|o| o.get(&*p.service)) {
+                check_findings(p.responsibility, &p.service, list, &mut control_findings);
             }
             if p.responsibility.customer_has_a_part() {
                 let team = p.owner.as_deref().unwrap_or("(no owner)");
@@ -225,14 +290,12 @@ impl<'o> Assembly<'o> {
                 line.failing += u64::from(p.result.is_failing());
             }
         }
-        if !self.open_checks.is_empty()
-            && let Some(open) = self.open_checks.get(&(info.key.clone(), String::new()))
-        {
-            check_findings(line_responsibility(&kept), "", open, &mut control_findings);
+        if let Some(list) = open.and_then(|o| o.get("")) {
+            check_findings(line_responsibility(kept), "", list, &mut control_findings);
         }
         self.findings.extend(control_findings.finish(&info.key));
-        let line = control_line(info, &kept);
-        let responsibility = line_responsibility(&kept);
+        let line = control_line(info, kept);
+        let responsibility = line_responsibility(kept);
         *self.by_responsibility.entry(responsibility).or_default() += 1;
         *self
             .by_result
@@ -273,8 +336,6 @@ impl<'o> Assembly<'o> {
             let shown: BTreeSet<&str> = kept.iter().map(|p| &*p.service).collect();
             self.add_checks(info, &shown);
         }
-        drop(kept);
-        self.fingerprint.add_all(kept_pairs)
     }
 
     /// The automated-checks line of one control, when any observation of it counts on the
@@ -323,7 +384,9 @@ impl<'o> Assembly<'o> {
             controls,
             findings,
             services,
+            listed: _,
             evidence,
+            seen: _,
             teams,
             by_responsibility,
             by_result,
@@ -335,7 +398,10 @@ impl<'o> Assembly<'o> {
             check_lines,
         } = self;
         // A frozen snapshot was checked against its stored fingerprint as it was read (pairs.rs).
-        let fingerprint = fingerprint.finish()?;
+        let fingerprint = fingerprint
+            .ok_or_else(|| std::io::Error::other("the fingerprint's line writer failed"))?
+            .finish()?;
+        release_freed_memory();
         let services: BTreeMap<String, ServiceLine> = services.into_iter().collect();
         let teams: BTreeMap<String, TeamLine> = teams.into_iter().collect();
         let categories = Category::ALL
@@ -444,6 +510,18 @@ impl<'o> Assembly<'o> {
             sources,
             poam,
         })
+    }
+}
+
+/// Gives the memory freed so far back to the system. glibc keeps freed pages, per thread's arena:
+/// by now the pairs and the fingerprint's caches (built on the line-writing thread) are freed,
+/// and the renderer, on this thread, could not reuse what other threads' arenas hold, so without
+/// this they would add to the report's peak memory.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only hands free pages back to the system; no allocation is touched.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
