@@ -11,22 +11,7 @@ use crate::model::evidence::Day;
 use crate::model::{Category, Responsibility};
 use crate::report::template::Template;
 
-const TRICKY: &[&str] = &[
-    "plain",
-    "",
-    "comma, inside",
-    "quote \" inside",
-    "line\nbreak",
-    "crlf\r\nend",
-    "=1+1",
-    "+cmd",
-    "-2",
-    "@SUM(A1)",
-    "\tlead tab",
-    "\rlead cr",
-    "Zürich — naïve 日本 🚀",
-    "via SRM-PATCH (equal): patched | via SRM-FW (subset): \"walls\"",
-];
+use super::record::TRICKY;
 
 fn text(i: usize) -> &'static str {
     TRICKY[i % TRICKY.len()]
