@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 use crate::model::evaluation::{EvidenceRef, Pair};
 use crate::model::{Category, Responsibility};
+use crate::support::json;
 
 /// Hashes pairs the same way at close and at report time: one canonical JSON line each. The
 /// caller's thread writes the lines, mostly by copying pieces it wrote before ([`LineWriter`]),
@@ -36,27 +37,9 @@ const CHUNK: usize = 1 << 18;
 /// falls behind.
 const IN_FLIGHT: usize = 16;
 
-fn json_value(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) -> Result<()> {
-    serde_json::to_writer(&mut *out, value).map_err(|e| std::io::Error::from(e).into())
-}
-
-/// Writes `text` as a JSON string, exactly as serde_json does: a text with nothing to escape (no
-/// control character, quote or backslash; serde_json escapes nothing else) is copied between
-/// quotes, any other goes through serde_json.
-fn json_str(out: &mut Vec<u8>, text: &str) -> Result<()> {
-    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        return json_value(out, text);
-    }
-    out.reserve(text.len() + 2);
-    out.push(b'"');
-    out.extend_from_slice(text.as_bytes());
-    out.push(b'"');
-    Ok(())
-}
-
 fn json_optional(out: &mut Vec<u8>, text: Option<&Arc<str>>) -> Result<()> {
     match text {
-        Some(t) => json_str(out, t),
+        Some(t) => json::append_str(out, t),
         None => {
             out.extend_from_slice(b"null");
             Ok(())
@@ -114,18 +97,18 @@ impl LineWriter {
         self.service(out, p)?;
         self.cell(out, p)?;
         out.extend_from_slice(b",\"status\":");
-        json_str(out, &p.status)?;
+        json::append_str(out, &p.status)?;
         out.extend_from_slice(b",\"result\":");
-        json_str(out, p.result.as_str())?;
+        json::append_str(out, p.result.as_str())?;
         out.extend_from_slice(b",\"note\":");
-        json_str(out, &p.note)?;
+        json::append_str(out, &p.note)?;
         out.extend_from_slice(b",\"evidence\":[");
         self.evidence_list(out, &p.evidence)?;
         out.push(b']');
         // Serialised only when recorded (`skip_serializing_if` on the field).
         if !p.statement.is_empty() {
             out.extend_from_slice(b",\"statement\":");
-            json_str(out, &p.statement)?;
+            json::append_str(out, &p.statement)?;
         }
         out.extend_from_slice(b"}\n");
         Ok(())
@@ -141,11 +124,11 @@ impl LineWriter {
         }
         let start = out.len();
         out.extend_from_slice(b"{\"control_key\":");
-        json_str(out, &p.control_key)?;
+        json::append_str(out, &p.control_key)?;
         out.extend_from_slice(b",\"control_title\":");
-        json_str(out, &p.control_title)?;
+        json::append_str(out, &p.control_title)?;
         out.extend_from_slice(b",\"family\":");
-        json_str(out, &p.family)?;
+        json::append_str(out, &p.family)?;
         if texts.iter().all(|t| shared(t)) {
             self.control = Some((texts.map(Arc::clone), out[start..].to_vec()));
         }
@@ -161,11 +144,11 @@ impl LineWriter {
         }
         let start = out.len();
         out.extend_from_slice(b",\"service\":");
-        json_str(out, &p.service)?;
+        json::append_str(out, &p.service)?;
         out.extend_from_slice(b",\"offering\":");
-        json_str(out, &p.offering)?;
+        json::append_str(out, &p.offering)?;
         out.extend_from_slice(b",\"category\":");
-        json_str(out, p.category.as_str())?;
+        json::append_str(out, p.category.as_str())?;
         out.extend_from_slice(b",\"service_team\":");
         json_optional(out, team)?;
         if shared(&p.service) && shared(&p.offering) && team.is_none_or(shared) {
@@ -183,11 +166,11 @@ impl LineWriter {
             None => {
                 let start = out.len();
                 out.extend_from_slice(b",\"responsibility\":");
-                json_str(out, p.responsibility.as_str())?;
+                json::append_str(out, p.responsibility.as_str())?;
                 out.extend_from_slice(b",\"provenance\":");
-                json_str(out, &p.provenance)?;
+                json::append_str(out, &p.provenance)?;
                 out.extend_from_slice(b",\"rationale\":");
-                json_str(out, &p.rationale)?;
+                json::append_str(out, &p.rationale)?;
                 if shared(&p.provenance) && shared(&p.rationale) {
                     let texts = [Some(p.provenance.clone()), Some(p.rationale.clone()), None];
                     let bytes = out[start..].to_vec();
@@ -206,7 +189,7 @@ impl LineWriter {
             return Ok(());
         }
         let start = out.len();
-        json_str(out, owner)?;
+        json::append_str(out, owner)?;
         if shared(owner) {
             let bytes = out[start..].to_vec();
             self.owners.insert(
@@ -241,14 +224,14 @@ impl LineWriter {
 
     fn evidence(&mut self, out: &mut Vec<u8>, e: &Arc<EvidenceRef>) -> Result<()> {
         if !shared(e) {
-            return json_value(out, &**e);
+            return json::append(out, &**e);
         }
         if let Some((_, bytes)) = self.evidence.get(&at(e)) {
             out.extend_from_slice(bytes);
             return Ok(());
         }
         let start = out.len();
-        json_value(out, &**e)?;
+        json::append(out, &**e)?;
         self.evidence.insert(at(e), (Arc::clone(e), out[start..].to_vec()));
         Ok(())
     }
@@ -326,7 +309,7 @@ mod tests {
 
     use sha2::{Digest, Sha256};
 
-    use super::{Fingerprint, LineWriter, json_str};
+    use super::{Fingerprint, LineWriter};
     use crate::model::evaluation::{EvidenceRef, Pair, ResultValue};
     use crate::model::{Category, Responsibility};
 
@@ -410,17 +393,6 @@ mod tests {
         let again = pairs.clone();
         pairs.extend(again);
         pairs
-    }
-
-    #[test]
-    fn json_strings_are_written_as_serde_writes_them() {
-        let mut texts: Vec<String> = ODD.iter().map(|t| t.to_string()).collect();
-        texts.extend((0u8..=0x7f).map(|b| format!("a{}b", b as char)));
-        for text in &texts {
-            let mut ours = Vec::new();
-            json_str(&mut ours, text).expect("json");
-            assert_eq!(ours, serde_json::to_vec(text).expect("serde"), "{text:?}");
-        }
     }
 
     #[test]

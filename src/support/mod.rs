@@ -1,9 +1,11 @@
 //! Plumbing every layer may stand on, with no knowledge of the domain: writing output files
-//! safely ([`files`]), the clock ([`clock`]), hex encoding ([`hex`]), printing for people and
-//! scripts ([`output`]) and cells a spreadsheet opens safely ([`spreadsheet`]).
+//! safely ([`files`]), the clock ([`clock`]), hex encoding ([`hex`]), JSON appended to a buffer
+//! ([`json`]), printing for people and scripts ([`output`]) and cells a spreadsheet opens safely
+//! ([`spreadsheet`]).
 
 pub(crate) mod clock;
 pub(crate) mod files;
 pub(crate) mod hex;
+pub(crate) mod json;
 pub(crate) mod output;
 pub(crate) mod spreadsheet;

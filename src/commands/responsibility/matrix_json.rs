@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::estate::matrix::{Cell, CellView};
 use crate::model::Responsibility;
 use crate::model::derive::OwnerSource;
+use crate::support::json;
 
 /// One control's row as `matrix --json` streams it.
 #[derive(Serialize)]
@@ -70,11 +71,11 @@ impl CellPieces {
             .iter()
             .map(|s| {
                 let mut piece = b"{\"service\":".to_vec();
-                json(&mut piece, &s.service.name)?;
+                json::append(&mut piece, &s.service.name)?;
                 piece.extend_from_slice(b",\"offering\":");
-                json(&mut piece, &s.service.offering)?;
+                json::append(&mut piece, &s.service.offering)?;
                 piece.extend_from_slice(b",\"category\":");
-                json(&mut piece, &s.category)?;
+                json::append(&mut piece, &s.category)?;
                 Ok(filtered(piece))
             })
             .collect::<Result<_>>()?;
@@ -93,7 +94,7 @@ impl CellPieces {
         self.said.clear();
         self.owners.clear();
         let mut head = Vec::with_capacity(256);
-        json(&mut head, control)?;
+        json::append(&mut head, control)?;
         // The object ends `"services":[]}`: the cells go between the brackets.
         head.truncate(head.len() - 2);
         out.extend_from_slice(&filtered(head));
@@ -151,32 +152,28 @@ fn address(text: &str) -> (usize, usize) {
 /// `,"responsibility":…` to `"source":…` of a cell, as serde_json writes them.
 fn said_piece(v: &CellView<'_>) -> Result<Vec<u8>> {
     let mut piece = b",\"responsibility\":".to_vec();
-    json(&mut piece, &v.responsibility)?;
+    json::append(&mut piece, &v.responsibility)?;
     piece.extend_from_slice(b",\"provenance\":");
-    json(&mut piece, &v.provenance)?;
+    json::append(&mut piece, &v.provenance)?;
     piece.extend_from_slice(b",\"provenance_detail\":");
-    json(&mut piece, &v.provenance_detail)?;
+    json::append(&mut piece, &v.provenance_detail)?;
     piece.extend_from_slice(b",\"rule_scope\":");
-    json(&mut piece, &v.rule_scope)?;
+    json::append(&mut piece, &v.rule_scope)?;
     piece.extend_from_slice(b",\"rationale\":");
-    json(&mut piece, &v.rationale)?;
+    json::append(&mut piece, &v.rationale)?;
     piece.extend_from_slice(b",\"source\":");
-    json(&mut piece, &v.source)?;
+    json::append(&mut piece, &v.source)?;
     Ok(filtered(piece))
 }
 
 /// `,"owner":…,"owner_source":…}`: the end of a cell.
 fn owner_piece(owner: Option<&str>, owner_source: Option<OwnerSource>) -> Result<Vec<u8>> {
     let mut piece = b",\"owner\":".to_vec();
-    json(&mut piece, &owner)?;
+    json::append(&mut piece, &owner)?;
     piece.extend_from_slice(b",\"owner_source\":");
-    json(&mut piece, &owner_source)?;
+    json::append(&mut piece, &owner_source)?;
     piece.push(b'}');
     Ok(filtered(piece))
-}
-
-fn json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) -> Result<()> {
-    serde_json::to_writer(out, value).map_err(|e| std::io::Error::from(e).into())
 }
 
 /// `piece` (serde_json's output: whole UTF-8 characters) as the terminal filter lets it through.
