@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -29,9 +31,9 @@ use crate::model::{Category, Responsibility};
 /// Scanners' open observations: control key -> service name (empty: on no service) -> list.
 type OpenChecks = FxHashMap<String, FxHashMap<String, Vec<crate::db::scans::Open>>>;
 
-/// Pairs of a control below which the fingerprint's lines are written in line, not on a thread
-/// of their own (starting one costs more than writing a few lines).
-const LINES_APART: usize = 512;
+/// Controls' pairs on their way to the fingerprint's line writer at most: the writer runs a
+/// control or two behind the roll-up, and the pairs waiting bound the memory it may hold.
+const CONTROLS_IN_FLIGHT: usize = 2;
 
 /// What to report on.
 #[derive(Debug, Clone)]
@@ -80,8 +82,8 @@ pub struct Assembly<'o> {
     catalog: crate::model::Catalog,
     evaluation: Option<Evaluation>,
     book: RuleBook,
-    /// Lent to the thread that writes a control's lines while [`Assembly::add`] runs.
-    fingerprint: Option<Fingerprint>,
+    /// The thread that writes the fingerprint's lines of the pairs rolled up, then drops them.
+    lines: Lines,
     controls: Vec<ControlLine>,
     findings: Vec<Finding>,
     // Hashed while pairs stream in (millions of lookups), sorted once at the end.
@@ -173,7 +175,7 @@ impl<'o> Assembly<'o> {
             catalog,
             evaluation,
             book,
-            fingerprint: Some(Fingerprint::default()),
+            lines: Lines::start(),
             controls: Vec::new(),
             findings: Vec::new(),
             services: FxHashMap::default(),
@@ -194,30 +196,15 @@ impl<'o> Assembly<'o> {
 
     /// Adds one control's pairs, in catalogue order.
     pub fn add(&mut self, info: &ControlInfo, all: Vec<Pair>) -> Result<()> {
-        let kept: Vec<&Pair> = all.iter().filter(|p| self.opts.keeps(p)).collect();
-        let mut fingerprint = self
-            .fingerprint
-            .take()
-            .ok_or_else(|| std::io::Error::other("the fingerprint's line writer failed"))?;
-        if kept.len() < LINES_APART {
-            kept.iter().try_for_each(|p| fingerprint.add(p))?;
-            self.fingerprint = Some(fingerprint);
-            self.roll_up(info, !all.is_empty(), &kept);
-            return Ok(());
-        }
-        // The fingerprint's lines of these pairs are written on the other core while this one
-        // rolls them up; both only read the pairs (nor do they touch their reference counts).
-        let (written, ()) = std::thread::scope(|s| {
-            let lines = s.spawn(|| {
-                let written = kept.iter().try_for_each(|p| fingerprint.add(p));
-                (fingerprint, written)
-            });
-            (lines.join(), self.roll_up(info, !all.is_empty(), &kept))
-        });
-        let (fingerprint, written) =
-            written.map_err(|_| std::io::Error::other("the fingerprint's line writer failed"))?;
-        self.fingerprint = Some(fingerprint);
-        written
+        let present = !all.is_empty();
+        let kept: Vec<Pair> = match &self.opts.team {
+            None => all,
+            Some(_) => all.into_iter().filter(|p| self.opts.keeps(p)).collect(),
+        };
+        self.roll_up(info, present, &kept.iter().collect::<Vec<_>>());
+        // Their fingerprint's lines are written on another thread, while this one goes on with
+        // the next control.
+        self.lines.write(kept)
     }
 
     /// Rolls one control's kept pairs up into the report's lines, findings and counts.
@@ -380,7 +367,7 @@ impl<'o> Assembly<'o> {
             catalog,
             evaluation,
             book,
-            fingerprint,
+            lines,
             controls,
             findings,
             services,
@@ -398,9 +385,7 @@ impl<'o> Assembly<'o> {
             check_lines,
         } = self;
         // A frozen snapshot was checked against its stored fingerprint as it was read (pairs.rs).
-        let fingerprint = fingerprint
-            .ok_or_else(|| std::io::Error::other("the fingerprint's line writer failed"))?
-            .finish()?;
+        let fingerprint = lines.finish()?;
         release_freed_memory();
         let services: BTreeMap<String, ServiceLine> = services.into_iter().collect();
         let teams: BTreeMap<String, TeamLine> = teams.into_iter().collect();
@@ -510,6 +495,55 @@ impl<'o> Assembly<'o> {
             sources,
             poam,
         })
+    }
+}
+
+/// The fingerprint's line writer, on a thread of its own: it takes each control's pairs once they
+/// are rolled up, writes their lines (which its [`Fingerprint`] hashes on a third thread), and
+/// drops them. The roll-up and the derivation of the next control go on meanwhile.
+struct Lines {
+    to_writer: Option<SyncSender<Vec<Pair>>>,
+    writer: Option<JoinHandle<Result<Fingerprint>>>,
+}
+
+impl Lines {
+    fn start() -> Lines {
+        let (to_writer, pairs) = sync_channel::<Vec<Pair>>(CONTROLS_IN_FLIGHT);
+        let writer = std::thread::spawn(move || {
+            let mut fingerprint = Fingerprint::default();
+            for control in pairs {
+                control.iter().try_for_each(|p| fingerprint.add(p))?;
+            }
+            Ok(fingerprint)
+        });
+        Lines {
+            to_writer: Some(to_writer),
+            writer: Some(writer),
+        }
+    }
+
+    /// Hands one control's pairs over, in order.
+    fn write(&mut self, pairs: Vec<Pair>) -> Result<()> {
+        let sent = self.to_writer.as_ref().is_some_and(|tx| tx.send(pairs).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The writer stopped early: its error says why.
+        self.to_writer = None;
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => Err(e),
+            _ => Err(std::io::Error::other("the fingerprint's line writer failed").into()),
+        }
+    }
+
+    /// The fingerprint of every pair written.
+    fn finish(mut self) -> Result<String> {
+        // Closing the channel ends the writer's loop.
+        self.to_writer = None;
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(fingerprint)) => fingerprint?.finish(),
+            _ => Err(std::io::Error::other("the fingerprint's line writer failed").into()),
+        }
     }
 }
 

@@ -121,7 +121,7 @@ pub(super) fn assemble(
             .map_err(lopdf_error)?
             .set("PageMode", lopdf::Object::Name(b"UseOutlines".to_vec()));
     }
-    lo.compress();
+    compress(&mut lo);
     let placeholder = lopdf::Object::String(ID_PLACEHOLDER.to_vec(), lopdf::StringFormat::Hexadecimal);
     lo.trailer
         .set("ID", lopdf::Object::Array(vec![placeholder.clone(), placeholder]));
@@ -130,6 +130,41 @@ pub(super) fn assemble(
         .map_err(|e| Error::Invalid(format!("could not write the PDF: {e}")))?;
     set_document_id(&mut out)?;
     Ok(out)
+}
+
+/// lopdf's `Document::compress` on two cores: every stream is compressed as lopdf compresses it
+/// (so the bytes are the same), shared out by size between this thread and another.
+fn compress(lo: &mut lopdf::Document) {
+    let mut streams: Vec<&mut lopdf::Stream> = lo
+        .objects
+        .values_mut()
+        .filter_map(|o| match o {
+            lopdf::Object::Stream(s) if s.allows_compression => Some(s),
+            _ => None,
+        })
+        .collect();
+    streams.sort_by_key(|s| std::cmp::Reverse(s.content.len()));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut here_bytes, mut there_bytes) = (0, 0);
+    for s in streams {
+        if here_bytes <= there_bytes {
+            here_bytes += s.content.len();
+            here.push(s);
+        } else {
+            there_bytes += s.content.len();
+            there.push(s);
+        }
+    }
+    // As lopdf does, a stream that fails to compress is left as it is.
+    let compress_all = |streams: Vec<&mut lopdf::Stream>| {
+        for s in streams {
+            let _ = s.compress();
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| compress_all(there));
+        compress_all(here);
+    });
 }
 
 /// Replaces the placeholder `/ID` in the trailer by the first 16 bytes of the file's SHA-256.
