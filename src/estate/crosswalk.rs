@@ -98,15 +98,17 @@ impl Through {
                     .map(|(s, sp)| format!("{}: {}", s.key, sp.note))
                     .collect::<Vec<_>>()
                     .join("; ");
+                let mut evidence = p.evidence.to_vec();
                 for (s, sp) in &from {
-                    for e in &sp.evidence {
-                        if !p.evidence.iter().any(|x| x.id == e.id) {
+                    for e in sp.evidence.iter() {
+                        if !evidence.iter().any(|x| x.id == e.id) {
                             let mut e = EvidenceRef::clone(e);
                             e.title = format!("[via {}] {}", s.key, e.title);
-                            p.evidence.push(Arc::new(e));
+                            evidence.push(Arc::new(e));
                         }
                     }
                 }
+                p.evidence = evidence.into();
             }
             each(&info, pairs)
         })

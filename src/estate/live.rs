@@ -12,13 +12,28 @@ use crate::db::evaluations::{self, Evaluation, Recorded};
 use crate::db::evidence::{self as evidence_db, Linked};
 use crate::db::{Connection, catalogs};
 use crate::error::{Error, Result};
-use crate::model::evaluation::{EvidenceRef, Pair, ResultValue};
+use crate::model::evaluation::{EvidenceList, EvidenceRef, Pair, ResultValue};
 use crate::model::evidence::{Day, ReviewStatus, counts};
 
 /// A map keyed by addresses (as [`Live::share`] uses) or internal ids: FxHash, a few
 /// multiplications instead of SipHash, which showed in profiles at millions of lookups. The keys
 /// are addresses and ids, not input.
 pub(crate) type ByAddress = rustc_hash::FxBuildHasher;
+
+/// Per control, then per service id (0 for organisation-wide): a control's few entries are
+/// looked up in a small map of their own, and a control without any costs no lookup per pair.
+type ByControl<T> = FxHashMap<i64, FxHashMap<i64, T>>;
+
+fn by_control<T>(entries: impl IntoIterator<Item = ((i64, i64), T)>) -> ByControl<T> {
+    let mut nested = ByControl::default();
+    for ((control, service), value) in entries {
+        nested
+            .entry(control)
+            .or_insert_with(FxHashMap::default)
+            .insert(service, value);
+    }
+    nested
+}
 
 /// A service's name, offering name and team, shareable.
 type ServiceNames = (Arc<str>, Arc<str>, Option<Arc<str>>);
@@ -30,16 +45,22 @@ pub(super) struct Live {
     shown: Vec<usize>,
     /// Per service (as `matrix.services`): name, offering name, team.
     names: Vec<ServiceNames>,
-    /// Evidence as pairs show it, by (control, service id or 0 for organisation-wide); each
+    /// Evidence as pairs show it, by control, then service id (0 for organisation-wide); each
     /// piece is made once however many links it has.
-    linked: FxHashMap<(i64, i64), Vec<Arc<EvidenceRef>>>,
-    results: FxHashMap<(i64, i64), Recorded>,
-    statuses: FxHashMap<(i64, i64), String>,
-    /// Recorded implementation statements, by (control, service id or 0 for organisation-wide).
-    statements: FxHashMap<(i64, i64), String>,
+    linked: ByControl<Vec<Arc<EvidenceRef>>>,
+    results: ByControl<Recorded>,
+    statuses: ByControl<String>,
+    /// Recorded implementation statements, by control, then service id (0 for organisation-wide).
+    statements: ByControl<String>,
     /// Rationales, provenances and owners, shared by where the borrowed text lives.
     shared: RefCell<HashMap<(usize, usize), Arc<str>, ByAddress>>,
+    /// The texts shared last, by a few bits of their address: a control's cells repeat a handful
+    /// of texts, found here without hashing.
+    recent: RefCell<[Option<((usize, usize), Arc<str>)>; RECENT]>,
 }
+
+/// Texts [`Live::share`] keeps at hand (a power of two).
+const RECENT: usize = 16;
 
 impl Live {
     pub(super) fn load(
@@ -73,43 +94,54 @@ impl Live {
         };
         let linked = evidence_db::linked_in_catalog(conn, matrix.catalog_id)?;
         let results = match evaluation {
-            Some(e) => evaluations::results(conn, e.id)?.into_iter().collect(),
-            None => FxHashMap::default(),
+            Some(e) => by_control(evaluations::results(conn, e.id)?),
+            None => ByControl::default(),
         };
         let implementations = crate::db::implementations::for_catalog(conn, matrix.catalog_id)?;
-        let statements = implementations
-            .iter()
-            .filter(|i| !i.statement.trim().is_empty())
-            .map(|i| ((i.control_id, i.service_id.unwrap_or(0)), i.statement.clone()))
-            .collect();
-        let statuses = implementations
-            .into_iter()
-            .filter_map(|i| Some(((i.control_id, i.service_id.unwrap_or(0)), i.status?)))
-            .collect();
+        let statements = by_control(
+            implementations
+                .iter()
+                .filter(|i| !i.statement.trim().is_empty())
+                .map(|i| ((i.control_id, i.service_id.unwrap_or(0)), i.statement.clone())),
+        );
+        let statuses = by_control(
+            implementations
+                .into_iter()
+                .filter_map(|i| Some(((i.control_id, i.service_id.unwrap_or(0)), i.status?))),
+        );
         let reviewers = evidence_db::last_reviewers(conn)?;
         let mut made: HashMap<i64, Arc<EvidenceRef>> = HashMap::new();
-        let linked = linked
-            .into_iter()
-            .map(|(at, links)| {
-                let refs = links
-                    .iter()
-                    .map(|l| {
-                        made.entry(l.evidence.id)
-                            .or_insert_with(|| Arc::new(evidence_ref(l, &reviewers, today)))
-                            .clone()
-                    })
-                    .collect();
-                (at, refs)
-            })
-            .collect();
+        let linked = by_control(linked.into_iter().map(|(at, links)| {
+            let refs = links
+                .iter()
+                .map(|l| {
+                    made.entry(l.evidence.id)
+                        .or_insert_with(|| Arc::new(evidence_ref(l, &reviewers, today)))
+                        .clone()
+                })
+                .collect();
+            (at, refs)
+        }));
+        // Offering and team names, one shared text each however many services name them.
+        let mut interned: HashSet<Arc<str>> = HashSet::new();
+        let mut intern = |text: &str| -> Arc<str> {
+            match interned.get(text) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let shared: Arc<str> = Arc::from(text);
+                    interned.insert(shared.clone());
+                    shared
+                }
+            }
+        };
         let names = matrix
             .services
             .iter()
             .map(|s| {
                 (
                     Arc::from(s.service.name.as_str()),
-                    Arc::from(s.offering_name.as_str()),
-                    s.service.team.as_deref().map(Arc::from),
+                    intern(s.offering_name.as_str()),
+                    s.service.team.as_deref().map(&mut intern),
                 )
             })
             .collect();
@@ -122,6 +154,7 @@ impl Live {
             statuses,
             statements,
             shared: RefCell::new(HashMap::default()),
+            recent: RefCell::new(Default::default()),
         })
     }
 
@@ -129,11 +162,21 @@ impl Live {
     /// `self` lives, so where it lives identifies it.
     fn share(&self, text: &str) -> Arc<str> {
         let at = (text.as_ptr() as usize, text.len());
-        self.shared
+        let mut recent = self.recent.borrow_mut();
+        let slot = &mut recent[(at.0 >> 3) % RECENT];
+        if let Some((was, shared)) = slot
+            && *was == at
+        {
+            return shared.clone();
+        }
+        let shared = self
+            .shared
             .borrow_mut()
             .entry(at)
             .or_insert_with(|| Arc::from(text))
-            .clone()
+            .clone();
+        *slot = Some((at, shared.clone()));
+        shared
     }
 
     pub(super) fn pairs(&self, c: &catalogs::ControlRow) -> Vec<Pair> {
@@ -142,31 +185,46 @@ impl Live {
         let family: Arc<str> = c.control.family.as_str().into();
         // What a service takes from the organisation-wide decisions, unless it has its own: looked
         // up once per control, not once per pair.
-        let mut org_evidence: Vec<Arc<EvidenceRef>> = self.linked.get(&(c.id, 0)).cloned().unwrap_or_default();
+        // This control's entries, and what a service takes from the organisation-wide decisions
+        // unless it has its own: looked up once per control, not once per pair.
+        let linked = self.linked.get(&c.id);
+        let results = self.results.get(&c.id);
+        let statuses = self.statuses.get(&c.id);
+        let statements = self.statements.get(&c.id);
+        let mut org_evidence: Vec<Arc<EvidenceRef>> = linked.and_then(|l| l.get(&0)).cloned().unwrap_or_default();
         org_evidence.sort_by_key(|e| e.id);
         org_evidence.dedup_by_key(|e| e.id);
-        let org_result = self.results.get(&(c.id, 0));
-        let org_status = self.statuses.get(&(c.id, 0));
-        let org_statement = self.statements.get(&(c.id, 0));
+        // One list for every pair that shows the organisation-wide evidence only.
+        let org_list: EvidenceList = org_evidence.as_slice().into();
+        let org_result = results.and_then(|r| r.get(&0));
+        let org_status = statuses.and_then(|s| s.get(&0));
+        let org_statement = statements.and_then(|s| s.get(&0));
         let inputs = self.matrix.inputs(c);
         self.shown
             .iter()
             .map(|&i| {
                 let service = &self.matrix.services[i];
-                let at = (c.id, service.id);
                 let cell = inputs.cell(service);
-                let result = self.results.get(&at).or(org_result);
-                let evidence = match self.linked.get(&at) {
-                    None => org_evidence.clone(),
+                let result = results.and_then(|r| r.get(&service.id)).or(org_result);
+                let evidence = match linked.and_then(|l| l.get(&service.id)) {
+                    None => org_list.clone(),
                     Some(own) => {
                         let mut evidence: Vec<Arc<EvidenceRef>> = own.iter().chain(&org_evidence).cloned().collect();
                         evidence.sort_by_key(|e| e.id);
                         evidence.dedup_by_key(|e| e.id);
-                        evidence
+                        evidence.into()
                     }
                 };
-                let status = self.statuses.get(&at).or(org_status).cloned().unwrap_or_default();
-                let statement = self.statements.get(&at).or(org_statement).cloned().unwrap_or_default();
+                let status = statuses
+                    .and_then(|s| s.get(&service.id))
+                    .or(org_status)
+                    .cloned()
+                    .unwrap_or_default();
+                let statement = statements
+                    .and_then(|s| s.get(&service.id))
+                    .or(org_statement)
+                    .cloned()
+                    .unwrap_or_default();
                 let (name, offering, team) = &self.names[i];
                 Pair {
                     control_key: key.clone(),
@@ -179,7 +237,11 @@ impl Live {
                     responsibility: cell.effective.responsibility,
                     provenance: self.share(cell.effective.provenance.as_str()),
                     rationale: self.share(cell.effective.rationale),
-                    owner: cell.owner.map(|(t, _)| self.share(t)),
+                    // The service's own team is shared already (most owners are).
+                    owner: cell.owner.map(|(t, _)| match team {
+                        Some(team) if **team == *t => team.clone(),
+                        _ => self.share(t),
+                    }),
                     status,
                     result: result.map_or(ResultValue::NotAssessed, |r| r.result),
                     note: result.map(|r| r.note.clone()).unwrap_or_default(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::{Check, Store};
 use crate::db::Connection;
 use crate::error::Result;
-use crate::model::evaluation::{EvidenceRef, FileProblem, Pair};
+use crate::model::evaluation::{EvidenceList, EvidenceRef, FileProblem, Pair};
 
 /// How closely to look at each stored file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub struct FileCheck {
     /// Marked copies of failing evidence, by the address of the original (kept alive here so
     /// an address is never reused while cached): pairs that shared a piece still share its copy.
     marked: HashMap<usize, (Arc<EvidenceRef>, Arc<EvidenceRef>)>,
+    /// Each list of evidence with stored files seen, by its address (kept alive here likewise),
+    /// with its marked copy when any of its files failed.
+    lists: HashMap<usize, (EvidenceList, Option<EvidenceList>)>,
 }
 
 impl FileCheck {
@@ -50,6 +53,7 @@ impl FileCheck {
             sizes: crate::db::evidence::file_sizes(conn)?,
             seen: HashMap::new(),
             marked: HashMap::new(),
+            lists: HashMap::new(),
         })
     }
 
@@ -67,30 +71,53 @@ impl FileCheck {
     }
 
     /// Marks the evidence of `pairs` whose stored file fails the check, so that it no longer
-    /// counts and reports can say why; evidence that passes is left as it is (not copied).
+    /// counts and reports can say why; evidence that passes is left as it is (not copied). A
+    /// list shared by many pairs is looked at once, and its pairs go on sharing its marked copy.
     pub fn mark(&mut self, pairs: &mut [Pair]) -> Result<()> {
         for p in pairs {
-            for e in &mut p.evidence {
-                let Some(sha) = &e.sha256 else { continue };
-                let problem = match self.state(sha)? {
-                    Check::Intact => continue,
-                    Check::Missing => FileProblem::Missing,
-                    Check::Altered => FileProblem::Altered,
-                };
-                let at = Arc::as_ptr(e) as usize;
-                let copy = match self.marked.get(&at) {
-                    Some((_, copy)) => copy.clone(),
-                    None => {
-                        let mut changed = EvidenceRef::clone(e);
-                        changed.problem = Some(problem);
-                        let copy = Arc::new(changed);
-                        self.marked.insert(at, (e.clone(), copy.clone()));
-                        copy
-                    }
-                };
-                *e = copy;
+            if p.evidence.iter().all(|e| e.sha256.is_none()) {
+                continue;
+            }
+            let at = Arc::as_ptr(&p.evidence).cast::<u8>() as usize;
+            if let Some((_, marked)) = self.lists.get(&at) {
+                if let Some(marked) = marked {
+                    p.evidence = marked.clone();
+                }
+                continue;
+            }
+            let mut changed = false;
+            let mut list = Vec::with_capacity(p.evidence.len());
+            for e in p.evidence.iter() {
+                let copy = self.marked_copy(e)?;
+                changed |= copy.is_some();
+                list.push(copy.unwrap_or_else(|| e.clone()));
+            }
+            let marked = changed.then(|| EvidenceList::from(list));
+            self.lists.insert(at, (p.evidence.clone(), marked.clone()));
+            if let Some(marked) = marked {
+                p.evidence = marked;
             }
         }
         Ok(())
+    }
+
+    /// A marked copy of `e` when its stored file fails the check (the same copy for every pair
+    /// that shows it); `None` when it passes or has no stored file.
+    fn marked_copy(&mut self, e: &Arc<EvidenceRef>) -> Result<Option<Arc<EvidenceRef>>> {
+        let Some(sha) = &e.sha256 else { return Ok(None) };
+        let problem = match self.state(sha)? {
+            Check::Intact => return Ok(None),
+            Check::Missing => FileProblem::Missing,
+            Check::Altered => FileProblem::Altered,
+        };
+        let at = Arc::as_ptr(e) as usize;
+        if let Some((_, copy)) = self.marked.get(&at) {
+            return Ok(Some(copy.clone()));
+        }
+        let mut changed = EvidenceRef::clone(e);
+        changed.problem = Some(problem);
+        let copy = Arc::new(changed);
+        self.marked.insert(at, (e.clone(), copy.clone()));
+        Ok(Some(copy))
     }
 }

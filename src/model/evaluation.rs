@@ -110,6 +110,9 @@ impl FileProblem {
     }
 }
 
+/// A pair's evidence, in id order: shared between pairs (and serialised as a plain list).
+pub type EvidenceList = Arc<[Arc<EvidenceRef>]>;
+
 /// One (control, service) pair with everything an evaluation freezes and a report shows. Texts
 /// that repeat across millions of pairs (control, service, rationale, evidence) are shared, not
 /// copied.
@@ -143,8 +146,9 @@ pub struct Pair {
     pub result: ResultValue,
     /// The assessor's note.
     pub note: String,
-    /// Evidence linked to the control on this service or organisation-wide.
-    pub evidence: Vec<Arc<EvidenceRef>>,
+    /// Evidence linked to the control on this service or organisation-wide. Shared: the pairs
+    /// of a control that show only its organisation-wide evidence hold one list between them.
+    pub evidence: EvidenceList,
     /// The implementation statement recorded for the control on this service, else the one
     /// recorded organisation-wide; empty when none was. Left out of the serialised pair when
     /// empty, so snapshots frozen before statements were kept keep their fingerprints.

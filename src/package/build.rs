@@ -247,7 +247,7 @@ impl EvidenceFiles {
     fn add<'p>(&mut self, info: &ControlInfo, kept: impl Iterator<Item = &'p Pair>) {
         let mut files = BTreeMap::new();
         for p in kept {
-            for e in &p.evidence {
+            for e in p.evidence.iter() {
                 if let Some(sha) = &e.sha256 {
                     files.entry(e.id).or_insert_with(|| (e.title.clone(), sha.clone()));
                 }

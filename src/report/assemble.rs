@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -230,7 +230,7 @@ impl<'o> Assembly<'o> {
                     self.listed.insert(at, Arc::clone(&p.service));
                 }
             }
-            for e in &p.evidence {
+            for e in p.evidence.iter() {
                 // Every pair of a control may show the same organisation-wide evidence: its line
                 // is made (from the first pair that shows it) and the control noted once.
                 if !self.seen.insert(e.id) {
@@ -499,31 +499,41 @@ impl<'o> Assembly<'o> {
 }
 
 /// The fingerprint's line writer, on a thread of its own: it takes each control's pairs once they
-/// are rolled up, writes their lines (which its [`Fingerprint`] hashes on a third thread), and
-/// drops them. The roll-up and the derivation of the next control go on meanwhile.
+/// are rolled up and writes their lines (which its [`Fingerprint`] hashes on a third thread),
+/// while the roll-up and the derivation of the next control go on. It hands the pairs back to be
+/// dropped here: their shared texts' reference counts are then only ever changed by this thread,
+/// instead of bouncing between two cores.
 struct Lines {
     to_writer: Option<SyncSender<Vec<Pair>>>,
+    written: Receiver<Vec<Pair>>,
     writer: Option<JoinHandle<Result<Fingerprint>>>,
 }
 
 impl Lines {
     fn start() -> Lines {
         let (to_writer, pairs) = sync_channel::<Vec<Pair>>(CONTROLS_IN_FLIGHT);
+        let (give_back, written) = channel::<Vec<Pair>>();
         let writer = std::thread::spawn(move || {
             let mut fingerprint = Fingerprint::default();
             for control in pairs {
                 control.iter().try_for_each(|p| fingerprint.add(p))?;
+                // Dropped here only if this side already stopped.
+                let _ = give_back.send(control);
             }
             Ok(fingerprint)
         });
         Lines {
             to_writer: Some(to_writer),
+            written,
             writer: Some(writer),
         }
     }
 
-    /// Hands one control's pairs over, in order.
+    /// Hands one control's pairs over, in order, and drops those written already.
     fn write(&mut self, pairs: Vec<Pair>) -> Result<()> {
+        while let Ok(done) = self.written.try_recv() {
+            drop(done);
+        }
         let sent = self.to_writer.as_ref().is_some_and(|tx| tx.send(pairs).is_ok());
         if sent {
             return Ok(());
@@ -538,8 +548,11 @@ impl Lines {
 
     /// The fingerprint of every pair written.
     fn finish(mut self) -> Result<String> {
-        // Closing the channel ends the writer's loop.
+        // Closing the channel ends the writer's loop, and then the pairs it hands back.
         self.to_writer = None;
+        for done in self.written.iter() {
+            drop(done);
+        }
         match self.writer.take().map(JoinHandle::join) {
             Some(Ok(fingerprint)) => fingerprint?.finish(),
             _ => Err(std::io::Error::other("the fingerprint's line writer failed").into()),

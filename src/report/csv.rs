@@ -418,7 +418,7 @@ fn same_rest(a: &Pair, b: &Pair) -> bool {
         && a.note == b.note
         && a.statement == b.statement
         && a.evidence.len() == b.evidence.len()
-        && a.evidence.iter().zip(&b.evidence).all(|(x, y)| Arc::ptr_eq(x, y))
+        && a.evidence.iter().zip(b.evidence.iter()).all(|(x, y)| Arc::ptr_eq(x, y))
 }
 
 /// A hash of what [`same_rest`] compares, by address where texts are shared: pairs that agree
@@ -432,7 +432,7 @@ fn rest_hash(p: &Pair) -> u64 {
     // Live pairs share an owner's text per service, not per team: hashed by what it says.
     p.owner.as_deref().hash(&mut h);
     (p.status.len(), p.note.len(), p.statement.len()).hash(&mut h);
-    for e in &p.evidence {
+    for e in p.evidence.iter() {
         Arc::as_ptr(e).hash(&mut h);
     }
     h.finish()

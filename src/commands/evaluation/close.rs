@@ -54,7 +54,7 @@ pub(crate) fn close(ctx: &mut Ctx, evaluation: Option<i64>) -> Result<()> {
                 seq += 1;
                 evaluations::insert_item(w, e.id, seq, p)?;
                 fingerprint.add(p)?;
-                for ev in &p.evidence {
+                for ev in p.evidence.iter() {
                     if let Some(sha) = &ev.sha256 {
                         files
                             .entry(sha.clone())

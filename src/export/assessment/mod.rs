@@ -153,7 +153,7 @@ pub fn assessment_results(conn: &Connection, evaluation: &Evaluation, plan_href:
                 related.push(json!({ "observation-uuid": o["uuid"].clone() }));
                 observations.push(o);
             }
-            for ev in &p.evidence {
+            for ev in p.evidence.iter() {
                 evidence.entry(ev.id).or_insert_with(|| EvidenceRef::clone(ev));
             }
         }
