@@ -23,7 +23,7 @@ use crate::estate::fingerprint::Fingerprint;
 use crate::estate::pairs::{self, Source};
 use crate::evidence::FileCheck;
 use crate::model::derive::{RuleBook, rollup};
-use crate::model::evaluation::{Pair, ResultValue, combine};
+use crate::model::evaluation::{EvidenceList, Pair, ResultValue, combine};
 use crate::model::evidence::Day;
 use crate::model::poam::ItemStatus;
 use crate::model::{Category, Responsibility};
@@ -213,6 +213,10 @@ impl<'o> Assembly<'o> {
         // This control's open observations, looked up once.
         let open = self.open_checks.get(&info.key);
         self.seen.clear();
+        // The evidence list of the pair before: pairs showing only the organisation-wide evidence
+        // share one list, looked at once.
+        let mut last_list: Option<&EvidenceList> = None;
+        let mut tallies = TeamTallies::default();
         for p in kept {
             let shared = Arc::strong_count(&p.service) > 1;
             let at = Arc::as_ptr(&p.service).cast::<u8>() as usize;
@@ -230,7 +234,9 @@ impl<'o> Assembly<'o> {
                     self.listed.insert(at, Arc::clone(&p.service));
                 }
             }
-            for e in p.evidence.iter() {
+            let same_list = last_list.is_some_and(|l| Arc::ptr_eq(l, &p.evidence));
+            last_list = Some(&p.evidence);
+            for e in p.evidence.iter().filter(|_| !same_list) {
                 // Every pair of a control may show the same organisation-wide evidence: its line
                 // is made (from the first pair that shows it) and the control noted once.
                 if !self.seen.insert(e.id) {
@@ -260,22 +266,19 @@ impl<'o> Assembly<'o> {
             }
             if p.responsibility.customer_has_a_part() {
                 let team = p.owner.as_deref().unwrap_or("(no owner)");
-                if !self.teams.contains_key(team) {
-                    let line = TeamLine {
-                        team: team.to_string(),
-                        pairs: 0,
-                        evidenced: 0,
-                        satisfied: 0,
-                        failing: 0,
-                    };
-                    self.teams.insert(team.to_string(), line);
+                let counts = [
+                    1,
+                    u64::from(p.evidence.iter().any(|e| e.counting())),
+                    u64::from(p.result == ResultValue::Satisfied),
+                    u64::from(p.result.is_failing()),
+                ];
+                if !tallies.add(team, counts) {
+                    add_to_team(&mut self.teams, team, counts);
                 }
-                let line = self.teams.get_mut(team).expect("just inserted");
-                line.pairs += 1;
-                line.evidenced += u64::from(p.evidence.iter().any(|e| e.counting()));
-                line.satisfied += u64::from(p.result == ResultValue::Satisfied);
-                line.failing += u64::from(p.result.is_failing());
             }
+        }
+        for (team, counts) in tallies.teams {
+            add_to_team(&mut self.teams, team, counts);
         }
         if let Some(list) = open.and_then(|o| o.get("")) {
             check_findings(line_responsibility(kept), "", list, &mut control_findings);
@@ -496,6 +499,55 @@ impl<'o> Assembly<'o> {
             poam,
         })
     }
+}
+
+/// A control's per-team counts (pairs, evidenced, satisfied, failing) for the few teams that own
+/// most of its pairs, told apart by where the team's shared name lives (no hashing per pair), and
+/// added to the report's by name once the control is done.
+#[derive(Default)]
+struct TeamTallies<'p> {
+    teams: Vec<(&'p str, [u64; 4])>,
+}
+
+/// Teams a [`TeamTallies`] keeps apart; the counts of others go to the report's directly.
+const TALLIED_TEAMS: usize = 16;
+
+impl<'p> TeamTallies<'p> {
+    /// Counts `counts` for `team`; false when this tally is full and `team` not in it.
+    fn add(&mut self, team: &'p str, counts: [u64; 4]) -> bool {
+        let at = self.teams.iter().position(|(t, _)| std::ptr::eq(*t, team));
+        let at = match at {
+            Some(at) => at,
+            None if self.teams.len() < TALLIED_TEAMS => {
+                self.teams.push((team, [0; 4]));
+                self.teams.len() - 1
+            }
+            None => return false,
+        };
+        for (total, n) in self.teams[at].1.iter_mut().zip(counts) {
+            *total += n;
+        }
+        true
+    }
+}
+
+/// Adds one control's counts for `team` to the report's team lines.
+fn add_to_team(teams: &mut FxHashMap<String, TeamLine>, team: &str, [pairs, evidenced, satisfied, failing]: [u64; 4]) {
+    if !teams.contains_key(team) {
+        let line = TeamLine {
+            team: team.to_string(),
+            pairs: 0,
+            evidenced: 0,
+            satisfied: 0,
+            failing: 0,
+        };
+        teams.insert(team.to_string(), line);
+    }
+    let line = teams.get_mut(team).expect("just inserted");
+    line.pairs += pairs;
+    line.evidenced += evidenced;
+    line.satisfied += satisfied;
+    line.failing += failing;
 }
 
 /// The fingerprint's line writer, on a thread of its own: it takes each control's pairs once they
