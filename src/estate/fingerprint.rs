@@ -380,10 +380,10 @@ mod tests {
                     result: ResultValue::ALL[(i + j) % ResultValue::ALL.len()],
                     note: ODD[(i + 3) % ODD.len()].to_string(),
                     evidence: match (i + j) % 4 {
-                        0 => Vec::new(),
-                        1 => vec![org.clone()],
-                        2 => vec![own.clone(), org.clone()],
-                        _ => vec![evidence(3 + i as i64, odd), org.clone()],
+                        0 => Vec::new().into(),
+                        1 => vec![org.clone()].into(),
+                        2 => vec![own.clone(), org.clone()].into(),
+                        _ => vec![evidence(3 + i as i64, odd), org.clone()].into(),
                     },
                     statement: ODD[(i + j) % ODD.len()].to_string(),
                 });

@@ -243,7 +243,7 @@ mod tests {
             status: String::new(),
             result,
             note: String::new(),
-            evidence: Vec::new(),
+            evidence: Vec::new().into(),
             statement: String::new(),
         }
     }
@@ -319,11 +319,11 @@ mod tests {
         a.note = "port 22 open".into();
         let b = pair("db", Responsibility::Shared, ResultValue::NotSatisfied, Some("data"));
         let mut c = pair("bucket", Responsibility::Shared, ResultValue::Satisfied, Some("data"));
-        c.evidence = vec![evidence(7, false, true)];
+        c.evidence = vec![evidence(7, false, true)].into();
         let mut d = pair("vm", Responsibility::Inherited, ResultValue::Satisfied, None);
-        d.evidence = vec![];
+        d.evidence = Vec::new().into();
         let mut e = pair("ok", Responsibility::Customer, ResultValue::Satisfied, None);
-        e.evidence = vec![evidence(8, true, false)];
+        e.evidence = vec![evidence(8, true, false)].into();
         let found = findings(&[a, b, c, d, e]);
         let kinds: Vec<ItemKind> = found.iter().map(|f| f.kind).collect();
         assert_eq!(

@@ -91,7 +91,9 @@ pub struct Assembly<'o> {
     /// Services already listed, by where their shared name lives (held, so the address stays
     /// theirs): most pairs are told apart from new services without reading their names.
     listed: FxHashMap<usize, Arc<str>>,
-    evidence: BTreeMap<i64, (EvidenceLine, BTreeSet<String>)>,
+    /// Evidence lines and the keys of the controls showing each (in the order they came, once
+    /// each: a control is rolled up once; sorted when the report is finished).
+    evidence: BTreeMap<i64, (EvidenceLine, Vec<String>)>,
     /// The evidence of the control being added, each piece once however many pairs show it.
     seen: FxHashSet<i64>,
     teams: FxHashMap<String, TeamLine>,
@@ -255,10 +257,10 @@ impl<'o> Assembly<'o> {
                             controls: String::new(),
                             integrity: e.problem.map(|p| p.as_str().to_string()).unwrap_or_default(),
                         },
-                        BTreeSet::new(),
+                        Vec::new(),
                     )
                 });
-                entry.1.insert(info.key.clone());
+                entry.1.push(info.key.clone());
             }
             pair_findings(p, &mut control_findings);
             if let Some(list) = open.and_then(|o| o.get(&*p.service)) {
@@ -487,8 +489,10 @@ impl<'o> Assembly<'o> {
             checks: check_lines,
             evidence: evidence
                 .into_values()
-                .map(|(mut line, controls)| {
-                    line.controls = controls.into_iter().collect::<Vec<_>>().join(", ");
+                .map(|(mut line, mut controls)| {
+                    controls.sort_unstable();
+                    controls.dedup();
+                    line.controls = controls.join(", ");
                     line
                 })
                 .collect(),

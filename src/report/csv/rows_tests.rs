@@ -93,7 +93,7 @@ fn pairs(k: usize, names: &[Arc<str>]) -> Vec<Pair> {
                 } else {
                     String::new()
                 },
-                evidence: ev,
+                evidence: ev.into(),
                 statement: if i % 5 == 0 {
                     text(i + 6).to_string()
                 } else {

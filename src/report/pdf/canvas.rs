@@ -61,6 +61,9 @@ pub(super) fn resource_name(i: usize) -> String {
     format!("CM{i}")
 }
 
+/// Bytes a page's footer takes, about (a rule and three short texts).
+const FOOTER_ROOM: usize = 512;
+
 /// The pages being drawn, with a cursor `y` measured down from the top of the page.
 pub(super) struct Canvas {
     pub(super) page_w: f32,
@@ -118,10 +121,17 @@ impl Canvas {
         self.pages.len()
     }
 
+    /// Keeps a finished page's content: without the room its buffer grew into, but for the
+    /// footer still to come (thousands of pages wait for their footers at once).
+    fn keep_page(&mut self) {
+        let mut content = std::mem::take(&mut self.cur);
+        content.shrink_to(content.len() + FOOTER_ROOM);
+        self.pages.push((content, self.cur_footer));
+    }
+
     pub(super) fn new_page(&mut self) {
         if self.started {
-            let content = std::mem::take(&mut self.cur);
-            self.pages.push((content, self.cur_footer));
+            self.keep_page();
         }
         self.started = true;
         self.cur = Vec::with_capacity(16 * 1024);
@@ -264,8 +274,7 @@ impl Canvas {
     /// Finishes the last page, adds the footers and returns every page's content.
     pub(super) fn finish(&mut self, footer: &str, date: &str) -> Vec<Vec<u8>> {
         if self.started {
-            let content = std::mem::take(&mut self.cur);
-            self.pages.push((content, self.cur_footer));
+            self.keep_page();
         }
         let total = self.pages.len();
         let footer = clean(footer);
