@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 use crate::model::evaluation::{EvidenceRef, Pair};
 use crate::model::{Category, Responsibility};
+use crate::support::address;
 use crate::support::json;
 
 /// Hashes pairs the same way at close and at report time: one canonical JSON line each. The
@@ -47,13 +48,8 @@ fn json_optional(out: &mut Vec<u8>, text: Option<&Arc<str>>) -> Result<()> {
     }
 }
 
-/// Where a shared value lives, which identifies it while a reference to it is held.
-fn at<T: ?Sized>(value: &Arc<T>) -> usize {
-    Arc::as_ptr(value).cast::<u8>() as usize
-}
-
 fn at_optional(value: Option<&Arc<str>>) -> usize {
-    value.map_or(0, at)
+    value.map_or(0, address::of)
 }
 
 /// Whether a value is held elsewhere too, so that other pairs are likely to repeat it and caching
@@ -137,7 +133,12 @@ impl LineWriter {
 
     fn service(&mut self, out: &mut Vec<u8>, p: &Pair) -> Result<()> {
         let team = p.service_team.as_ref();
-        let key = (at(&p.service), at(&p.offering), at_optional(team), p.category);
+        let key = (
+            address::of(&p.service),
+            address::of(&p.offering),
+            at_optional(team),
+            p.category,
+        );
         if let Some(cached) = self.services.get(&key) {
             out.extend_from_slice(&cached.bytes);
             return Ok(());
@@ -160,7 +161,7 @@ impl LineWriter {
     }
 
     fn cell(&mut self, out: &mut Vec<u8>, p: &Pair) -> Result<()> {
-        let key = (at(&p.provenance), at(&p.rationale), p.responsibility);
+        let key = (address::of(&p.provenance), address::of(&p.rationale), p.responsibility);
         match self.cells.get(&key) {
             Some(cached) => out.extend_from_slice(&cached.bytes),
             None => {
@@ -184,7 +185,7 @@ impl LineWriter {
             out.extend_from_slice(b"null");
             return Ok(());
         };
-        if let Some(cached) = self.owners.get(&at(owner)) {
+        if let Some(cached) = self.owners.get(&address::of(owner)) {
             out.extend_from_slice(&cached.bytes);
             return Ok(());
         }
@@ -193,7 +194,7 @@ impl LineWriter {
         if shared(owner) {
             let bytes = out[start..].to_vec();
             self.owners.insert(
-                at(owner),
+                address::of(owner),
                 Cached {
                     _texts: [Some(owner.clone()), None, None],
                     bytes,
@@ -226,13 +227,14 @@ impl LineWriter {
         if !shared(e) {
             return json::append(out, &**e);
         }
-        if let Some((_, bytes)) = self.evidence.get(&at(e)) {
+        if let Some((_, bytes)) = self.evidence.get(&address::of(e)) {
             out.extend_from_slice(bytes);
             return Ok(());
         }
         let start = out.len();
         json::append(out, &**e)?;
-        self.evidence.insert(at(e), (Arc::clone(e), out[start..].to_vec()));
+        self.evidence
+            .insert(address::of(e), (Arc::clone(e), out[start..].to_vec()));
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use crate::db::{Connection, catalogs};
 use crate::error::{Error, Result};
 use crate::model::evaluation::{EvidenceList, EvidenceRef, Pair, ResultValue};
 use crate::model::evidence::{Day, ReviewStatus, counts};
+use crate::support::address;
 
 /// A map keyed by addresses (as [`Live::share`] uses) or internal ids: FxHash, a few
 /// multiplications instead of SipHash, which showed in profiles at millions of lookups. The keys
@@ -56,8 +57,11 @@ pub(super) struct Live {
     shared: RefCell<HashMap<(usize, usize), Arc<str>, ByAddress>>,
     /// The texts shared last, by a few bits of their address: a control's cells repeat a handful
     /// of texts, found here without hashing.
-    recent: RefCell<[Option<((usize, usize), Arc<str>)>; RECENT]>,
+    recent: RefCell<[Option<SharedText>; RECENT]>,
 }
+
+/// A text shared by [`Live::share`], by where the borrowed text lives.
+type SharedText = ((usize, usize), Arc<str>);
 
 /// Texts [`Live::share`] keeps at hand (a power of two).
 const RECENT: usize = 16;
@@ -161,7 +165,7 @@ impl Live {
     /// `text` as a shared string; `text` borrows from the loaded inputs, which stay put while
     /// `self` lives, so where it lives identifies it.
     fn share(&self, text: &str) -> Arc<str> {
-        let at = (text.as_ptr() as usize, text.len());
+        let at = address::of_text(text);
         let mut recent = self.recent.borrow_mut();
         let slot = &mut recent[(at.0 >> 3) % RECENT];
         if let Some((was, shared)) = slot

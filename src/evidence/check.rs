@@ -9,6 +9,7 @@ use super::{Check, Store};
 use crate::db::Connection;
 use crate::error::Result;
 use crate::model::evaluation::{EvidenceList, EvidenceRef, FileProblem, Pair};
+use crate::support::address;
 
 /// How closely to look at each stored file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +79,7 @@ impl FileCheck {
             if p.evidence.iter().all(|e| e.sha256.is_none()) {
                 continue;
             }
-            let at = Arc::as_ptr(&p.evidence).cast::<u8>() as usize;
+            let at = address::of(&p.evidence);
             if let Some((_, marked)) = self.lists.get(&at) {
                 if let Some(marked) = marked {
                     p.evidence = marked.clone();
@@ -110,7 +111,7 @@ impl FileCheck {
             Check::Missing => FileProblem::Missing,
             Check::Altered => FileProblem::Altered,
         };
-        let at = Arc::as_ptr(e) as usize;
+        let at = address::of(e);
         if let Some((_, copy)) = self.marked.get(&at) {
             return Ok(Some(copy.clone()));
         }

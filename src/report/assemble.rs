@@ -27,6 +27,7 @@ use crate::model::evaluation::{EvidenceList, Pair, ResultValue, combine};
 use crate::model::evidence::Day;
 use crate::model::poam::ItemStatus;
 use crate::model::{Category, Responsibility};
+use crate::support::address;
 
 /// Scanners' open observations: control key -> service name (empty: on no service) -> list.
 type OpenChecks = FxHashMap<String, FxHashMap<String, Vec<crate::db::scans::Open>>>;
@@ -221,7 +222,7 @@ impl<'o> Assembly<'o> {
         let mut tallies = TeamTallies::default();
         for p in kept {
             let shared = Arc::strong_count(&p.service) > 1;
-            let at = Arc::as_ptr(&p.service).cast::<u8>() as usize;
+            let at = address::of(&p.service);
             if !(shared && self.listed.contains_key(&at)) {
                 if !self.services.contains_key(&*p.service) {
                     let line = ServiceLine {

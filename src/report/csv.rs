@@ -19,6 +19,7 @@ use crate::estate::control::{ControlLine, control_line, via};
 use crate::estate::pairs::{self, ControlInfo};
 use crate::evidence::FileCheck;
 use crate::model::evaluation::{FileProblem, Pair};
+use crate::support::address;
 #[cfg(test)]
 use crate::support::spreadsheet::neutralise;
 
@@ -310,7 +311,7 @@ impl<'a, W: Write> Rows<'a, W> {
                 match run.kind {
                     Depends::Control => buf.extend_from_slice(&heads[r]),
                     Depends::Service => {
-                        let key = (r, Arc::as_ptr(&p.service).cast::<u8>() as usize);
+                        let key = (r, address::of(&p.service));
                         match self.services.get(&key) {
                             Some(run)
                                 if Arc::ptr_eq(&run.service, &p.service)
@@ -427,13 +428,13 @@ fn rest_hash(p: &Pair) -> u64 {
     let mut h = FxHasher::default();
     p.responsibility.hash(&mut h);
     std::mem::discriminant(&p.result).hash(&mut h);
-    Arc::as_ptr(&p.provenance).cast::<u8>().hash(&mut h);
-    Arc::as_ptr(&p.rationale).cast::<u8>().hash(&mut h);
+    address::of(&p.provenance).hash(&mut h);
+    address::of(&p.rationale).hash(&mut h);
     // Live pairs share an owner's text per service, not per team: hashed by what it says.
     p.owner.as_deref().hash(&mut h);
     (p.status.len(), p.note.len(), p.statement.len()).hash(&mut h);
     for e in p.evidence.iter() {
-        Arc::as_ptr(e).hash(&mut h);
+        address::of(e).hash(&mut h);
     }
     h.finish()
 }

@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::estate::matrix::{Cell, CellView};
 use crate::model::Responsibility;
 use crate::model::derive::OwnerSource;
+use crate::support::address;
 use crate::support::json;
 
 /// One control's row as `matrix --json` streams it.
@@ -108,8 +109,8 @@ impl CellPieces {
                 responsibility: e.responsibility,
                 provenance: e.provenance as u8,
                 scope: e.rule_scope.map_or(0, |s| std::ptr::from_ref(s) as usize),
-                rationale: address(e.rationale),
-                source: address(e.source),
+                rationale: address::of_text(e.rationale),
+                source: address::of_text(e.source),
             };
             match self.said.get(&said) {
                 Some(piece) => out.extend_from_slice(piece),
@@ -128,7 +129,7 @@ impl CellPieces {
                 continue;
             }
             let owner = (
-                cell.owner.map(|(t, _)| address(t)),
+                cell.owner.map(|(t, _)| address::of_text(t)),
                 cell.owner.map(|(_, why)| why as u8),
             );
             match self.owners.get(&owner) {
@@ -143,10 +144,6 @@ impl CellPieces {
         out.extend_from_slice(b"]}");
         Ok(())
     }
-}
-
-fn address(text: &str) -> (usize, usize) {
-    (text.as_ptr() as usize, text.len())
 }
 
 /// `,"responsibility":…` to `"source":…` of a cell, as serde_json writes them.
