@@ -32,6 +32,7 @@ before_each=fresh_import_db median_of "evidence import ($m rows)" \
     env CTRLMAP_DB="$work/import.db" "$bin" -q evidence import "$work/evidence.csv"
 before_each=fresh_catalog_db median_of "catalog import (SP 800-53 rev5, whole process)" \
     env CTRLMAP_DB="$work/catalog.db" "$bin" -q catalog import "$catalog"
+ours_wall=$(cat "$work/last-wall")
 # The floor under that: the sqlite3 shell reading the same file and checking it is JSON, then
 # inserting the rows the import wrote (catalogue, controls, rules, mappings, audit entries) into the
 # same database in one transaction, with none of our parsing, checking or hashing.
@@ -52,6 +53,8 @@ if [ -x target/trestle-venv/bin/python ]; then
         target/trestle-venv/bin/python -c 'import pathlib, sys
 from trestle.oscal.catalog import Catalog
 Catalog.oscal_read(pathlib.Path(sys.argv[1]))' "$catalog"
+    awk -v ours="$ours_wall" -v theirs="$(cat "$work/last-wall")" \
+        'BEGIN { printf "%-62s %8.2fx (goal: at most 0.10x)\n", "catalog import / compliance-trestle, median wall", ours / theirs }'
 else
     echo "compliance-trestle: no target/trestle-venv, not timed"
 fi

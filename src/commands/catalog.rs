@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{Ctx, open_input, report_import, source_name};
-use crate::db::{OnExisting, catalogs, save};
+use crate::db::{OnExisting, Outcome, add_new, catalogs, save};
 use crate::error::{Error, Result};
 use crate::model::Catalog;
 use crate::support::output;
@@ -157,7 +157,8 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
         source: format!("OSCAL {} catalog {file_name}", parsed.oscal_version),
     };
     let report = ctx.db.write(&ctx.actor, |w| {
-        if catalogs::get(w, &key).is_ok() && !replace {
+        let exists = catalogs::get(w, &key).is_ok();
+        if exists && !replace {
             return Err(Error::Invalid(format!(
                 "catalogue \"{key}\" already exists: pass --replace to re-import it, or --key to import it beside"
             )));
@@ -175,8 +176,14 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
                 catalog_id,
                 item: control.clone(),
             };
-            let (_, outcome) = save(w, &item, OnExisting::Update)?;
-            imported.controls.count(outcome);
+            if exists {
+                let (_, outcome) = save(w, &item, OnExisting::Update)?;
+                imported.controls.count(outcome);
+            } else {
+                // A new catalogue has no controls yet: none is looked for before it is added.
+                add_new(w, &item)?;
+                imported.controls.count(Outcome::Added);
+            }
             imported.withdrawn += usize::from(control.withdrawn);
         }
         // Controls the new document no longer has: enhancements before their parents.

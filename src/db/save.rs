@@ -50,6 +50,16 @@ pub enum Outcome {
     Kept,
 }
 
+/// Adds `record`, known to be new (a control of a catalogue this write created), and audits it
+/// as [`save`] audits an added record, without looking for it first; a record that does exist
+/// is refused by the table's unique key.
+pub fn add_new<T: Stored>(w: &Writer<'_>, record: &T) -> Result<i64> {
+    let id = record.insert(w)?;
+    let entity = format!("{}:{}", T::WHAT, record.key());
+    w.audit_text(&format!("{}.add", T::WHAT), &entity, &record.added_details())?;
+    Ok(id)
+}
+
 /// Stores `record` as `on_existing` says and audits any change; returns the row id and what happened.
 pub fn save<T: Stored>(w: &Writer<'_>, record: &T, on_existing: OnExisting) -> Result<(i64, Outcome)> {
     let entity = format!("{}:{}", T::WHAT, record.key());

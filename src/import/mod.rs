@@ -45,7 +45,9 @@ pub fn utf8_text<'a>(source: &str, bytes: &'a [u8]) -> Result<&'a [u8]> {
 pub fn json_text<'a>(source: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>> {
     let text = utf8_text(source, bytes)?;
     let lone_cr = |i: usize| text[i] == b'\r' && text.get(i + 1) != Some(&b'\n');
-    if !(0..text.len()).any(lone_cr) {
+    // Most files hold no carriage return at all, which one fast search says (looking at the
+    // 3 MB of SP 800-53 byte by byte was 7% of its import).
+    if !text.contains(&b'\r') || !(0..text.len()).any(lone_cr) {
         return Ok(text.into());
     }
     Ok((0..text.len())

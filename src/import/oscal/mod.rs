@@ -17,7 +17,7 @@ mod params;
 use crate::error::{Error, Result};
 use crate::model::Control;
 use crate::text::Kind;
-use doc::Doc;
+use doc::{At, Doc};
 use json::{Node, Obj, Part, Prop, Root, Str};
 use names::{Holder, LOOK_ALIKE, Taken, id_clash};
 use params::{Params, STATEMENT_MAX};
@@ -94,23 +94,22 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
     // A `catalog` that is not an object has no members, as a generic JSON tree would say.
     let catalog = &catalog.fields;
     let doc = Doc { source };
-    let metadata = doc.object(catalog.metadata.as_ref(), "catalog.metadata")?;
-    let title = doc.required(Kind::Line, metadata.title.as_ref(), "catalog.metadata.title")?;
+    let top = At::Top("catalog");
+    let metadata_at = top.member("metadata");
+    let metadata = doc.object(catalog.metadata.as_ref(), &metadata_at)?;
+    let title = doc.required(Kind::Line, metadata.title.as_ref(), &metadata_at.member("title"))?;
     let version = doc
-        .optional(Kind::Line, metadata.version.as_ref(), "catalog.metadata.version")?
+        .optional(Kind::Line, metadata.version.as_ref(), &metadata_at.member("version"))?
         .unwrap_or_default();
-    let oscal_version = doc.required(
-        Kind::Line,
-        metadata.oscal_version.as_ref(),
-        "catalog.metadata.oscal-version",
-    )?;
+    let oscal_version_at = metadata_at.member("oscal-version");
+    let oscal_version = doc.required(Kind::Line, metadata.oscal_version.as_ref(), &oscal_version_at)?;
     if !["1.0.", "1.1.", "1.2."].iter().any(|v| oscal_version.starts_with(v)) {
         return Err(doc.error(
-            "catalog.metadata.oscal-version",
+            &oscal_version_at,
             &format!("OSCAL {oscal_version} is not supported: ctrlmap reads OSCAL 1.0 to 1.2"),
         ));
     }
-    doc.required(Kind::Line, catalog.uuid.as_ref(), "catalog.uuid")?;
+    doc.required(Kind::Line, catalog.uuid.as_ref(), &top.member("uuid"))?;
     let mut reader = Reader {
         doc,
         params: Params::default(),
@@ -122,10 +121,10 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         sort_ids: Vec::new(),
     };
     // Parameters may be referenced before (or far from) where they are defined: collect them first.
-    reader.collect_params(catalog, "catalog")?;
+    reader.collect_params(catalog, &top)?;
     reader.params.resolve_all(doc)?;
-    reader.groups(catalog, "catalog", "")?;
-    reader.controls_of(catalog, "catalog", "", None)?;
+    reader.groups(catalog, &top, "")?;
+    reader.controls_of(catalog, &top, "", None)?;
     if reader.controls.is_empty() {
         return Err(Error::Invalid(format!("{source}: catalog has no controls")));
     }
@@ -162,53 +161,44 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn collect_params(&mut self, node: &Node<'_>, path: &str) -> Result<()> {
+    fn collect_params(&mut self, node: &Node<'_>, path: &At<'_>) -> Result<()> {
         let doc = self.doc;
-        for (i, p) in doc
-            .array(node.params.as_ref(), &format!("{path}.params"))?
-            .iter()
-            .enumerate()
-        {
+        let params = path.member("params");
+        for (i, p) in doc.array(node.params.as_ref(), &params)?.iter().enumerate() {
             // A parameter that is not an object has no members: its id is missing.
             let p = &p.fields;
-            let at = format!("{path}.params[{i}]");
-            let id_path = format!("{at}.id");
+            let at = params.item(i);
+            let id_path = at.member("id");
             let id = doc.required(Kind::Name, p.id.as_ref(), &id_path)?;
             self.param_ids
                 .take(Holder {
                     name: id.clone(),
-                    path: at.clone(),
+                    path: at.place(),
                     owner: id.clone(),
                 })
                 .map_err(|first| doc.error(&id_path, &id_clash("parameter id", &id, &first)))?;
             self.params.define(doc, &id, p, &at)?;
         }
         for (key, children) in [("groups", &node.groups), ("controls", &node.controls)] {
-            for (i, child) in doc
-                .array(children.as_ref(), &format!("{path}.{key}"))?
-                .iter()
-                .enumerate()
-            {
-                self.collect_params(&child.fields, &format!("{path}.{key}[{i}]"))?;
+            let list = path.member(key);
+            for (i, child) in doc.array(children.as_ref(), &list)?.iter().enumerate() {
+                self.collect_params(&child.fields, &list.item(i))?;
             }
         }
         Ok(())
     }
 
-    fn groups(&mut self, node: &Node<'_>, path: &str, family: &str) -> Result<()> {
+    fn groups(&mut self, node: &Node<'_>, path: &At<'_>, family: &str) -> Result<()> {
         let doc = self.doc;
-        for (i, g) in doc
-            .array(node.groups.as_ref(), &format!("{path}.groups"))?
-            .iter()
-            .enumerate()
-        {
-            let at = format!("{path}.groups[{i}]");
+        let groups = path.member("groups");
+        for (i, g) in doc.array(node.groups.as_ref(), &groups)?.iter().enumerate() {
+            let at = groups.item(i);
             let g = doc.object(Some(g), &at)?;
-            let title_path = format!("{at}.title");
+            let title_path = at.member("title");
             let title = doc.required(Kind::Line, g.title.as_ref(), &title_path)?;
             let taken = self.families.take(Holder {
                 name: title.clone(),
-                path: title_path.clone(),
+                path: title_path.place(),
                 owner: String::new(),
             });
             match taken {
@@ -230,26 +220,25 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn controls_of(&mut self, node: &Node<'_>, path: &str, family: &str, parent: Option<&str>) -> Result<()> {
+    fn controls_of(&mut self, node: &Node<'_>, path: &At<'_>, family: &str, parent: Option<&str>) -> Result<()> {
         let doc = self.doc;
-        for (i, c) in doc
-            .array(node.controls.as_ref(), &format!("{path}.controls"))?
-            .iter()
-            .enumerate()
-        {
-            let at = format!("{path}.controls[{i}]");
+        let controls = path.member("controls");
+        for (i, c) in doc.array(node.controls.as_ref(), &controls)?.iter().enumerate() {
+            let at = controls.item(i);
             let c = doc.object(Some(c), &at)?;
-            let id_path = format!("{at}.id");
+            let id_path = at.member("id");
             let id = doc.required(Kind::Name, c.id.as_ref(), &id_path)?;
+            let place = at.place();
             self.ids
                 .take(Holder {
                     name: id.clone(),
-                    path: at.clone(),
+                    path: place.clone(),
                     owner: id.clone(),
                 })
                 .map_err(|first| doc.error(&id_path, &id_clash("control id", &id, &first)))?;
-            let title = doc.required(Kind::Line, c.title.as_ref(), &format!("{at}.title"))?;
-            let props = doc.array(c.props.as_ref(), &format!("{at}.props"))?;
+            let title = doc.required(Kind::Line, c.title.as_ref(), &at.member("title"))?;
+            let props_at = at.member("props");
+            let props = doc.array(c.props.as_ref(), &props_at)?;
             // The plain prop of a name wins over a classed one (`AC-2` over zero-padded `AC-02`).
             let prop = |name: &str| -> Option<(usize, &Prop<'_>)> {
                 let mut matching = props
@@ -260,30 +249,33 @@ impl Reader<'_> {
                 let first = matching.clone().next();
                 matching.find(|(_, p)| p.class.is_none()).or(first)
             };
+            let (label_at, label_value_at);
             let (key, key_path) = match prop("label") {
                 Some((l, label)) => {
-                    let key_path = format!("{at}.props[{l}].value");
-                    (doc.required(Kind::Name, label.value.as_ref(), &key_path)?, key_path)
+                    label_at = props_at.item(l);
+                    label_value_at = label_at.member("value");
+                    let key = doc.required(Kind::Name, label.value.as_ref(), &label_value_at)?;
+                    (key, &label_value_at)
                 }
                 None => {
                     let key = id.to_uppercase();
                     doc.check(Kind::Name, &key, &id_path)?;
-                    (key, id_path)
+                    (key, &id_path)
                 }
             };
             self.keys
                 .take(Holder {
                     name: key.clone(),
-                    path: at.clone(),
+                    path: place,
                     owner: id.clone(),
                 })
-                .map_err(|first| doc.error(&key_path, &key_clash(&id, &key, &first)))?;
+                .map_err(|first| doc.error(key_path, &key_clash(&id, &key, &first)))?;
             let withdrawn = prop("status")
                 .and_then(|(_, p)| p.value.as_ref())
                 .and_then(Str::as_str)
                 .is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
             let sort_id = match prop("sort-id") {
-                Some((i, p)) => Some(doc.required(Kind::Name, p.value.as_ref(), &format!("{at}.props[{i}].value"))?),
+                Some((i, p)) => Some(doc.required(Kind::Name, p.value.as_ref(), &props_at.item(i).member("value"))?),
                 None => None,
             };
             self.sort_ids.push(sort_id);
@@ -303,25 +295,22 @@ impl Reader<'_> {
     }
 
     /// The control's statement part, flattened: each item on its own line with its label.
-    fn statement(&mut self, control: &Node<'_>, path: &str) -> Result<String> {
+    fn statement(&mut self, control: &Node<'_>, path: &At<'_>) -> Result<String> {
         let doc = self.doc;
         let mut lines = Vec::new();
         let mut chars = 0;
-        for (i, part) in doc
-            .array(control.parts.as_ref(), &format!("{path}.parts"))?
-            .iter()
-            .enumerate()
-        {
+        let parts = path.member("parts");
+        for (i, part) in doc.array(control.parts.as_ref(), &parts)?.iter().enumerate() {
             let part = &part.fields;
             if part.name.as_ref().and_then(Str::as_str) == Some("statement") {
-                self.flatten(part, &format!("{path}.parts[{i}]"), 0, &mut lines, &mut chars)?;
+                self.flatten(part, &parts.item(i), 0, &mut lines, &mut chars)?;
             }
         }
         let statement = lines.join("\n");
         let length = statement.chars().count();
         if length > STATEMENT_MAX {
             return Err(doc.error(
-                &format!("{path}.parts"),
+                &parts,
                 &format!(
                     "the control's statement is {length} characters long once parameters are inserted; at most {STATEMENT_MAX}"
                 ),
@@ -335,13 +324,14 @@ impl Reader<'_> {
     fn flatten(
         &mut self,
         part: &Part<'_>,
-        path: &str,
+        path: &At<'_>,
         depth: usize,
         lines: &mut Vec<String>,
         chars: &mut usize,
     ) -> Result<()> {
         let doc = self.doc;
-        let props = doc.array(part.props.as_ref(), &format!("{path}.props"))?;
+        let props_at = path.member("props");
+        let props = doc.array(part.props.as_ref(), &props_at)?;
         let label = match props
             .iter()
             .map(|p| &p.fields)
@@ -350,11 +340,11 @@ impl Reader<'_> {
             Some(l) => doc.optional(
                 Kind::Line,
                 props[l].fields.value.as_ref(),
-                &format!("{path}.props[{l}].value"),
+                &props_at.item(l).member("value"),
             )?,
             None => None,
         };
-        let prose_path = format!("{path}.prose");
+        let prose_path = path.member("prose");
         let prose = match doc.optional(Kind::Prose, part.prose.as_ref(), &prose_path)? {
             Some(prose) => {
                 let room = STATEMENT_MAX.saturating_sub(*chars);
@@ -362,24 +352,28 @@ impl Reader<'_> {
             }
             None => String::new(),
         };
-        let text = match label {
-            Some(l) => format!("{l} {prose}"),
-            None => prose,
-        };
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !text.is_empty() {
-            let line = format!("{}{text}", "  ".repeat(depth.saturating_sub(1)));
+        // The label and the prose, their runs of white space made single spaces, indented by
+        // depth: written straight into the line.
+        let mut words = label
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .chain(prose.split_whitespace());
+        if let Some(first) = words.next() {
+            let mut line = "  ".repeat(depth.saturating_sub(1));
+            line.push_str(first);
+            for word in words {
+                line.push(' ');
+                line.push_str(word);
+            }
             *chars += line.chars().count() + 1;
             lines.push(line);
         }
-        for (i, child) in doc
-            .array(part.parts.as_ref(), &format!("{path}.parts"))?
-            .iter()
-            .enumerate()
-        {
+        let parts = path.member("parts");
+        for (i, child) in doc.array(part.parts.as_ref(), &parts)?.iter().enumerate() {
             let child = &child.fields;
             if child.name.as_ref().and_then(Str::as_str) == Some("item") {
-                self.flatten(child, &format!("{path}.parts[{i}]"), depth + 1, lines, chars)?;
+                self.flatten(child, &parts.item(i), depth + 1, lines, chars)?;
             }
         }
         Ok(())

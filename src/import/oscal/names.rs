@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use super::doc::Place;
+
 /// Why two names that are not equal still clash, for messages.
 pub(super) const LOOK_ALIKE: &str = "they differ only in letter case, dashes, spaces or character width";
 
@@ -37,7 +39,7 @@ pub(super) struct Holder {
     /// The name as written.
     pub(super) name: String,
     /// The JSON path of what holds it.
-    pub(super) path: String,
+    pub(super) path: Place,
     /// The id of the control that holds it, when that is not the name itself (a key).
     pub(super) owner: String,
 }
@@ -75,6 +77,7 @@ pub(super) fn id_clash(what: &str, name: &str, first: &Holder) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::doc::At;
     use super::*;
 
     #[test]
@@ -97,18 +100,19 @@ mod tests {
     #[test]
     fn the_second_holder_hears_of_the_first() {
         let mut taken = Taken::default();
-        let holder = |name: &str, path: &str| Holder {
+        let c = At::Top("c");
+        let holder = |name: &str, i: usize| Holder {
             name: name.into(),
-            path: path.into(),
+            path: c.item(i).place(),
             owner: String::new(),
         };
-        taken.take(holder("ac-1", "c[0]")).expect("first");
-        let first = taken.take(holder("AC-1", "c[1]")).expect_err("clash");
+        taken.take(holder("ac-1", 0)).expect("first");
+        let first = taken.take(holder("AC-1", 1)).expect_err("clash");
         assert_eq!(
             id_clash("control id", "AC-1", &first),
             format!("control id \"AC-1\" cannot be told apart from control id \"ac-1\" at c[0] ({LOOK_ALIKE})")
         );
-        let first = taken.take(holder("ac-1", "c[2]")).expect_err("same");
+        let first = taken.take(holder("ac-1", 2)).expect_err("same");
         assert_eq!(
             id_clash("control id", "ac-1", &first),
             "duplicate control id \"ac-1\" (first at c[0])"

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::doc::Doc;
+use super::doc::{At, Doc, Place};
 use super::json::{Param, Seq, Str};
 use crate::error::Result;
 use crate::text::Kind;
@@ -31,7 +31,7 @@ pub(super) const DEPTH_MAX: usize = 32;
 #[derive(Debug)]
 struct Def {
     /// Its JSON path, for messages.
-    path: String,
+    path: Place,
     /// Its readable text before insertion.
     text: String,
 }
@@ -52,13 +52,13 @@ pub(super) struct Params {
 impl Params {
     /// Records parameter `id` (already checked unique), defined at `path` as JSON `p`; its texts
     /// are checked as one-line texts.
-    pub(super) fn define(&mut self, doc: Doc<'_>, id: &str, p: &Param<'_>, path: &str) -> Result<()> {
+    pub(super) fn define(&mut self, doc: Doc<'_>, id: &str, p: &Param<'_>, path: &At<'_>) -> Result<()> {
         let text = describe(doc, p, id, path)?;
         self.order.push(id.to_string());
         self.defs.insert(
             id.to_string(),
             Def {
-                path: path.to_string(),
+                path: path.place(),
                 text,
             },
         );
@@ -129,7 +129,7 @@ impl Params {
 
     /// `prose` (at `path`) with parameters inserted, refused when it would pass `room` characters:
     /// what is left of a control's [`STATEMENT_MAX`].
-    pub(super) fn insert(&mut self, doc: Doc<'_>, prose: &str, path: &str, room: usize) -> Result<(String, usize)> {
+    pub(super) fn insert(&mut self, doc: Doc<'_>, prose: &str, path: &At<'_>, room: usize) -> Result<(String, usize)> {
         let (text, chars, added) = expand(prose, &self.resolved, room).map_err(|at| {
             doc.error(
                 path,
@@ -144,7 +144,7 @@ impl Params {
     }
 
     /// Counts `added` inserted characters against [`INSERTED_MAX`].
-    fn spend(&mut self, doc: Doc<'_>, path: &str, id: &str, added: usize) -> Result<()> {
+    fn spend(&mut self, doc: Doc<'_>, path: &(impl std::fmt::Display + ?Sized), id: &str, added: usize) -> Result<()> {
         self.inserted += added;
         if self.inserted <= INSERTED_MAX {
             return Ok(());
@@ -252,31 +252,31 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
 
 /// A parameter as readers see it, before insertion: its values, or `[Selection: ...]`, or
 /// `[Assignment: label]`. Each text in it is checked as one line.
-fn describe(doc: Doc<'_>, p: &Param<'_>, id: &str, path: &str) -> Result<String> {
-    let strings = |list: Option<&Seq<Str<'_>>>, at: &str| -> Result<Vec<String>> {
+fn describe(doc: Doc<'_>, p: &Param<'_>, id: &str, path: &At<'_>) -> Result<String> {
+    let strings = |list: Option<&Seq<Str<'_>>>, at: &At<'_>| -> Result<Vec<String>> {
         let mut out = Vec::new();
         for (i, v) in doc.array(list, at)?.iter().enumerate() {
-            let at = format!("{at}[{i}]");
+            let at = at.item(i);
             let text = v.as_str().ok_or_else(|| doc.error(&at, "must be a string"))?;
             doc.check(Kind::Line, text, &at)?;
             out.push(text.to_string());
         }
         Ok(out)
     };
-    let values = strings(p.values.as_ref(), &format!("{path}.values"))?;
+    let values = strings(p.values.as_ref(), &path.member("values"))?;
     if !values.is_empty() {
         return Ok(values.join(", "));
     }
     if let Some(select) = &p.select {
         let select = &select.fields;
-        let choices = strings(select.choice.as_ref(), &format!("{path}.select.choice"))?;
+        let choices = strings(select.choice.as_ref(), &path.member("select").member("choice"))?;
         let how = match select.how_many.as_ref().and_then(Str::as_str) {
             Some("one-or-more") => " (one or more)",
             _ => "",
         };
         return Ok(format!("[Selection{how}: {}]", choices.join("; ")));
     }
-    match doc.optional(Kind::Line, p.label.as_ref(), &format!("{path}.label"))? {
+    match doc.optional(Kind::Line, p.label.as_ref(), &path.member("label"))? {
         Some(label) => Ok(format!("[Assignment: {label}]")),
         None => Ok(format!("[{id}]")),
     }
@@ -293,12 +293,11 @@ mod tests {
 
     fn params(defs: &[(&str, Value)]) -> Params {
         let mut params = Params::default();
+        let list = At::Top("catalog").member("params");
         for (i, (id, p)) in defs.iter().enumerate() {
             let text = p.to_string();
             let p: Obj<Param<'_>> = serde_json::from_str(&text).expect("a parameter");
-            params
-                .define(DOC, id, &p.fields, &format!("catalog.params[{i}]"))
-                .expect("defined");
+            params.define(DOC, id, &p.fields, &list.item(i)).expect("defined");
         }
         params
     }
@@ -364,7 +363,7 @@ mod tests {
         p.resolve_all(DOC).expect("resolves");
         let prose = "{{ insert: param, big }}".repeat(1000);
         let err = p
-            .insert(DOC, &prose, "c.prose", 100_000)
+            .insert(DOC, &prose, &At::Top("c.prose"), 100_000)
             .expect_err("capped")
             .to_string();
         assert!(err.contains("(inserting parameter \"big\")"), "{err}");
@@ -372,7 +371,7 @@ mod tests {
             .insert(
                 DOC,
                 "a {{ insert: param, big }} {{ insert: param, nope }}",
-                "c.prose",
+                &At::Top("c.prose"),
                 100_000,
             )
             .expect("fits");
@@ -390,7 +389,7 @@ mod tests {
         let prose = "{{ insert: param, mid }}".repeat(10);
         let mut spent = Ok((String::new(), 0));
         for _ in 0..1000 {
-            spent = p.insert(DOC, &prose, "c.prose", STATEMENT_MAX);
+            spent = p.insert(DOC, &prose, &At::Top("c.prose"), STATEMENT_MAX);
             if spent.is_err() {
                 break;
             }
