@@ -480,16 +480,23 @@ pub fn find_runs(
 
 /// Says why linked evidence does not count (or that there is none).
 fn why_no_evidence<'a>(linked: impl Iterator<Item = &'a LinkState>, today: Day) -> Cow<'static, str> {
-    let reasons: Vec<String> = linked
-        .map(|e| match (e.status, e.valid_until) {
-            (ReviewStatus::Accepted, Some(d)) if d < today => format!("evidence {} expired on {d}", e.id),
-            (status, _) => format!("evidence {} is {status}", e.id),
-        })
-        .collect();
-    if reasons.is_empty() {
+    use std::fmt::Write as _;
+    // Written into one text: a control can have a hundred reasons.
+    let mut why = String::from("no accepted, unexpired evidence: ");
+    let start = why.len();
+    for e in linked {
+        if why.len() > start {
+            why.push_str("; ");
+        }
+        let _ = match (e.status, e.valid_until) {
+            (ReviewStatus::Accepted, Some(d)) if d < today => write!(why, "evidence {} expired on {d}", e.id),
+            (status, _) => write!(why, "evidence {} is {status}", e.id),
+        };
+    }
+    if why.len() == start {
         return "no evidence linked".into();
     }
-    format!("no accepted, unexpired evidence: {}", reasons.join("; ")).into()
+    why.into()
 }
 
 /// How an open observation reads as a gap.
