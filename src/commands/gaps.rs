@@ -105,9 +105,9 @@ impl Gaps {
             output::print_table(&mut out, &output::table(&headers, listed))?;
         } else {
             // Too many to read one by one: one row per control and kind of gap.
-            let rows = groups.iter().map(Group::row);
+            let rows = groups.iter().map(Group::row).collect();
             let headers = ["gap", "control", "title", "services", "teams", "for example"];
-            output::print_table(&mut out, &output::table(&headers, rows))?;
+            output::print_rows(&mut out, &headers, rows)?;
             writeln!(
                 out,
                 "{total} gaps in {} rows by control and kind; `--json` lists each one, `--team` narrows to one team",

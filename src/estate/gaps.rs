@@ -139,7 +139,11 @@ struct Runs<'e, 'a, F> {
 
 impl<'a, F: FnMut(&Run<'_, '_>) -> Result<()>> Runs<'_, 'a, F> {
     fn wanted(&self, gap: &Gap<'_>) -> bool {
-        self.team.is_none() || gap.team == self.team
+        match (self.team, gap.team) {
+            (None, _) => true,
+            (Some(want), Some(team)) => same_text(want, team),
+            (Some(_), None) => false,
+        }
     }
 
     fn flush(&mut self) -> Result<()> {
@@ -164,6 +168,34 @@ impl<'a, F: FnMut(&Run<'_, '_>) -> Result<()>> Runs<'_, 'a, F> {
             gap: &gap,
             services: &service,
         })
+    }
+
+    /// Adds `service` to the pending run when that run's gap, but for its service, is the gap
+    /// `kind` with `responsibility`, `team`, no evidence and `detail` (by where it is); false when
+    /// it is not, and nothing is added. Spares the gap's making when it would only join.
+    fn extend(
+        &mut self,
+        service: &'a str,
+        kind: GapKind,
+        responsibility: Responsibility,
+        team: Option<&str>,
+        detail: &str,
+    ) -> bool {
+        let joins = self.pending.as_ref().is_some_and(|p| {
+            p.kind == kind
+                && p.responsibility == responsibility
+                && p.evidence.is_none()
+                && p.service.is_some()
+                && match (p.team, team) {
+                    (Some(a), Some(b)) => std::ptr::eq(a, b),
+                    (a, b) => a.is_none() && b.is_none(),
+                }
+                && std::ptr::eq(p.detail.as_ref(), detail)
+        });
+        if joins {
+            self.services.push(service);
+        }
+        joins
     }
 
     /// A gap on a service that joins the run before it when alike.
@@ -215,6 +247,10 @@ pub fn find_runs(
             .map(|s| s.id);
         m.positions(ids)
     });
+    let mut mine = vec![false; m.services.len()];
+    for &at in team_services.iter().flatten() {
+        mine[at] = true;
+    }
     // And only the evidence those cells can use: organisation-wide, on the team's services, and
     // all of a control on which a decision names the team as owner.
     let linked = match (&team_services, opts.team) {
@@ -228,18 +264,40 @@ pub fn find_runs(
         _ => evidence::link_states_in_catalog(conn, m.catalog_id, |_, _| true)?,
     };
     let open = scans::current_open(conn, m.catalog_id, opts.today)?;
+    // The controls with open observations on a service: only their cells look for them.
+    let observed: rustc_hash::FxHashSet<i64> = open.keys().filter(|&&(_, s)| s != 0).map(|&(c, _)| c).collect();
+    // Services on one offering derive alike on a control unless one has a decision of its own
+    // there, so a control's responsibility is derived once per offering, not once per service.
+    let offering_of: Vec<usize> = {
+        let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+        let of = m.services.iter().map(|s| {
+            let next = seen.len();
+            *seen.entry(s.service.offering.as_str()).or_insert(next)
+        });
+        of.collect()
+    };
+    let offerings = offering_of.iter().max().map_or(0, |&n| n + 1);
+    // Per offering: the control (by number) it was last derived for, and what it derived to.
+    let mut derived = vec![(0usize, Responsibility::Undetermined); offerings];
+    // Per service: the control (by number) it last had a decision of its own on, or evidence.
+    let mut decided_at = vec![0usize; m.services.len()];
     let mut has_own = vec![0usize; m.services.len()];
     let mut control_number = 0;
     catalogs::for_each_control(conn, m.catalog_id, None, |c| {
         if c.control.withdrawn {
             return Ok(());
         }
+        control_number += 1;
         let inputs = m.inputs(&c);
+        let decided = inputs.decided_services();
+        for &at in &decided {
+            decided_at[at] = control_number;
+        }
         let shown: Cow<'_, [usize]> = match &team_services {
             None => Cow::Borrowed(&all),
             Some(_) if inputs.owner() == opts.team => Cow::Borrowed(&all),
             Some(mine) => {
-                let mut shown = inputs.decided_services();
+                let mut shown = decided;
                 shown.extend_from_slice(mine);
                 shown.sort_unstable();
                 shown.dedup();
@@ -292,7 +350,6 @@ pub fn find_runs(
         let org_evidence = links.on(0);
         // Which services have evidence of their own here, by position: most have none, and are
         // then not searched for it.
-        control_number += 1;
         for at in m.positions(links.services()) {
             has_own[at] = control_number;
         }
@@ -308,11 +365,47 @@ pub fn find_runs(
             .clone()
             .any(|l| counts(l.status, l.valid_until, opts.today));
         let org_expiring: Vec<&LinkState> = org_evidence.clone().filter(|e| expiring(e)).collect();
+        let expiring_gap = |e: &LinkState, service, r, team| {
+            let until = e.valid_until.map(|d| d.to_string()).unwrap_or_default();
+            let left = e.valid_until.map_or(0, |d| opts.today.days_until(d));
+            gap(
+                GapKind::ExpiringEvidence,
+                service,
+                r,
+                team,
+                Some(e.id),
+                format!("evidence {} expires on {until} ({left} days)", e.id).into(),
+            )
+        };
+        let observed_here = observed.contains(&c.id);
+        let owner_is_team = owner.is_some() && owner == opts.team;
         for &at in shown.iter() {
-            let cell = inputs.cell(&m.services[at]);
-            let service = Some(cell.service.service.name.as_str());
-            let r = cell.effective.responsibility;
-            let team = cell.owner.map(|(t, _)| t);
+            let s = &m.services[at];
+            // With a team asked for, a cell another team owns (or nobody) has no gap to show; the
+            // team's cells name it by the asked name itself, so that their gaps compare it by
+            // where it is.
+            let (r, team) = if decided_at[at] == control_number {
+                let cell = inputs.cell(s);
+                let team = cell.owner.map(|(t, _)| t);
+                if opts.team.is_some() && team != opts.team {
+                    continue;
+                }
+                (cell.effective.responsibility, team)
+            } else {
+                // The owner as `derive::effective_owner` finds it with no decision on the service.
+                let team = match opts.team {
+                    None => owner.or(s.service.team.as_deref()),
+                    Some(_) if owner.is_some() && owner_is_team => opts.team,
+                    Some(_) if owner.is_none() && mine[at] => opts.team,
+                    Some(_) => continue,
+                };
+                let slot = &mut derived[offering_of[at]];
+                if slot.0 != control_number {
+                    *slot = (control_number, inputs.cell(s).effective.responsibility);
+                }
+                (slot.1, team)
+            };
+            let service = Some(s.service.name.as_str());
             if r == Responsibility::Undetermined {
                 runs.one(gap(
                     GapKind::Undetermined,
@@ -327,6 +420,21 @@ pub fn find_runs(
             if !r.customer_has_a_part() {
                 continue;
             }
+            let open_here = if observed_here { open.get(&(c.id, s.id)) } else { None };
+            if team.is_some() && open_here.is_none() && has_own[at] != control_number {
+                // Most cells: owned, observed by no scanner, with no evidence of their own; what
+                // the organisation-wide evidence says of them was decided once for the control.
+                if !org_counts {
+                    let why: &str = org_only.get_or_init(|| why_no_evidence(org_evidence.clone(), opts.today));
+                    if !runs.extend(&s.service.name, GapKind::NoEvidence, r, team, why) {
+                        runs.alike(gap(GapKind::NoEvidence, service, r, team, None, Cow::Borrowed(why)))?;
+                    }
+                }
+                for e in org_expiring.iter().copied() {
+                    runs.one(expiring_gap(e, service, r, team))?;
+                }
+                continue;
+            }
             if team.is_none() {
                 runs.one(gap(
                     GapKind::NoOwner,
@@ -338,13 +446,13 @@ pub fn find_runs(
                 ))?;
             }
             // A failure on an inherited pair is the provider's scope (skipped above), not a gap.
-            for o in open.get(&(c.id, cell.service.id)).into_iter().flatten() {
+            for o in open_here.into_iter().flatten() {
                 runs.one(gap(o.kind(), service, r, team, Some(o.evidence), o.detail().into()))?;
             }
             let own = if has_own[at] == control_number {
-                links.on(cell.service.id)
+                links.on(s.id)
             } else {
-                ControlLinks::default().on(cell.service.id)
+                ControlLinks::default().on(s.id)
             };
             let all = || own.clone().chain(org_evidence.clone());
             if !org_counts && !own.clone().any(|l| counts(l.status, l.valid_until, opts.today)) {
@@ -363,16 +471,7 @@ pub fn find_runs(
                 }
             }
             for e in own.filter(|e| expiring(e)).chain(org_expiring.iter().copied()) {
-                let until = e.valid_until.map(|d| d.to_string()).unwrap_or_default();
-                let left = e.valid_until.map_or(0, |d| opts.today.days_until(d));
-                runs.one(gap(
-                    GapKind::ExpiringEvidence,
-                    service,
-                    r,
-                    team,
-                    Some(e.id),
-                    format!("evidence {} expires on {until} ({left} days)", e.id).into(),
-                ))?;
+                runs.one(expiring_gap(e, service, r, team))?;
             }
         }
         runs.flush()
@@ -381,16 +480,23 @@ pub fn find_runs(
 
 /// Says why linked evidence does not count (or that there is none).
 fn why_no_evidence<'a>(linked: impl Iterator<Item = &'a LinkState>, today: Day) -> Cow<'static, str> {
-    let reasons: Vec<String> = linked
-        .map(|e| match (e.status, e.valid_until) {
-            (ReviewStatus::Accepted, Some(d)) if d < today => format!("evidence {} expired on {d}", e.id),
-            (status, _) => format!("evidence {} is {status}", e.id),
-        })
-        .collect();
-    if reasons.is_empty() {
+    use std::fmt::Write as _;
+    // Written into one text: a control can have a hundred reasons.
+    let mut why = String::from("no accepted, unexpired evidence: ");
+    let start = why.len();
+    for e in linked {
+        if why.len() > start {
+            why.push_str("; ");
+        }
+        let _ = match (e.status, e.valid_until) {
+            (ReviewStatus::Accepted, Some(d)) if d < today => write!(why, "evidence {} expired on {d}", e.id),
+            (status, _) => write!(why, "evidence {} is {status}", e.id),
+        };
+    }
+    if why.len() == start {
         return "no evidence linked".into();
     }
-    format!("no accepted, unexpired evidence: {}", reasons.join("; ")).into()
+    why.into()
 }
 
 /// How an open observation reads as a gap.

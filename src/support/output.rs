@@ -204,6 +204,87 @@ pub(crate) fn print_table(out: &mut impl Write, table: &Table) -> Result<()> {
     Ok(())
 }
 
+/// Prints the table [`table`] would make of `headers` and `rows`, as [`print_table`] does. When
+/// comfy-table would lay it out plainly (standard output is no terminal, so nothing wraps) and
+/// every cell is one line of characters one column wide each ([`narrow`]), the layout is plain
+/// arithmetic and is written without building the table: a thousand rows cost what their bytes
+/// cost.
+pub(crate) fn print_rows(out: &mut impl Write, headers: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+    use std::io::IsTerminal;
+    match (io::stdout().is_terminal(), plain_table(headers, &rows)) {
+        (false, Some(text)) => out.write_all(text.as_bytes())?,
+        _ => print_table(out, &table(headers, rows))?,
+    }
+    Ok(())
+}
+
+/// The text of the table [`print_table`] prints when nothing wraps, if every cell is one line of
+/// [`narrow`] characters; `None` if not.
+fn plain_table(headers: &[&str], rows: &[Vec<String>]) -> Option<String> {
+    let printable = |cell: &str| cell.chars().all(narrow);
+    let plain = headers.iter().all(|h| printable(h))
+        && rows
+            .iter()
+            .all(|row| row.len() == headers.len() && row.iter().all(|c| printable(c)));
+    if !plain {
+        return None;
+    }
+    // As comfy-table's UTF8_FULL_CONDENSED preset: a column is as wide as its widest cell (at
+    // least one), plus a space each side.
+    let width = |cell: &str| {
+        if cell.is_ascii() {
+            cell.len()
+        } else {
+            cell.chars().count()
+        }
+    };
+    let mut widths: Vec<usize> = headers.iter().map(|h| width(h).max(1)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let mut text = String::with_capacity((rows.len() + 4) * (widths.iter().sum::<usize>() + 4 * widths.len()));
+    let rule = |text: &mut String, left: char, line: char, cross: char, right: char| {
+        text.push(left);
+        for (n, &w) in widths.iter().enumerate() {
+            if n > 0 {
+                text.push(cross);
+            }
+            text.extend(std::iter::repeat_n(line, w + 2));
+        }
+        text.push(right);
+        text.push('\n');
+    };
+    let line = |text: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+        text.push('│');
+        for (n, (cell, &w)) in cells.zip(&widths).enumerate() {
+            if n > 0 {
+                text.push('┆');
+            }
+            text.push(' ');
+            text.push_str(cell);
+            text.extend(std::iter::repeat_n(' ', w - width(cell) + 1));
+        }
+        text.push_str("│\n");
+    };
+    rule(&mut text, '┌', '─', '┬', '┐');
+    line(&mut text, &mut headers.iter().copied());
+    rule(&mut text, '╞', '═', '╪', '╡');
+    for row in rows {
+        line(&mut text, &mut row.iter().map(String::as_str));
+    }
+    rule(&mut text, '└', '─', '┴', '┘');
+    Some(text)
+}
+
+/// Whether `c` is one column wide wherever comfy-table measures it, and passes [`visible`] as it
+/// is: printable ASCII, Latin-1 letters and signs (not the soft hyphen), and the dashes, quotes,
+/// bullets and ellipsis of general punctuation.
+fn narrow(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{a1}'..='\u{ac}' | '\u{ae}'..='\u{ff}' | '\u{2010}'..='\u{2027}')
+}
+
 /// Prints a value as pretty JSON.
 pub(crate) fn print_json(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
@@ -222,6 +303,62 @@ pub(crate) fn print_fields(out: &mut impl Write, fields: &[(&str, String)]) -> R
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_rows_print_as_the_table_would() {
+        // (what, headers, rows)
+        type Case<'a> = (&'a str, Vec<&'a str>, Vec<Vec<&'a str>>);
+        let cases: Vec<Case<'_>> = vec![
+            ("no rows", vec!["a", "bb"], vec![]),
+            (
+                "cells wider than their headers",
+                vec!["a", "b"],
+                vec![vec!["xyz", "1"], vec!["", "long cell"]],
+            ),
+            ("empty headers and cells", vec!["", "h"], vec![vec!["", ""]]),
+            (
+                "spaces and punctuation",
+                vec!["gap", "control"],
+                vec![vec![" lead", "trail "], vec!["a ~ b", "{x}"]],
+            ),
+            ("one column", vec!["only"], vec![vec!["1"], vec!["22"], vec!["333"]]),
+            (
+                "dashes and accents",
+                vec!["title", "n"],
+                vec![vec!["Storage — Restricted Use", "1"], vec!["café “quoted” …", "2"]],
+            ),
+            (
+                "wide characters are left to the table",
+                vec!["a"],
+                vec![vec!["表"], vec!["\u{200b}"]],
+            ),
+            ("lines are left to the table", vec!["a"], vec![vec!["one\ntwo"]]),
+        ];
+        for (name, headers, rows) in cases {
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|r| r.into_iter().map(String::from).collect())
+                .collect();
+            let mut want = Vec::new();
+            super::print_table(&mut want, &super::table(&headers, rows.clone())).expect("print");
+            let got = super::plain_table(&headers, &rows).unwrap_or_else(|| String::from_utf8_lossy(&want).into());
+            assert_eq!(got, String::from_utf8_lossy(&want), "{name}");
+        }
+        for cell in ["表", "\u{200b}", "one\ntwo", "\u{ad}"] {
+            assert!(
+                super::plain_table(&["a"], &[vec![cell.to_string()]]).is_none(),
+                "{cell:?}"
+            );
+        }
+        // Every character taken as one column wide is one column wide to the table too.
+        for c in (0..=0x2030u32).filter_map(char::from_u32).filter(|&c| super::narrow(c)) {
+            let rows = vec![vec![format!("{c}x"), "y".to_string()]];
+            let mut want = Vec::new();
+            super::print_table(&mut want, &super::table(&["h", "i"], rows.clone())).expect("print");
+            let got = super::plain_table(&["h", "i"], &rows).expect("narrow");
+            assert_eq!(got.as_bytes(), want, "{c:?}");
+        }
+    }
+
     #[test]
     fn table_cells_cannot_carry_escape_sequences() {
         let t = super::table(&["a"], [vec!["red \u{1b}[31mtext\tand\nmore".to_string()]]);
