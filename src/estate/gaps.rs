@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::estate::matrix::Matrix;
 use crate::model::Responsibility;
 use crate::model::evidence::{Day, Freshness, ReviewStatus, counts, freshness};
+use crate::support::address;
 
 /// The kinds of gap, in the order they are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -141,7 +142,7 @@ impl<'a, F: FnMut(&Run<'_, '_>) -> Result<()>> Runs<'_, 'a, F> {
     fn wanted(&self, gap: &Gap<'_>) -> bool {
         match (self.team, gap.team) {
             (None, _) => true,
-            (Some(want), Some(team)) => same_text(want, team),
+            (Some(want), Some(team)) => address::same_text(want, team),
             (Some(_), None) => false,
         }
     }
@@ -212,7 +213,7 @@ impl<'a, F: FnMut(&Run<'_, '_>) -> Result<()>> Runs<'_, 'a, F> {
                 && p.evidence == gap.evidence
                 // (with a team asked for, every gap kept is that team's)
                 && (self.team.is_some() || p.team == gap.team)
-                && same_text(&p.detail, &gap.detail)
+                && address::same_text(&p.detail, &gap.detail)
         });
         if !joins {
             self.flush()?;
@@ -221,11 +222,6 @@ impl<'a, F: FnMut(&Run<'_, '_>) -> Result<()>> Runs<'_, 'a, F> {
         self.services.push(service);
         Ok(())
     }
-}
-
-/// Whether two texts are equal, first by where they are (the detail a control's alike gaps share).
-fn same_text(a: &str, b: &str) -> bool {
-    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
 }
 
 /// As [`find_in`], by runs of alike gaps.

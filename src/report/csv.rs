@@ -410,14 +410,19 @@ fn rest(
 /// (the checks columns aside, which the caller keeps apart). Shared texts compare by address
 /// first, evidence by identity (a piece is one shared value however many pairs show it).
 fn same_rest(a: &Pair, b: &Pair) -> bool {
+    // (`==` on two `Arc`s compares what they hold, however long, even when they are one value.)
+    let same = |x: &Arc<str>, y: &Arc<str>| Arc::ptr_eq(x, y) || x == y;
     a.responsibility == b.responsibility
         && a.result == b.result
-        && a.provenance == b.provenance
-        && a.rationale == b.rationale
-        && a.owner == b.owner
-        && a.status == b.status
-        && a.note == b.note
-        && a.statement == b.statement
+        && same(&a.provenance, &b.provenance)
+        && same(&a.rationale, &b.rationale)
+        && match (&a.owner, &b.owner) {
+            (Some(x), Some(y)) => same(x, y),
+            (x, y) => x.is_none() && y.is_none(),
+        }
+        && address::same_text(&a.status, &b.status)
+        && address::same_text(&a.note, &b.note)
+        && address::same_text(&a.statement, &b.statement)
         && a.evidence.len() == b.evidence.len()
         && a.evidence.iter().zip(b.evidence.iter()).all(|(x, y)| Arc::ptr_eq(x, y))
 }
