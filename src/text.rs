@@ -44,7 +44,16 @@ impl Kind {
 /// text's name (`must not contain control characters (found U+001B)`); `None` when it is fine.
 /// Emptiness is the caller's business: an optional text may be empty.
 pub fn problem(kind: Kind, text: &str) -> Option<String> {
-    for c in text.chars() {
+    // Printable ASCII (with tabs and line breaks in prose) has none of the character problems
+    // below, which are all control characters or beyond ASCII: such a text, most of what is
+    // stored, is checked a byte at a time; any other byte sends it through the full check.
+    let plain = |b: u8| (b' '..=b'~').contains(&b) || (kind == Kind::Prose && matches!(b, b'\t' | b'\n' | b'\r'));
+    let chars = if text.bytes().all(plain) {
+        "".chars()
+    } else {
+        text.chars()
+    };
+    for c in chars {
         let line_break = matches!(c, '\t' | '\n' | '\r');
         if c.is_control() && !(kind == Kind::Prose && line_break) {
             let which = if kind == Kind::Prose {
@@ -259,6 +268,21 @@ mod tests {
                 (None, None) => {}
                 (Some(w), Some(g)) if g.contains(w) => {}
                 _ => panic!("{kind:?} {text:?}: expected {want:?}, got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_ascii_character_is_judged_as_the_full_check_judges_it() {
+        // The byte-at-a-time path for plain ASCII must agree with the character rules.
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            for kind in [Kind::Name, Kind::Line, Kind::Prose] {
+                let allowed = !c.is_control() || (kind == Kind::Prose && matches!(c, '\t' | '\n' | '\r'));
+                let text = format!("ab{c}cd");
+                assert_eq!(problem(kind, &text).is_none(), allowed, "{kind:?} {b:#04x}");
+                let mixed = format!("é{c}");
+                assert_eq!(problem(kind, &mixed).is_none(), allowed, "{kind:?} é {b:#04x}");
             }
         }
     }

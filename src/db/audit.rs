@@ -44,10 +44,21 @@ pub(crate) fn entry_hash(
     prev_hash: &str,
 ) -> String {
     // A tuple serialises as the JSON array `[id, at, ...]`, byte for byte as a `json!` array
-    // would, without building one.
-    let canonical = serde_json::to_string(&(id, at, actor, action, entity, details, prev_hash))
+    // would, without building one; its bytes go straight into the hash.
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut sha = Hashing(Sha256::new());
+    serde_json::to_writer(&mut sha, &(id, at, actor, action, entity, details, prev_hash))
         .expect("a tuple of numbers and strings serialises");
-    crate::support::hex::encode(&Sha256::digest(canonical.as_bytes()))
+    crate::support::hex::encode(&sha.0.finalize())
 }
 
 /// Appends one entry after the current last one.
