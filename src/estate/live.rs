@@ -55,16 +55,7 @@ pub(super) struct Live {
     statements: ByControl<String>,
     /// Rationales, provenances and owners, shared by where the borrowed text lives.
     shared: RefCell<HashMap<(usize, usize), Arc<str>, ByAddress>>,
-    /// The texts shared last, by a few bits of their address: a control's cells repeat a handful
-    /// of texts, found here without hashing.
-    recent: RefCell<[Option<SharedText>; RECENT]>,
 }
-
-/// A text shared by [`Live::share`], by where the borrowed text lives.
-type SharedText = ((usize, usize), Arc<str>);
-
-/// Texts [`Live::share`] keeps at hand (a power of two).
-const RECENT: usize = 16;
 
 impl Live {
     pub(super) fn load(
@@ -158,7 +149,6 @@ impl Live {
             statuses,
             statements,
             shared: RefCell::new(HashMap::default()),
-            recent: RefCell::new(Default::default()),
         })
     }
 
@@ -166,21 +156,11 @@ impl Live {
     /// `self` lives, so where it lives identifies it.
     fn share(&self, text: &str) -> Arc<str> {
         let at = address::of_text(text);
-        let mut recent = self.recent.borrow_mut();
-        let slot = &mut recent[(at.0 >> 3) % RECENT];
-        if let Some((was, shared)) = slot
-            && *was == at
-        {
-            return shared.clone();
-        }
-        let shared = self
-            .shared
+        self.shared
             .borrow_mut()
             .entry(at)
             .or_insert_with(|| Arc::from(text))
-            .clone();
-        *slot = Some((at, shared.clone()));
-        shared
+            .clone()
     }
 
     pub(super) fn pairs(&self, c: &catalogs::ControlRow) -> Vec<Pair> {
