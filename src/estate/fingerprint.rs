@@ -322,21 +322,7 @@ mod tests {
         out
     }
 
-    /// Texts that need escaping, or look as if they might.
-    const ODD: [&str; 12] = [
-        "",
-        "plain",
-        "\u{0}",
-        "tab\there",
-        "line\nbreak\r",
-        "\"quoted\"",
-        "back\\slash",
-        "=SUM(A1), +1, -1, @x",
-        "\u{7f} del",
-        "\u{2028}\u{2029} separators",
-        "日本語 é",
-        "\u{1f600} /slash/",
-    ];
+    use crate::support::json::AWKWARD as ODD;
 
     fn evidence(id: i64, title: &str) -> Arc<EvidenceRef> {
         Arc::new(EvidenceRef {
