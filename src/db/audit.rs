@@ -4,9 +4,10 @@
 use crate::db::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 
 use crate::error::{Result, SqlContext};
+use crate::support::digest::Hashing;
 
 /// The `prev_hash` of the first entry.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -45,20 +46,10 @@ pub(crate) fn entry_hash(
 ) -> String {
     // A tuple serialises as the JSON array `[id, at, ...]`, byte for byte as a `json!` array
     // would, without building one; its bytes go straight into the hash.
-    struct Hashing(Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut sha = Hashing(Sha256::new());
+    let mut sha = Hashing::new(std::io::sink());
     serde_json::to_writer(&mut sha, &(id, at, actor, action, entity, details, prev_hash))
         .expect("a tuple of numbers and strings serialises");
-    crate::support::hex::encode(&sha.0.finalize())
+    crate::support::hex::encode(&sha.hasher.finalize())
 }
 
 /// Appends one entry after the current last one.

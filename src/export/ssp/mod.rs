@@ -52,6 +52,7 @@ use crate::db::{Connection, audit_log, catalogs};
 use crate::error::{Error, Result};
 use crate::estate::pairs::{self, Source};
 use crate::model::evidence::Day;
+use crate::support::digest::Hashing;
 
 pub(crate) mod back_matter;
 #[cfg(test)]
@@ -189,24 +190,6 @@ pub(crate) fn last_change(conn: &Connection, day: Day) -> Result<String> {
     Ok(newest.max(start))
 }
 
-/// A writer that hashes what it writes, to derive the plan's identity from its content.
-struct Hashing<'w, W: Write> {
-    out: &'w mut W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for Hashing<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-}
-
 /// The OSCAL 1.2.1 system security plan (customer side) of catalogue `opts.catalog` over every
 /// in-scope service, from the live state, as one value: the document [`write_system_security_plan`]
 /// writes, parsed back. See the module documentation for the mapping.
@@ -275,10 +258,8 @@ pub fn write_system_security_plan(conn: &Connection, opts: &SspOptions, out: &mu
 
     // The document up to the implemented requirements, written with the first of them, then each
     // requirement as it is built: never an empty array, and nothing written for no controls.
-    let mut out = Hashing {
-        out,
-        hasher: Sha256::new(),
-    };
+    // Hashed as written, to derive the plan's identity from its content.
+    let mut out = Hashing::new(out);
     let mut named = BTreeSet::new();
     let mut written = 0usize;
     let live = |catalog: String| Source::Live {
