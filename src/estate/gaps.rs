@@ -10,8 +10,8 @@ use crate::db::evidence::{self, ControlLinks, LinkState};
 use crate::db::{catalogs, scans};
 use crate::error::Result;
 use crate::estate::matrix::Matrix;
-use crate::model::Responsibility;
 use crate::model::evidence::{Day, Freshness, ReviewStatus, counts, freshness};
+use crate::model::{Responsibility, derive};
 use crate::support::address;
 
 /// The kinds of gap, in the order they are reported.
@@ -388,12 +388,18 @@ pub fn find_runs(
                 }
                 (cell.effective.responsibility, team)
             } else {
-                // The owner as `derive::effective_owner` finds it with no decision on the service.
+                // No decision on the service: the control's owner, else the service's team.
                 let team = match opts.team {
-                    None => owner.or(s.service.team.as_deref()),
-                    Some(_) if owner.is_some() && owner_is_team => opts.team,
-                    Some(_) if owner.is_none() && mine[at] => opts.team,
-                    Some(_) => continue,
+                    None => derive::effective_owner(None, owner, s.service.team.as_deref()).map(|(t, _)| t),
+                    // Whether the team asked for owns it, by the same precedence over what is
+                    // known of each candidate (no text compared per cell).
+                    Some(_) => {
+                        let service_team = s.service.team.as_ref().map(|_| mine[at]);
+                        match derive::effective_owner(None, owner.map(|_| owner_is_team), service_team) {
+                            Some((true, _)) => opts.team,
+                            _ => continue,
+                        }
+                    }
                 };
                 let slot = &mut derived[offering_of[at]];
                 if slot.0 != control_number {
