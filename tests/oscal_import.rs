@@ -827,3 +827,74 @@ fn without_a_sort_id_on_every_control_the_document_order_stays() {
         .collect();
     assert_eq!(keys, ["AC-1", "AC-1(1)", "AC-2", "AU-1"]);
 }
+
+/// One group of `n` controls, C-1 to C-n, whose sort-ids list them backwards.
+fn long_catalog(n: usize) -> serde_json::Value {
+    let controls: Vec<serde_json::Value> = (1..=n)
+        .map(|i| {
+            serde_json::json!({"id": format!("c-{i}"), "title": format!("Control {i}"),
+                "props": [{"name": "label", "value": format!("C-{i}")},
+                          {"name": "sort-id", "value": format!("c-{:04}", n + 1 - i)}]})
+        })
+        .collect();
+    serde_json::json!({"catalog": {
+        "uuid": "00000000-0000-4000-8000-000000000002",
+        "metadata": {"title": "Long", "version": "1", "oscal-version": "1.1.2"},
+        "groups": [{"id": "c", "title": "Controls", "controls": controls}]}})
+}
+
+#[test]
+fn an_error_late_in_a_long_catalogue_is_the_one_reported_and_nothing_is_stored() {
+    // The document is read on one thread and written on another as it is read: hundreds of
+    // controls reach the writer before the broken last one is found.
+    let env = Env::init();
+    let good = env.file("long.json", long_catalog(300).to_string());
+    env.run(["catalog", "import", good.to_str().expect("path"), "--key", "long"])
+        .success()
+        .stdout(predicates::str::contains("300 controls (0 withdrawn): 300 added"));
+    let mut doc = long_catalog(300);
+    *at(&mut doc, "/catalog/groups/0/controls/299/title") = serde_json::json!(7);
+    let broken = env.file("broken.json", doc.to_string());
+    let broken = broken.to_str().expect("path");
+    let says = "broken.json: catalog.groups[0].controls[299].title: must be a string";
+    for (name, args) in [
+        ("a new key", vec!["--key", "other"]),
+        ("over an existing key, without --replace", vec!["--key", "long"]),
+        ("a blank --key", vec!["--key", "  "]),
+        ("with --replace", vec!["--key", "long", "--replace"]),
+    ] {
+        let before = env.fingerprint();
+        let mut all = vec!["catalog", "import", broken];
+        all.extend(args);
+        let assert = env.run(all).code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{name}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+        assert_eq!(env.fingerprint(), before, "{name}: the database changed");
+    }
+}
+
+#[test]
+fn sort_ids_order_a_long_catalogue_only_when_every_control_has_one() {
+    let env = Env::init();
+    let keys = |catalog: &str| -> Vec<serde_json::Value> {
+        let list = env.json(["control", "list", "--catalog", catalog, "--json"]);
+        pluck(&list, "key")
+    };
+    let file = env.file("all.json", long_catalog(300).to_string());
+    env.run(["catalog", "import", file.to_str().expect("path"), "--key", "all"])
+        .success();
+    let backwards: Vec<serde_json::Value> = (1..=300).rev().map(|i| format!("C-{i}").into()).collect();
+    assert_eq!(keys("all"), backwards);
+    // The last control has no sort-id: the first 299 were read before that was known.
+    let mut doc = long_catalog(300);
+    at(&mut doc, "/catalog/groups/0/controls/299/props")
+        .as_array_mut()
+        .expect("props")
+        .pop();
+    let file = env.file("mixed.json", doc.to_string());
+    env.run(["catalog", "import", file.to_str().expect("path"), "--key", "mixed"])
+        .success();
+    let in_order: Vec<serde_json::Value> = (1..=300).map(|i| format!("C-{i}").into()).collect();
+    assert_eq!(keys("mixed"), in_order);
+}

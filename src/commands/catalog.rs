@@ -7,7 +7,10 @@ use clap::Subcommand;
 use super::{Ctx, open_input, report_import, source_name};
 use crate::db::{OnExisting, Outcome, add_new, catalogs, save};
 use crate::error::{Error, Result};
-use crate::model::Catalog;
+use std::sync::mpsc::{Receiver, Sender};
+
+use crate::import::oscal::Head;
+use crate::model::{Catalog, Control};
 use crate::support::output;
 
 /// Catalogue commands.
@@ -133,98 +136,46 @@ struct Imported {
     dropped_evidence_links: i64,
 }
 
+/// What the thread reading an OSCAL catalogue hands the one writing it.
+enum Read {
+    /// The catalogue's metadata, checked.
+    Head(Head),
+    /// Controls, in document order.
+    Controls(Vec<Control>),
+    /// The whole document was read without error: what was handed over may be committed.
+    Finished,
+}
+
+/// Controls handed over at once: few enough that writing starts early, enough that handing
+/// them over costs nothing beside writing them.
+const BATCH: usize = 32;
+
+/// The stack of the reading thread, as large as the main thread's: reading recurses as deep as
+/// the document nests (which JSON parsing bounds).
+const READER_STACK: usize = 8 << 20;
+
+/// Imports an OSCAL catalogue on two threads: one reads and checks the document and hands over
+/// each control as soon as it is read; this one stores them meanwhile, in one transaction that
+/// commits only once the whole document has been read. An error in the document is the one
+/// reported, whatever the writing ran into meanwhile, exactly as if the document had been read
+/// whole first.
 fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replace: bool) -> Result<()> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    open_input(file)?
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(file.display(), e))?;
-    let parsed = crate::import::oscal::parse_catalog(&source_name(file), &bytes)?;
-    let key = match key {
-        Some(k) => super::check_name("catalogue", k)?,
-        None => parsed.default_key(),
-    };
-    // The file name is stored as the catalogue's source: a name with control or bidirectional
-    // characters is stored in its escaped, visible form, like any text shown on a terminal.
-    let file_name = file
-        .file_name()
-        .map(|n| crate::text::one_line(&n.to_string_lossy()).into_owned())
-        .unwrap_or_default();
-    let catalog = Catalog {
-        key: key.clone(),
-        title: parsed.title.clone(),
-        version: parsed.version.clone(),
-        source: format!("OSCAL {} catalog {file_name}", parsed.oscal_version),
-    };
-    let report = ctx.db.write(&ctx.actor, |w| {
-        let exists = catalogs::get(w, &key).is_ok();
-        if exists && !replace {
-            return Err(Error::Invalid(format!(
-                "catalogue \"{key}\" already exists: pass --replace to re-import it, or --key to import it beside"
-            )));
-        }
-        save(w, &catalog, OnExisting::Update)?;
-        let (catalog_id, _) = catalogs::get(w, &key)?;
-        let mut imported = Imported {
-            catalog: key.clone(),
-            ..Default::default()
-        };
-        let wanted: std::collections::HashSet<String> = parsed.controls.iter().map(|c| c.key.to_lowercase()).collect();
-        for control in &parsed.controls {
-            let item = catalogs::InCatalog {
-                catalog: key.clone(),
-                catalog_id,
-                item: control.clone(),
-            };
-            if exists {
-                let (_, outcome) = save(w, &item, OnExisting::Update)?;
-                imported.controls.count(outcome);
-            } else {
-                // A new catalogue has no controls yet: none is looked for before it is added.
-                add_new(w, &item)?;
-                imported.controls.count(Outcome::Added);
-            }
-            imported.withdrawn += usize::from(control.withdrawn);
-        }
-        // Controls the new document no longer has: enhancements before their parents.
-        let mut gone: Vec<(i64, String)> = catalogs::control_ids(w, catalog_id)?
-            .into_iter()
-            .filter(|(_, k)| !wanted.contains(&k.to_lowercase()))
-            .collect();
-        gone.reverse();
-        for (id, control_key) in gone {
-            let (overrides, links, _) = catalogs::dependents(w, id)?;
-            imported.dropped_overrides += overrides;
-            imported.dropped_evidence_links += links;
-            if catalogs::retire_control(w, id)? {
-                imported.removed.push(control_key.clone());
-            } else {
-                imported.kept_withdrawn.push(control_key.clone());
-            }
-            w.audit(
-                "control.retire",
-                &format!("control:{key}:{control_key}"),
-                serde_json::json!({ "overrides": overrides, "evidence_links": links }),
-            )?;
-        }
-        if parsed.is_sp800_53() {
-            let (source, text) = crate::load::seeds::sp800_53_rules();
-            crate::load::seeds::load_sources(w)?;
-            let (summary, skipped) = crate::load::rules_for(
-                w,
-                &key,
-                source,
-                text.as_bytes(),
-                OnExisting::Keep,
-                crate::load::Citing::Ids,
-                true,
-            )?;
-            imported.rules = Some(summary);
-            imported.rules_skipped = skipped;
-            imported.crosswalk = crate::load::crosswalk::apply_seed(w, &key)?.map(|(summary, _)| summary);
-        }
-        Ok(imported)
-    })?;
+    let source = source_name(file);
+    let (to, from) = std::sync::mpsc::channel();
+    let (read, written) = std::thread::scope(|scope| {
+        let source = &source;
+        let reader = std::thread::Builder::new()
+            .name("catalogue reader".into())
+            .stack_size(READER_STACK)
+            .spawn_scoped(scope, move || read_oscal(file, source, &to))
+            .map_err(|e| Error::io("a thread to read the catalogue", e));
+        let written = write_oscal(ctx, file, key, replace, &from);
+        // The reader reads on to the end of the document even when nobody takes what it hands over.
+        drop(from);
+        (reader.map(|r| r.join()), written)
+    });
+    read?.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    let (report, controls) = written?;
     if ctx.json {
         return output::print_json(&mut output::stdout(), &report);
     }
@@ -233,10 +184,7 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
     writeln!(
         out,
         "catalogue {}: {} controls ({} withdrawn): {}",
-        report.catalog,
-        parsed.controls.len(),
-        report.withdrawn,
-        report.controls
+        report.catalog, controls, report.withdrawn, report.controls
     )?;
     if let Some(rules) = &report.rules {
         writeln!(
@@ -262,4 +210,150 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
         )?;
     }
     Ok(())
+}
+
+/// Reads the OSCAL catalogue `file`, handing its metadata and controls to `to` as they are read,
+/// then that it finished.
+fn read_oscal(file: &std::path::Path, source: &str, to: &Sender<Read>) -> Result<()> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    open_input(file)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(file.display(), e))?;
+    // A send fails only once the writing side has given up: reading goes on regardless, since
+    // an error in the document is the one reported.
+    let mut batch = Vec::with_capacity(BATCH);
+    crate::import::oscal::read_catalog(
+        source,
+        &bytes,
+        |head| drop(to.send(Read::Head(head.clone()))),
+        |control| {
+            batch.push(control);
+            if batch.len() == BATCH {
+                drop(to.send(Read::Controls(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))));
+            }
+        },
+    )?;
+    drop(to.send(Read::Controls(batch)));
+    drop(to.send(Read::Finished));
+    Ok(())
+}
+
+/// The error of a writing side whose reader stopped early: never reported, since the reader's
+/// own error is.
+fn unfinished() -> Error {
+    Error::Invalid("the catalogue was not read to its end".to_string())
+}
+
+/// Stores the catalogue `from` hands over; returns what was done and how many controls were read.
+fn write_oscal(
+    ctx: &mut Ctx,
+    file: &std::path::Path,
+    key: Option<&str>,
+    replace: bool,
+    from: &Receiver<Read>,
+) -> Result<(Imported, usize)> {
+    let Ok(Read::Head(head)) = from.recv() else {
+        return Err(unfinished());
+    };
+    let key = match key {
+        Some(k) => super::check_name("catalogue", k)?,
+        None => head.default_key(),
+    };
+    // The file name is stored as the catalogue's source: a name with control or bidirectional
+    // characters is stored in its escaped, visible form, like any text shown on a terminal.
+    let file_name = file
+        .file_name()
+        .map(|n| crate::text::one_line(&n.to_string_lossy()).into_owned())
+        .unwrap_or_default();
+    let catalog = Catalog {
+        key: key.clone(),
+        title: head.title.clone(),
+        version: head.version.clone(),
+        source: format!("OSCAL {} catalog {file_name}", head.oscal_version),
+    };
+    ctx.db.write(&ctx.actor, |w| {
+        let exists = catalogs::get(w, &key).is_ok();
+        if exists && !replace {
+            return Err(Error::Invalid(format!(
+                "catalogue \"{key}\" already exists: pass --replace to re-import it, or --key to import it beside"
+            )));
+        }
+        save(w, &catalog, OnExisting::Update)?;
+        let (catalog_id, _) = catalogs::get(w, &key)?;
+        let mut imported = Imported {
+            catalog: key.clone(),
+            ..Default::default()
+        };
+        let mut wanted = std::collections::HashSet::new();
+        let mut read = 0;
+        let mut spent = Vec::new();
+        loop {
+            let batch = match from.recv() {
+                Ok(Read::Controls(batch)) => batch,
+                Ok(Read::Finished) => break,
+                Ok(Read::Head(_)) | Err(_) => return Err(unfinished()),
+            };
+            read += batch.len();
+            for control in batch {
+                wanted.insert(control.key.to_lowercase());
+                imported.withdrawn += usize::from(control.withdrawn);
+                let item = catalogs::InCatalog {
+                    catalog: key.clone(),
+                    catalog_id,
+                    item: control,
+                };
+                if exists {
+                    let (_, outcome) = save(w, &item, OnExisting::Update)?;
+                    imported.controls.count(outcome);
+                } else {
+                    // A new catalogue has no controls yet: none is looked for before it is added.
+                    add_new(w, &item)?;
+                    imported.controls.count(Outcome::Added);
+                }
+                // Freed once the reader is done: memory it allocated and this thread frees
+                // meanwhile would have the two contend for its allocator.
+                spent.push(item.item);
+            }
+        }
+        drop(spent);
+        // Controls the new document no longer has: enhancements before their parents.
+        let mut gone: Vec<(i64, String)> = catalogs::control_ids(w, catalog_id)?
+            .into_iter()
+            .filter(|(_, k)| !wanted.contains(&k.to_lowercase()))
+            .collect();
+        gone.reverse();
+        for (id, control_key) in gone {
+            let (overrides, links, _) = catalogs::dependents(w, id)?;
+            imported.dropped_overrides += overrides;
+            imported.dropped_evidence_links += links;
+            if catalogs::retire_control(w, id)? {
+                imported.removed.push(control_key.clone());
+            } else {
+                imported.kept_withdrawn.push(control_key.clone());
+            }
+            w.audit(
+                "control.retire",
+                &format!("control:{key}:{control_key}"),
+                serde_json::json!({ "overrides": overrides, "evidence_links": links }),
+            )?;
+        }
+        if head.is_sp800_53() {
+            let (source, text) = crate::load::seeds::sp800_53_rules();
+            crate::load::seeds::load_sources(w)?;
+            let (summary, skipped) = crate::load::rules_for(
+                w,
+                &key,
+                source,
+                text.as_bytes(),
+                OnExisting::Keep,
+                crate::load::Citing::Ids,
+                true,
+            )?;
+            imported.rules = Some(summary);
+            imported.rules_skipped = skipped;
+            imported.crosswalk = crate::load::crosswalk::apply_seed(w, &key)?.map(|(summary, _)| summary);
+        }
+        Ok((imported, read))
+    })
 }

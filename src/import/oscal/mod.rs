@@ -22,20 +22,27 @@ use json::{Node, Obj, Part, Prop, Root, Str};
 use names::{Holder, LOOK_ALIKE, Taken, id_clash};
 use params::{Params, STATEMENT_MAX};
 
-/// A catalog read from an OSCAL document.
+/// What an OSCAL catalog says of itself in its metadata, known before any of its controls.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OscalCatalog {
+pub struct Head {
     /// `metadata.title`.
     pub title: String,
     /// `metadata.version`.
     pub version: String,
     /// `metadata.oscal-version`.
     pub oscal_version: String,
+}
+
+/// A catalog read from an OSCAL document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OscalCatalog {
+    /// Its metadata.
+    pub head: Head,
     /// Controls and enhancements in document order; parents come before their enhancements.
     pub controls: Vec<Control>,
 }
 
-impl OscalCatalog {
+impl Head {
     /// A short key for the catalogue when the user gives none: `nist-800-53` for SP 800-53
     /// (with `-low`, `-moderate`, `-high` or `-privacy` for a baseline), else the title slugged.
     pub fn default_key(&self) -> String {
@@ -68,6 +75,22 @@ impl OscalCatalog {
 
 /// Reads an OSCAL catalog from `bytes` (named `source` in messages).
 pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
+    let mut controls = Vec::new();
+    let head = read_catalog(source, bytes, |_| {}, |control| controls.push(control))?;
+    Ok(OscalCatalog { head, controls })
+}
+
+/// Reads an OSCAL catalog from `bytes` (named `source` in messages) as it goes: `head` is
+/// called once the metadata has been checked, `control` with each control as soon as it has
+/// been read, in document order (parents before their enhancements). Either may be called
+/// before an error later in the document is found: only an `Ok` says the whole catalog was
+/// read, and a caller that stores what it is handed must undo it otherwise.
+pub fn read_catalog(
+    source: &str,
+    bytes: &[u8],
+    head: impl FnOnce(&Head),
+    mut control: impl FnMut(Control),
+) -> Result<Head> {
     let text = super::json_text(source, bytes)?;
     let root: Obj<Root<'_>> = serde_json::from_slice(&text).map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
@@ -110,6 +133,12 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         ));
     }
     doc.required(Kind::Line, catalog.uuid.as_ref(), &top.member("uuid"))?;
+    let metadata = Head {
+        title,
+        version,
+        oscal_version,
+    };
+    head(&metadata);
     let mut reader = Reader {
         doc,
         params: Params::default(),
@@ -117,34 +146,53 @@ pub fn parse_catalog(source: &str, bytes: &[u8]) -> Result<OscalCatalog> {
         ids: Taken::default(),
         keys: Taken::default(),
         families: Taken::default(),
-        controls: Vec::new(),
-        sort_ids: Vec::new(),
+        // The document's own order (`sort-id`: a resolved profile may list AC-14 before AC-2)
+        // when every control gives one; a mix would sort the positions of those without before
+        // the rest. Known before the first control is handed over, so its key is final.
+        by_sort_id: every_control_has(catalog, "sort-id"),
+        read: 0,
+        control: &mut control,
     };
     // Parameters may be referenced before (or far from) where they are defined: collect them first.
     reader.collect_params(catalog, &top)?;
     reader.params.resolve_all(doc)?;
     reader.groups(catalog, &top, "")?;
     reader.controls_of(catalog, &top, "", None)?;
-    if reader.controls.is_empty() {
+    if reader.read == 0 {
         return Err(Error::Invalid(format!("{source}: catalog has no controls")));
     }
-    // The document's own order (`sort-id`: a resolved profile may list AC-14 before AC-2) when
-    // every control gives one; a mix would sort the positions of those without before the rest.
-    if reader.sort_ids.iter().all(Option::is_some) {
-        for (control, sort_id) in reader.controls.iter_mut().zip(reader.sort_ids.drain(..)) {
-            control.sort_key = sort_id.unwrap_or_default();
+    Ok(metadata)
+}
+
+/// Whether every control the reader will find under `node` (in its groups, theirs, and the
+/// controls of controls) has a property named `name`. Where the document has the wrong shape
+/// for the reader, the answer does not matter: reading it fails.
+fn every_control_has(node: &Node<'_>, name: &str) -> bool {
+    fn items<T>(seq: Option<&json::Seq<T>>) -> &[T] {
+        match seq {
+            Some(json::Seq::Items(items)) => items,
+            _ => &[],
         }
     }
-    Ok(OscalCatalog {
-        title,
-        version,
-        oscal_version,
-        controls: reader.controls,
-    })
+    fn controls(node: &Node<'_>, name: &str) -> bool {
+        items(node.controls.as_ref()).iter().all(|c| {
+            let c = &c.fields;
+            items(c.props.as_ref())
+                .iter()
+                .any(|p| p.fields.name.as_ref().and_then(Str::as_str) == Some(name))
+                && controls(c, name)
+        })
+    }
+    fn groups(node: &Node<'_>, name: &str) -> bool {
+        items(node.groups.as_ref())
+            .iter()
+            .all(|g| controls(&g.fields, name) && groups(&g.fields, name))
+    }
+    groups(node, name) && controls(node, name)
 }
 
 /// The state of one reading: what has been read, and the names already taken.
-struct Reader<'a> {
+struct Reader<'a, 'c> {
     doc: Doc<'a>,
     params: Params,
     /// Parameter ids, which insertions refer to.
@@ -155,12 +203,15 @@ struct Reader<'a> {
     keys: Taken,
     /// Family (group) titles: the same title twice is one family, two that look alike are refused.
     families: Taken,
-    controls: Vec<Control>,
-    /// The `sort-id` of each control of `controls`, when it has one.
-    sort_ids: Vec<Option<String>>,
+    /// Whether controls sort by their `sort-id` instead of their position.
+    by_sort_id: bool,
+    /// How many controls have been read.
+    read: usize,
+    /// Where each control goes once read.
+    control: &'c mut dyn FnMut(Control),
 }
 
-impl Reader<'_> {
+impl Reader<'_, '_> {
     fn collect_params(&mut self, node: &Node<'_>, path: &At<'_>) -> Result<()> {
         let doc = self.doc;
         let params = path.member("params");
@@ -278,15 +329,19 @@ impl Reader<'_> {
                 Some((i, p)) => Some(doc.required(Kind::Name, p.value.as_ref(), &props_at.item(i).member("value"))?),
                 None => None,
             };
-            self.sort_ids.push(sort_id);
             let statement = self.statement(c, &at)?;
-            self.controls.push(Control {
+            self.read += 1;
+            let sort_key = match sort_id {
+                Some(sort_id) if self.by_sort_id => sort_id,
+                _ => format!("{:06}", self.read),
+            };
+            (self.control)(Control {
                 key: key.clone(),
                 title,
                 family: family.to_string(),
                 statement,
                 parent: parent.map(str::to_string),
-                sort_key: format!("{:06}", self.controls.len() + 1),
+                sort_key,
                 withdrawn,
             });
             self.controls_of(c, &at, family, Some(&key))?;
@@ -466,7 +521,7 @@ mod tests {
 
     #[test]
     fn default_keys() {
-        let mut c = parse_catalog("mini.json", MINI.as_bytes()).expect("valid");
+        let mut c = parse_catalog("mini.json", MINI.as_bytes()).expect("valid").head;
         assert_eq!(c.default_key(), "mini");
         c.title = "NIST Special Publication 800-53 Revision 5.1.1 LOW IMPACT BASELINE".into();
         assert_eq!(c.default_key(), "nist-800-53-low");
