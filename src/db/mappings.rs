@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::Cached;
 use crate::error::{Result, SqlContext};
 use crate::model::mapping::{Origin, Relationship};
 
@@ -29,7 +30,7 @@ pub struct MappingRow {
 
 /// The existing mapping between two controls: (id, relationship, rationale, origin).
 pub fn find(conn: &Connection, source: i64, target: i64) -> Result<Option<(i64, Relationship, String, Origin)>> {
-    conn.query_row(
+    conn.query_row_cached(
         "SELECT id, relationship, rationale, origin FROM control_mapping
          WHERE source_control_id = ?1 AND target_control_id = ?2",
         params![source, target],
@@ -48,7 +49,7 @@ pub fn insert(
     rationale: &str,
     origin: Origin,
 ) -> Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO control_mapping (source_control_id, target_control_id, relationship, rationale, origin)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![source, target, r, rationale, origin],
@@ -59,7 +60,7 @@ pub fn insert(
 
 /// Replaces a mapping's relationship, rationale and origin.
 pub fn update(conn: &Connection, id: i64, r: Relationship, rationale: &str, origin: Origin) -> Result<()> {
-    conn.execute(
+    conn.execute_cached(
         "UPDATE control_mapping SET relationship = ?2, rationale = ?3, origin = ?4 WHERE id = ?1",
         params![id, r, rationale, origin],
     )

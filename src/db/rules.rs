@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::Cached;
 use super::Stored;
 use super::catalogs::InCatalog;
 use crate::error::{Result, SqlContext};
@@ -54,7 +55,7 @@ impl Stored for InCatalog<Rule> {
     fn find(&self, conn: &Connection) -> Result<Option<(i64, Self)>> {
         let (control, family) = scope_columns(&self.item.scope);
         let found = conn
-            .query_row(
+            .query_row_cached(
                 &format!(
                     "{RULE} WHERE catalog_id = ?1 AND coalesce(control_key, '') = coalesce(?2, '')
                      AND coalesce(family, '') = coalesce(?3, '') AND category = ?4"
@@ -79,7 +80,7 @@ impl Stored for InCatalog<Rule> {
     fn insert(&self, conn: &Connection) -> Result<i64> {
         let (control, family) = scope_columns(&self.item.scope);
         let r = &self.item;
-        conn.execute(
+        conn.execute_cached(
             "INSERT INTO responsibility_rule (catalog_id, control_key, family, category, responsibility, rationale, source)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![self.catalog_id, control, family, r.category, r.responsibility, r.rationale, r.source],
@@ -90,7 +91,7 @@ impl Stored for InCatalog<Rule> {
 
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
         let r = &self.item;
-        conn.execute(
+        conn.execute_cached(
             "UPDATE responsibility_rule SET responsibility = ?2, rationale = ?3, source = ?4 WHERE id = ?1",
             params![id, r.responsibility, r.rationale, r.source],
         )

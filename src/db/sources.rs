@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::Cached;
 use super::Stored;
 use crate::error::{Result, SqlContext};
 use crate::model::{Source, source_parts};
@@ -33,13 +34,13 @@ impl Stored for Source {
     }
 
     fn find(&self, conn: &Connection) -> Result<Option<(i64, Self)>> {
-        conn.query_row(&format!("{SELECT} WHERE key = ?1"), [&self.id], source)
+        conn.query_row_cached(&format!("{SELECT} WHERE key = ?1"), [&self.id], source)
             .optional()
             .context("look up a source")
     }
 
     fn insert(&self, conn: &Connection) -> Result<i64> {
-        conn.execute(
+        conn.execute_cached(
             "INSERT INTO source (key, title, publisher_or_author, date, url, supports)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -56,7 +57,7 @@ impl Stored for Source {
     }
 
     fn update(&self, conn: &Connection, id: i64) -> Result<()> {
-        conn.execute(
+        conn.execute_cached(
             "UPDATE source SET title = ?2, publisher_or_author = ?3, date = ?4, url = ?5, supports = ?6
              WHERE id = ?1",
             params![
