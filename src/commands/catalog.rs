@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{Ctx, open_input, report_import, source_name};
-use crate::db::{OnExisting, Outcome, add_new, catalogs, save};
+use crate::db::{OnExisting, Outcome, catalogs, save};
 use crate::error::{Error, Result};
 use std::sync::mpsc::{Receiver, Sender};
 
@@ -164,7 +164,9 @@ fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replac
         let (db, actor) = (&mut ctx.db, ctx.actor.as_str());
         let writer = std::thread::Builder::new()
             .name("catalogue writer".into())
-            .spawn_scoped(scope, move || write_oscal(db, actor, file, key, replace, &from, &spent_to))
+            .spawn_scoped(scope, move || {
+                write_oscal(db, actor, file, key, replace, &from, &spent_to)
+            })
             .map_err(|e| Error::io("a thread to write the catalogue", e));
         // The reader reads on to the end of the document even when nobody takes what it hands
         // over; once it returns, the writer learns that nothing more comes.
@@ -287,6 +289,12 @@ fn write_oscal(
             catalog: key.clone(),
             ..Default::default()
         };
+        // A new catalogue has no controls yet: none is looked for before it is added.
+        let mut new_controls = if exists {
+            None
+        } else {
+            Some(catalogs::NewControls::new(w)?)
+        };
         let mut wanted = std::collections::HashSet::new();
         let mut read = 0;
         loop {
@@ -305,13 +313,12 @@ fn write_oscal(
                     catalog_id,
                     item: control,
                 };
-                if exists {
+                if let Some(new_controls) = &mut new_controls {
+                    new_controls.add(&item)?;
+                    imported.controls.count(Outcome::Added);
+                } else {
                     let (_, outcome) = save(w, &item, OnExisting::Update)?;
                     imported.controls.count(outcome);
-                } else {
-                    // A new catalogue has no controls yet: none is looked for before it is added.
-                    add_new(w, &item)?;
-                    imported.controls.count(Outcome::Added);
                 }
                 done.push(item.item);
             }

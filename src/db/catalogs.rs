@@ -4,8 +4,11 @@ use crate::db::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use super::Stored;
 use super::offerings::column;
+use super::open::Writer;
 pub use super::rules::rules;
 use crate::error::{Error, Result, SqlContext};
 use crate::model::{Catalog, Control};
@@ -205,23 +208,8 @@ impl Stored for InCatalog<Control> {
 
     fn insert(&self, conn: &Connection) -> Result<i64> {
         let parent = self.parent_id(conn)?;
-        let c = &self.item;
-        conn.execute_cached(
-            "INSERT INTO control (catalog_id, key, title, family, parent_id, statement, sort_key, withdrawn)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                self.catalog_id,
-                c.key,
-                c.title,
-                c.family,
-                parent,
-                c.statement,
-                c.sort_key,
-                c.withdrawn
-            ],
-        )
-        .context("add a control")?;
-        Ok(conn.last_insert_rowid())
+        let mut insert = conn.prepare_cached(INSERT_CONTROL).context("add a control")?;
+        self.insert_through(&mut insert, parent)
     }
 
     fn added_details(&self) -> String {
@@ -271,7 +259,67 @@ impl Stored for InCatalog<Control> {
     }
 }
 
+/// Adds a control.
+const INSERT_CONTROL: &str =
+    "INSERT INTO control (catalog_id, key, title, family, parent_id, statement, sort_key, withdrawn)
+                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+/// The controls of a catalogue this write created, added one after another in document order
+/// (parents before their enhancements), each audited as [`super::save`] audits an added record,
+/// without being looked for first: a control that does exist is refused by the table's unique
+/// key. The insert is prepared once and each parent's id is remembered from when it was added,
+/// for the thousand controls of an import.
+pub struct NewControls<'w, 'c> {
+    w: &'w Writer<'c>,
+    insert: rusqlite::CachedStatement<'w>,
+    /// Key -> id of the controls added so far.
+    ids: HashMap<String, i64>,
+}
+
+impl<'w, 'c> NewControls<'w, 'c> {
+    /// Ready to add controls in `w`.
+    pub fn new(w: &'w Writer<'c>) -> Result<Self> {
+        Ok(NewControls {
+            w,
+            insert: w.prepare_cached(INSERT_CONTROL).context("add a control")?,
+            ids: HashMap::new(),
+        })
+    }
+
+    /// Adds `control`; returns its id.
+    pub fn add(&mut self, control: &InCatalog<Control>) -> Result<i64> {
+        let parent = match &control.item.parent {
+            Some(key) => match self.ids.get(key) {
+                Some(id) => Some(*id),
+                None => control.parent_id(self.w)?,
+            },
+            None => None,
+        };
+        let id = control.insert_through(&mut self.insert, parent)?;
+        self.ids.insert(control.item.key.clone(), id);
+        super::save::audit_added(self.w, control)?;
+        Ok(id)
+    }
+}
+
 impl InCatalog<Control> {
+    /// Inserts the control through `insert` (of [`INSERT_CONTROL`]), with the parent's id.
+    fn insert_through(&self, insert: &mut rusqlite::Statement<'_>, parent: Option<i64>) -> Result<i64> {
+        let c = &self.item;
+        insert
+            .insert(params![
+                self.catalog_id,
+                c.key,
+                c.title,
+                c.family,
+                parent,
+                c.statement,
+                c.sort_key,
+                c.withdrawn
+            ])
+            .context("add a control")
+    }
+
     fn parent_id(&self, conn: &Connection) -> Result<Option<i64>> {
         let Some(parent) = &self.item.parent else {
             return Ok(None);

@@ -56,7 +56,7 @@ impl Cached for Connection {
 }
 pub use open::{Db, Writer};
 pub use rusqlite::Connection;
-pub use save::{OnExisting, Outcome, Stored, add_new, save};
+pub use save::{OnExisting, Outcome, Stored, save};
 
 /// Audit-log queries for the `audit` commands.
 pub mod audit_log {

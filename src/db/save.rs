@@ -50,23 +50,18 @@ pub enum Outcome {
     Kept,
 }
 
-/// Adds `record`, known to be new (a control of a catalogue this write created), and audits it
-/// as [`save`] audits an added record, without looking for it first; a record that does exist
-/// is refused by the table's unique key.
-pub fn add_new<T: Stored>(w: &Writer<'_>, record: &T) -> Result<i64> {
-    let id = record.insert(w)?;
+/// Audits `record`, just added, as [`save`] audits an added record.
+pub(crate) fn audit_added<T: Stored>(w: &Writer<'_>, record: &T) -> Result<()> {
     let entity = format!("{}:{}", T::WHAT, record.key());
-    w.audit_text(&format!("{}.add", T::WHAT), &entity, &record.added_details())?;
-    Ok(id)
+    w.audit_text(&format!("{}.add", T::WHAT), &entity, &record.added_details())
 }
 
 /// Stores `record` as `on_existing` says and audits any change; returns the row id and what happened.
 pub fn save<T: Stored>(w: &Writer<'_>, record: &T, on_existing: OnExisting) -> Result<(i64, Outcome)> {
-    let entity = format!("{}:{}", T::WHAT, record.key());
     match record.find(w)? {
         None => {
             let id = record.insert(w)?;
-            w.audit_text(&format!("{}.add", T::WHAT), &entity, &record.added_details())?;
+            audit_added(w, record)?;
             Ok((id, Outcome::Added))
         }
         Some(_) if on_existing == OnExisting::Fail => Err(Error::Conflict {
@@ -79,7 +74,7 @@ pub fn save<T: Stored>(w: &Writer<'_>, record: &T, on_existing: OnExisting) -> R
             record.update(w, id)?;
             w.audit(
                 &format!("{}.update", T::WHAT),
-                &entity,
+                &format!("{}:{}", T::WHAT, record.key()),
                 serde_json::json!({ "old": old, "new": record }),
             )?;
             Ok((id, Outcome::Updated))
