@@ -92,7 +92,13 @@ pub fn read_catalog(
     mut control: impl FnMut(Control),
 ) -> Result<Head> {
     let text = super::json_text(source, bytes)?;
-    let root: Obj<Root<'_>> = serde_json::from_slice(&text).map_err(|e| {
+    // Valid UTF-8 (nearly every document) is checked once, here, instead of string by string
+    // as the parser reads; anything else is read as bytes, for the parser's own message.
+    let parsed = match std::str::from_utf8(&text) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(&text),
+    };
+    let root: Obj<Root<'_>> = parsed.map_err(|e| {
         let what = if e.is_eof() { "truncated JSON" } else { "not valid JSON" };
         Error::Invalid(format!(
             "{source}: {what} at line {}, column {}: {e}",
