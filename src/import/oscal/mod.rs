@@ -526,6 +526,70 @@ mod tests {
     }
 
     #[test]
+    fn every_control_has_looks_where_the_reader_finds_controls() {
+        let has = r#"{"name": "sort-id", "value": "x"}"#;
+        let other = r#"{"name": "label", "value": "x"}"#;
+        let control = |prop: &str, children: &str| format!(r#"{{"props": [{prop}], "controls": [{children}]}}"#);
+        let with = control(has, "");
+        let without = control(other, "");
+        let cases = [
+            (
+                format!(r#"{{"groups": [{{"controls": [{with}, {with}]}}], "controls": [{with}]}}"#),
+                true,
+            ),
+            (r#"{"groups": [{"id": "empty"}]}"#.to_string(), true),
+            // An enhancement, a control at the top, a control of a group in a group.
+            (
+                format!(r#"{{"groups": [{{"controls": [{}]}}]}}"#, control(has, &without)),
+                false,
+            ),
+            (
+                format!(r#"{{"groups": [{{"controls": [{with}]}}], "controls": [{without}]}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"groups": [{{"groups": [{{"controls": [{without}]}}]}}]}}"#),
+                false,
+            ),
+            // The reader takes no controls from a control's groups.
+            (
+                format!(r#"{{"controls": [{{"props": [{has}], "groups": [{{"controls": [{without}]}}]}}]}}"#),
+                true,
+            ),
+            // A prop that is not there as a name.
+            (
+                format!(r#"{{"controls": [{{"props": [{{"value": "sort-id"}}]}}]}}"#),
+                false,
+            ),
+        ];
+        for (json, want) in cases {
+            let node: Obj<Node<'_>> = serde_json::from_str(&json).expect("valid JSON");
+            assert_eq!(every_control_has(&node.fields, "sort-id"), want, "{json}");
+        }
+    }
+
+    #[test]
+    fn controls_are_handed_over_in_order_after_the_head() {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let head = read_catalog(
+            "mini.json",
+            MINI.as_bytes(),
+            |head| seen.borrow_mut().push(format!("head {}", head.title)),
+            |control| seen.borrow_mut().push(control.key),
+        );
+        assert_eq!(head.expect("valid").title, "Mini");
+        let seen = seen.into_inner();
+        assert_eq!(seen, ["head Mini", "AC-2", "AC-2(1)", "AC-2(2)"]);
+        // A document that fails after its first control has handed that control over: only
+        // the error says the catalogue is not to be stored.
+        let late = MINI.replace("\"title\": \"Old\",", "\"title\": 7,");
+        let mut handed = 0;
+        let err = read_catalog("x.json", late.as_bytes(), |_| {}, |_| handed += 1).expect_err("late error");
+        assert!(err.to_string().contains("controls[1].title: must be a string"), "{err}");
+        assert_eq!(handed, 2);
+    }
+
+    #[test]
     fn default_keys() {
         let mut c = parse_catalog("mini.json", MINI.as_bytes()).expect("valid").head;
         assert_eq!(c.default_key(), "mini");
