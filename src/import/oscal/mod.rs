@@ -558,7 +558,7 @@ mod tests {
             ),
             // A prop that is not there as a name.
             (
-                format!(r#"{{"controls": [{{"props": [{{"value": "sort-id"}}]}}]}}"#),
+                r#"{"controls": [{"props": [{"value": "sort-id"}]}]}"#.to_string(),
                 false,
             ),
         ];
