@@ -306,7 +306,9 @@ fn write_oscal(
             read += batch.len();
             let mut done = Vec::with_capacity(batch.len());
             for control in batch {
-                wanted.insert(control.key.to_lowercase());
+                if exists {
+                    wanted.insert(control.key.to_lowercase());
+                }
                 imported.withdrawn += usize::from(control.withdrawn);
                 let item = catalogs::InCatalog {
                     catalog: key.clone(),
@@ -326,11 +328,16 @@ fn write_oscal(
             // longer thread, and while reading the two would contend for the reader's memory.
             drop(spent.send(done));
         }
-        // Controls the new document no longer has: enhancements before their parents.
-        let mut gone: Vec<(i64, String)> = catalogs::control_ids(w, catalog_id)?
-            .into_iter()
-            .filter(|(_, k)| !wanted.contains(&k.to_lowercase()))
-            .collect();
+        // Controls the new document no longer has (a new catalogue has none): enhancements
+        // before their parents.
+        let mut gone: Vec<(i64, String)> = if exists {
+            catalogs::control_ids(w, catalog_id)?
+                .into_iter()
+                .filter(|(_, k)| !wanted.contains(&k.to_lowercase()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         gone.reverse();
         for (id, control_key) in gone {
             let (overrides, links, _) = catalogs::dependents(w, id)?;

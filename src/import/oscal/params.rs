@@ -67,10 +67,10 @@ impl Params {
 
     /// Resolves every parameter, refusing cycles, deep nesting and texts over the caps.
     pub(super) fn resolve_all(&mut self, doc: Doc<'_>) -> Result<()> {
-        for id in self.order.clone() {
-            self.resolve(doc, &id, &mut Vec::new())?;
-        }
-        Ok(())
+        let order = std::mem::take(&mut self.order);
+        let resolved = order.iter().try_for_each(|id| self.resolve(doc, id, &mut Vec::new()));
+        self.order = order;
+        resolved
     }
 
     fn resolve(&mut self, doc: Doc<'_>, id: &str, stack: &mut Vec<String>) -> Result<()> {
@@ -78,6 +78,17 @@ impl Params {
             return Ok(());
         }
         let def = self.defs.get(id).expect("only defined parameters are resolved");
+        // Most parameters insert nothing: their text is their resolved text, when it is not too
+        // long and not too deep (else the general way below names what is wrong). Such a
+        // parameter is never on the stack, so it cannot close a cycle.
+        if stack.len() < DEPTH_MAX && !def.text.contains("{{") {
+            let chars = def.text.chars().count();
+            if chars <= PARAM_MAX {
+                let text = def.text.clone();
+                self.resolved.insert(id.to_string(), (text, chars));
+                return Ok(());
+            }
+        }
         let (path, text) = (def.path.clone(), def.text.clone());
         if let Some(at) = stack.iter().position(|s| s == id) {
             let mut cycle = stack[at..].to_vec();
