@@ -158,9 +158,10 @@ const BATCH: usize = 32;
 /// memory grows a page run at a time, which cost the reader a fifth of its time.
 fn import_oscal(ctx: &mut Ctx, file: &std::path::Path, key: Option<&str>, replace: bool) -> Result<()> {
     let source = source_name(file);
-    let (to, from) = std::sync::mpsc::channel();
-    let (spent_to, spent) = std::sync::mpsc::channel();
     let (read, written) = std::thread::scope(|scope| {
+        // Made here, so that were the reader to panic, the writer would hear it end.
+        let (to, from) = std::sync::mpsc::channel();
+        let (spent_to, spent) = std::sync::mpsc::channel();
         let (db, actor) = (&mut ctx.db, ctx.actor.as_str());
         let writer = std::thread::Builder::new()
             .name("catalogue writer".into())
