@@ -1,14 +1,13 @@
 //! `ctrlmap catalog`: the control catalogues in the database.
 
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
 
 use clap::Subcommand;
 
 use super::{Ctx, open_input, report_import, source_name};
-use crate::db::{OnExisting, Outcome, catalogs, save};
+use crate::db::{Db, OnExisting, Outcome, catalogs, save};
 use crate::error::{Error, Result};
-use std::sync::mpsc::{Receiver, Sender};
-
 use crate::import::oscal::Head;
 use crate::model::{Catalog, Control};
 use crate::support::output;
@@ -250,7 +249,7 @@ fn unfinished() -> Error {
 
 /// Stores the catalogue `from` hands over; returns what was done and how many controls were read.
 fn write_oscal(
-    db: &mut crate::db::Db,
+    db: &mut Db,
     actor: &str,
     file: &std::path::Path,
     key: Option<&str>,

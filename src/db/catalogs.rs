@@ -1,10 +1,10 @@
 //! Catalogues and their controls; their responsibility rules are in [`super::rules`].
 
+use std::collections::HashMap;
+
 use crate::db::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-
-use std::collections::HashMap;
 
 use super::Stored;
 use super::offerings::column;
@@ -260,9 +260,9 @@ impl Stored for InCatalog<Control> {
 }
 
 /// Adds a control.
-const INSERT_CONTROL: &str =
-    "INSERT INTO control (catalog_id, key, title, family, parent_id, statement, sort_key, withdrawn)
-                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+const INSERT_CONTROL: &str = "INSERT INTO control
+    (catalog_id, key, title, family, parent_id, statement, sort_key, withdrawn)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 /// The controls of a catalogue this write created, added one after another in document order
 /// (parents before their enhancements), each audited as [`super::save`] audits an added record,
